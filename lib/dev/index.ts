@@ -1,0 +1,2 @@
+// The development entry (upshift/dev): autogenerate, init, merge, check. Never imported by the runtime.
+export {};

@@ -1,0 +1,54 @@
+import type { Transaction } from '@mikro-orm/core';
+import type { LockOptions } from '../lock.ts';
+
+/** Where the version table lives. Both names are validated before they reach SQL. */
+export interface VersionTable {
+  readonly name: string;
+  /** PostgreSQL schema; undefined: the connection's search_path decides. */
+  readonly schema: string | undefined;
+}
+
+/**
+ * What differs between the databases upshift supports, and nothing else: the runner, store and
+ * migrator are written once against this interface (kysely's dialect adapters are the model).
+ */
+export interface Dialect {
+  readonly name: 'postgresql' | 'sqlite';
+  /** The version table, quoted and schema-qualified, ready to paste into SQL. */
+  readonly table: string;
+  /** Statements that create the version table when it is missing. Run under the lock only. */
+  createTableStatements(): string[];
+  /** True when `error` says the version table does not exist (the first boot). */
+  isMissingTable(error: unknown): boolean;
+  /** Takes the lock that guards one upgrade, downgrade or stamp. */
+  acquire(options: LockOptions): Promise<HeldLock>;
+}
+
+/**
+ * A lock held by this process. PostgreSQL holds one for the whole operation; SQLite has no lock
+ * that outlives a transaction, so each write transaction takes the database's write lock.
+ */
+export interface HeldLock {
+  /**
+   * 'session': held across transactions, so the applied set read after acquiring stays true.
+   * 'transaction': only a transaction holds it, so each one must re-check what is applied.
+   */
+  readonly scope: 'session' | 'transaction';
+  /** Begins a write transaction under the lock. */
+  begin(): Promise<Transaction>;
+  /**
+   * A SQL condition that is true only while this process still holds the lock. Version-row
+   * writes carry it, so a revision can never commit after the lock was lost (fencing).
+   */
+  fence(): { sql: string; params: unknown[] };
+  /** Throws LockLostError when the lock is known to be gone. */
+  assertHeld(): void;
+  release(): Promise<void>;
+}
+
+/** Identifiers must match this before they are quoted: quoting is the second line of defence. */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

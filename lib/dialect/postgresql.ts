@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import type { Transaction } from '@mikro-orm/core';
+import type { Database } from '../database.ts';
+import { ConfigurationError, LockLostError, type LockHolder } from '../errors.ts';
+import { acquireWithin, type LockOptions } from '../lock.ts';
+import { instanceName } from '../instance.ts';
+import { quoteIdentifier, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
+
+/** The subset of node-postgres that the lock needs. */
+interface PgClient {
+  connect(): Promise<void>;
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  end(): Promise<void>;
+  on(event: 'error' | 'end', listener: (error?: Error) => void): void;
+}
+interface PgPool {
+  options: Record<string, unknown>;
+  Client: new (options: Record<string, unknown>) => PgClient;
+}
+
+export class PostgreSqlDialect implements Dialect {
+  readonly name = 'postgresql' as const;
+  readonly table: string;
+  readonly #db: Database;
+  readonly #versionTable: VersionTable;
+
+  constructor(db: Database, versionTable: VersionTable) {
+    this.#db = db;
+    this.#versionTable = versionTable;
+    const { schema, name } = versionTable;
+    this.table = schema ? `${quoteIdentifier(schema)}.${quoteIdentifier(name)}` : quoteIdentifier(name);
+  }
+
+  createTableStatements(): string[] {
+    const { schema } = this.#versionTable;
+    return [
+      ...(schema ? [`create schema if not exists ${quoteIdentifier(schema)}`] : []),
+      `create table if not exists ${this.table} (` +
+        '"id" varchar(64) primary key, "parents" text not null, "message" text not null, ' +
+        '"checksum" varchar(80) not null, "applied_at" timestamptz not null, ' +
+        '"duration_ms" integer not null, "applied_by" varchar(255) not null)',
+    ];
+  }
+
+  isMissingTable(error: unknown): boolean {
+    // 42P01 undefined_table; 3F000 invalid_schema_name (the schema option names one not made yet).
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === '42P01' || code === '3F000';
+  }
+
+  async acquire(options: LockOptions): Promise<HeldLock> {
+    const pool = (await this.#db.connection.getNativeClient()) as PgPool;
+    const key = await this.#lockKey();
+    // A dedicated connection, not one from the pool: a session lock taken on a pooled connection
+    // would be released with whatever query happens to run next, and a pool of size 1 would
+    // deadlock between the lock and the revisions' transactions.
+    const client = new pool.Client({ ...pool.options, application_name: instanceName() });
+    await client.connect();
+    const lock = new PostgreSqlLock(client, key, this.#db);
+    try {
+      await acquireWithin(lock, options);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+    return lock;
+  }
+
+  /** Derived from database, schema and table: two apps sharing a server do not block each other. */
+  async #lockKey(): Promise<bigint> {
+    const [row] = await this.#db.query<{ db: string; schema: string }>('select current_database() as "db", current_schema() as "schema"');
+    const scope = `upshift:${row!.db}:${this.#versionTable.schema ?? row!.schema}:${this.#versionTable.name}`;
+    return createHash('sha256').update(scope).digest().readBigInt64BE(0);
+  }
+}
+
+class PostgreSqlLock implements HeldLock {
+  readonly scope = 'session' as const;
+  readonly what: string;
+  readonly #client: PgClient;
+  readonly #key: string;
+  // pg_locks shows a bigint advisory key as two unsigned halves.
+  readonly #classid: string;
+  readonly #objid: string;
+  #pid: number | undefined;
+  #lost: Error | undefined;
+  #released = false;
+  readonly #db: Database;
+
+  constructor(client: PgClient, key: bigint, db: Database) {
+    this.#client = client;
+    this.#db = db;
+    this.#key = key.toString();
+    this.#classid = (BigInt.asUintN(64, key) >> 32n).toString();
+    this.#objid = (BigInt.asUintN(64, key) & 0xffffffffn).toString();
+    this.what = `PostgreSQL advisory lock ${this.#key}`;
+    client.on('error', (error) => {
+      this.#lost ??= error ?? new Error('connection error');
+    });
+    client.on('end', () => {
+      if (!this.#released) this.#lost ??= new Error('the lock connection closed');
+    });
+  }
+
+  async tryAcquire(): Promise<boolean> {
+    const { rows } = await this.#client.query<{ locked: boolean; pid: number }>(
+      'select pg_try_advisory_lock($1::bigint) as locked, pg_backend_pid() as pid',
+      [this.#key],
+    );
+    this.#pid = rows[0]!.pid;
+    return rows[0]!.locked;
+  }
+
+  async holder(): Promise<LockHolder | undefined> {
+    // query_start of the holder's lock connection is when it took the lock: upshift sends
+    // nothing else on that connection while it holds it.
+    const { rows } = await this.#client.query<{ pid: number; application_name: string; client_addr: string | null; query_start: Date }>(
+      'select a.pid, a.application_name, host(a.client_addr) as client_addr, a.query_start ' +
+        'from pg_locks l join pg_stat_activity a on a.pid = l.pid ' +
+        "where l.locktype = 'advisory' and l.granted and l.classid = $1::oid and l.objid = $2::oid and l.objsubid = 1 and l.pid <> pg_backend_pid()",
+      [this.#classid, this.#objid],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return { pid: row.pid, applicationName: row.application_name, clientAddress: row.client_addr, since: row.query_start };
+  }
+
+  begin(): Promise<Transaction> {
+    return this.#db.begin();
+  }
+
+  fence(): { sql: string; params: unknown[] } {
+    return {
+      sql:
+        "exists (select 1 from pg_locks where locktype = 'advisory' and granted and pid = ? " +
+        'and classid = ?::oid and objid = ?::oid and objsubid = 1)',
+      params: [this.#pid, this.#classid, this.#objid],
+    };
+  }
+
+  assertHeld(): void {
+    if (this.#lost) throw new LockLostError(this.#lost.message, this.#lost);
+  }
+
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    try {
+      // Ending the session releases a session lock; unlocking first just makes it prompt.
+      if (!this.#lost) await this.#client.query('select pg_advisory_unlock($1::bigint)', [this.#key]);
+    } catch {
+      // The connection is being closed anyway, and the lock with it.
+    }
+    await this.#client.end().catch(() => undefined);
+  }
+}

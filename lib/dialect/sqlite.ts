@@ -1,0 +1,107 @@
+import type { Transaction } from '@mikro-orm/core';
+import type { Database } from '../database.ts';
+import { acquireWithin, type LockOptions } from '../lock.ts';
+import { quoteIdentifier, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
+
+export class SqliteDialect implements Dialect {
+  readonly name = 'sqlite' as const;
+  readonly table: string;
+  readonly #db: Database;
+
+  constructor(db: Database, versionTable: VersionTable) {
+    this.#db = db;
+    this.table = quoteIdentifier(versionTable.name);
+  }
+
+  createTableStatements(): string[] {
+    return [
+      `create table if not exists ${this.table} (` +
+        '"id" text primary key not null, "parents" text not null, "message" text not null, ' +
+        '"checksum" text not null, "applied_at" text not null, ' +
+        '"duration_ms" integer not null, "applied_by" text not null)',
+    ];
+  }
+
+  isMissingTable(error: unknown): boolean {
+    return error instanceof Error && /no such table/i.test(error.message);
+  }
+
+  async acquire(options: LockOptions): Promise<HeldLock> {
+    return new SqliteWriteLock(this.#db, this, options);
+  }
+}
+
+/**
+ * SQLite's own write lock, never a lock row: a lock row outlives a crashed holder, the write
+ * lock dies with its transaction. It cannot outlive a transaction, so each write transaction
+ * takes it with a no-op write as its first statement (like BEGIN IMMEDIATE), polled with
+ * busy_timeout 0 so that waiting never blocks the event loop.
+ */
+class SqliteWriteLock implements HeldLock {
+  readonly scope = 'transaction' as const;
+  readonly #db: Database;
+  readonly #dialect: SqliteDialect;
+  readonly #options: LockOptions;
+
+  constructor(db: Database, dialect: SqliteDialect, options: LockOptions) {
+    this.#db = db;
+    this.#dialect = dialect;
+    this.#options = options;
+  }
+
+  async begin(): Promise<Transaction> {
+    let trx: Transaction | undefined;
+    await acquireWithin(
+      {
+        what: 'SQLite write lock',
+        tryAcquire: async () => {
+          const attempt = await this.#db.begin();
+          if (await this.#takeWriteLock(attempt)) {
+            trx = attempt;
+            return true;
+          }
+          await this.#db.rollback(attempt);
+          return false;
+        },
+        // SQLite does not say which connection holds its write lock.
+        holder: async () => undefined,
+      },
+      this.#options,
+    );
+    return trx!;
+  }
+
+  async #takeWriteLock(trx: Transaction): Promise<boolean> {
+    const [setting] = await this.#db.query<{ timeout: number }>('pragma busy_timeout', [], trx);
+    await this.#db.query('pragma busy_timeout = 0', [], trx);
+    try {
+      try {
+        await this.#db.run(`update ${this.#dialect.table} set "id" = "id" where 1 = 0`, [], trx);
+      } catch (error) {
+        if (!this.#dialect.isMissingTable(error)) throw error;
+        // The first boot: creating the table is itself the first write, and takes the lock.
+        for (const sql of this.#dialect.createTableStatements()) await this.#db.run(sql, [], trx);
+      }
+      return true;
+    } catch (error) {
+      if (isBusy(error)) return false;
+      throw error;
+    } finally {
+      await this.#db.query(`pragma busy_timeout = ${Number(setting?.timeout ?? 5000)}`, [], trx);
+    }
+  }
+
+  fence(): { sql: string; params: unknown[] } {
+    // The transaction holds the write lock itself: nobody else can have written meanwhile.
+    return { sql: '1 = 1', params: [] };
+  }
+
+  assertHeld(): void {}
+
+  async release(): Promise<void> {}
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (error instanceof Error && /database is locked/i.test(error.message));
+}

@@ -1,0 +1,25 @@
+// The runtime entry. It must stay light: nothing used only by autogenerate is imported here.
+export { Migrator } from './migrator.ts';
+export type { UpgradeResult, DowngradeResult, StampResult, HistoryEntry, Status } from './migrator.ts';
+export type { MigratorOptions } from './options.ts';
+export { defineRevision } from './revision.ts';
+export type { Revision, RevisionInput, RevisionContext } from './revision.ts';
+export type { LockHolder } from './errors.ts';
+export {
+  UpshiftError,
+  InvalidRevisionError,
+  DuplicateRevisionError,
+  MissingParentError,
+  RevisionCycleError,
+  MultipleHeadsError,
+  UnknownTargetError,
+  AmbiguousTargetError,
+  ConfigurationError,
+  IrreversibleRevisionError,
+  LockTimeoutError,
+  LockLostError,
+  RevisionFailedError,
+  DatabaseAheadError,
+  DivergedError,
+  ChecksumMismatchError,
+} from './errors.ts';

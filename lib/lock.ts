@@ -1,0 +1,60 @@
+import type { Logger } from 'pino';
+import { LockTimeoutError, describeHolder, type LockHolder } from './errors.ts';
+
+export interface LockOptions {
+  /** How long to wait for another instance before LockTimeoutError. */
+  timeoutMs: number;
+  logger: Logger;
+}
+
+/** One way of trying a lock once, without blocking: the dialects provide it. */
+export interface LockAttempt {
+  /** What is being waited for, for messages: "PostgreSQL advisory lock 123". */
+  readonly what: string;
+  tryAcquire(): Promise<boolean>;
+  /** What the database knows of the current holder, if anything. */
+  holder(): Promise<LockHolder | undefined>;
+}
+
+const FIRST_DELAY_MS = 20;
+const MAX_DELAY_MS = 1_000;
+const REPORT_EVERY_MS = 5_000;
+
+/**
+ * Polls a non-blocking attempt with jittered exponential backoff until it succeeds or the
+ * timeout passes. Polling, not a blocking lock call, is deliberate: a blocked
+ * `pg_advisory_lock` waits inside the server and deadlocks with another instance's
+ * `CREATE INDEX CONCURRENTLY`, which waits for every open transaction to finish (Flyway #1654).
+ * While it waits it says so, with the holder, every few seconds: a stuck deploy explains itself.
+ */
+export async function acquireWithin(attempt: LockAttempt, { timeoutMs, logger }: LockOptions): Promise<void> {
+  if (await attempt.tryAcquire()) return;
+  const started = Date.now();
+  let delay = FIRST_DELAY_MS;
+  let nextReport = started;
+  for (;;) {
+    const now = Date.now();
+    if (now >= nextReport) {
+      const holder = await attempt.holder();
+      logger.info(
+        { lock: attempt.what, waitedMs: now - started, holder },
+        `waiting for the ${attempt.what}; ${describeHolder(holder)}`,
+      );
+      nextReport = now + REPORT_EVERY_MS;
+    }
+    const left = started + timeoutMs - Date.now();
+    if (left <= 0) {
+      throw new LockTimeoutError(timeoutMs, await attempt.holder(), attempt.what);
+    }
+    await sleep(Math.min(left, delay * (0.5 + Math.random())));
+    if (await attempt.tryAcquire()) {
+      logger.info({ lock: attempt.what, waitedMs: Date.now() - started }, `acquired the ${attempt.what}`);
+      return;
+    }
+    delay = Math.min(MAX_DELAY_MS, delay * 1.6);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

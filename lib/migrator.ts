@@ -1,0 +1,273 @@
+import { pino, type Logger } from 'pino';
+import { Database } from './database.ts';
+import { createDialect } from './dialect/index.ts';
+import type { Dialect, HeldLock } from './dialect/dialect.ts';
+import { ChecksumMismatchError, ConfigurationError, DatabaseAheadError, DivergedError } from './errors.ts';
+import { resolveOptions, type MigratorOptions, type ResolvedOptions } from './options.ts';
+import { downgradePlan, stampSet, upgradePlan } from './plan.ts';
+import { validateRevision, type Revision } from './revision.ts';
+import { RevisionGraph } from './revision-graph.ts';
+import { runPlan, type Direction } from './runner.ts';
+import { analyze, type DatabaseState } from './state.ts';
+import { Store } from './store.ts';
+import { stampRows } from './stamp.ts';
+
+export interface UpgradeResult {
+  /** Revisions this call applied, in order. */
+  applied: string[];
+  /** Revisions another instance applied while this one waited. */
+  skipped: string[];
+  /** Applied heads afterwards. */
+  current: string[];
+  durationMs: number;
+}
+
+export interface DowngradeResult {
+  reverted: string[];
+  skipped: string[];
+  current: string[];
+  durationMs: number;
+}
+
+export interface StampResult {
+  added: string[];
+  removed: string[];
+  /** Kept rows whose checksum was re-recorded (edits accepted). */
+  rechecksummed: string[];
+  current: string[];
+}
+
+export interface HistoryEntry {
+  id: string;
+  parents: string[];
+  message: string;
+  createdAt: string;
+  isHead: boolean;
+  applied: boolean;
+  appliedAt: Date | null;
+}
+
+export interface Status {
+  /** Nothing pending and nothing diverged. */
+  upToDate: boolean;
+  current: string[];
+  heads: string[];
+  pending: string[];
+  /** Applied ids this bundle does not know (a newer release's, or another history's). */
+  unknown: string[];
+  /** Applied revisions whose source changed since they ran. */
+  edited: string[];
+  relation: DatabaseState['relation'];
+}
+
+/**
+ * The public runtime: brings the database to the bundled revisions at startup. Data flows one
+ * way: options → graph (pure) → read the applied set → plan → lock → re-read → runner → rows.
+ */
+export class Migrator {
+  readonly #options: ResolvedOptions;
+  readonly #graph: RevisionGraph;
+  readonly #db: Database;
+  readonly #dialect: Dialect;
+  readonly #store: Store;
+  readonly #logger: Logger;
+
+  constructor(options: MigratorOptions) {
+    this.#options = resolveOptions(options);
+    const revisions = options.revisions.map((r, i) => validateRevision(r, `revisions[${i}]`));
+    this.#graph = new RevisionGraph(revisions);
+    this.#db = new Database(options.orm);
+    this.#dialect = createDialect(options.orm, this.#db, { name: this.#options.tableName, schema: this.#options.schema });
+    this.#store = new Store(this.#db, this.#dialect);
+    this.#logger = options.logger ?? pino({ name: 'upshift', level: 'info' });
+    if (this.#options.transaction === 'all' && this.#dialect.name === 'postgresql') {
+      const outside = revisions.find((r) => !r.transaction);
+      if (outside) {
+        throw new ConfigurationError(
+          `new Migrator(options): transaction: "all" runs every revision in one transaction, but revision "${outside.id}" has transaction: false. Use transaction: "each".`,
+        );
+      }
+    }
+  }
+
+  /** Ids of the bundled heads. No database access. */
+  heads(): string[] {
+    return this.#graph.heads();
+  }
+
+  /**
+   * Applies what the target needs (default: every bundled revision). When nothing is pending
+   * this is one query and no lock: the boot path of every replica.
+   */
+  async upgrade(target = 'heads'): Promise<UpgradeResult> {
+    const started = performance.now();
+    if (target !== 'heads') upgradePlan(this.#graph, new Set(), target); // bad targets throw before any query
+    let state = this.#check(analyze(this.#graph, await this.#store.readApplied()), 'upgrade');
+    if (upgradePlan(this.#graph, appliedIds(state), target).length === 0) {
+      return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
+    }
+    const outcome = await this.#locked(async (lock) => {
+      state = await this.#reread(lock, state, 'upgrade');
+      return this.#run('up', upgradePlan(this.#graph, appliedIds(state), target), state, lock);
+    });
+    const current = await this.current();
+    this.#logger.info({ applied: outcome.ran, skipped: outcome.skipped, current, durationMs: elapsed(started) },
+      `upgrade done: ${outcome.ran.length} revision(s) applied in ${elapsed(started)} ms; database at ${current.join(', ') || 'base'}`);
+    return { applied: outcome.ran, skipped: outcome.skipped, current, durationMs: elapsed(started) };
+  }
+
+  /** Reverts to a target: "-N", "base", or an applied id / prefix (its descendants are reverted). */
+  async downgrade(target: string): Promise<DowngradeResult> {
+    const started = performance.now();
+    if (typeof target !== 'string') throw new ConfigurationError('downgrade(target): a target is required ("-1", "base", or a revision id).');
+    let state = this.#check(analyze(this.#graph, await this.#store.readApplied()), 'downgrade');
+    const plan = () => this.#downgradePlan(state, target);
+    if (plan().length === 0) return { reverted: [], skipped: [], current: state.current, durationMs: elapsed(started) };
+    const outcome = await this.#locked(async (lock) => {
+      state = await this.#reread(lock, state, 'downgrade');
+      return this.#run('down', plan(), state, lock);
+    });
+    const current = await this.current();
+    this.#logger.info({ reverted: outcome.ran, current, durationMs: elapsed(started) },
+      `downgrade done: ${outcome.ran.length} revision(s) reverted in ${elapsed(started)} ms; database at ${current.join(', ') || 'base'}`);
+    return { reverted: outcome.ran, skipped: outcome.skipped, current, durationMs: elapsed(started) };
+  }
+
+  /**
+   * Records exactly the target and its ancestors as applied, running no revision. Rows of
+   * revisions the bundle does not know are left alone. Kept rows get today's checksum, which
+   * is how an edit of an applied revision is accepted.
+   */
+  async stamp(target: string): Promise<StampResult> {
+    const wanted = stampSet(this.#graph, target);
+    const result = await this.#locked(async (lock) =>
+      this.#db.transaction(async (trx) => {
+        if (lock.scope === 'session') await this.#store.ensureTable(trx);
+        const rows = await this.#store.readApplied(trx);
+        return stampRows(this.#graph, rows, wanted, { store: this.#store, trx, lock });
+      }, () => lock.begin()),
+    );
+    const current = await this.current();
+    this.#logger.info({ ...result, current }, `stamped ${target}: ${result.added.length} added, ${result.removed.length} removed`);
+    return { ...result, current };
+  }
+
+  /** Ids of the applied heads in the database. */
+  async current(): Promise<string[]> {
+    return analyze(this.#graph, await this.#store.readApplied()).current;
+  }
+
+  /** Every bundled revision, parents first, with whether and when it was applied. */
+  async history(): Promise<HistoryEntry[]> {
+    const { rows } = analyze(this.#graph, await this.#store.readApplied());
+    const heads = new Set(this.#graph.heads());
+    return this.#graph.order.map((r) => ({
+      id: r.id,
+      parents: [...r.parents],
+      message: r.message,
+      createdAt: r.createdAt,
+      isHead: heads.has(r.id),
+      applied: rows.has(r.id),
+      appliedAt: rows.get(r.id)?.appliedAt ?? null,
+    }));
+  }
+
+  /** Where the database stands against the bundle. Never throws for what it finds; reports it. */
+  async status(): Promise<Status> {
+    const state = analyze(this.#graph, await this.#store.readApplied());
+    const pending = upgradePlan(this.#graph, appliedIds(state)).map((r) => r.id);
+    if (state.edited.length > 0 && this.#options.checksums === 'warn') this.#warnEdited(state.edited);
+    if (state.edited.length > 0 && this.#options.checksums === 'error') throw new ChecksumMismatchError(state.edited);
+    return {
+      upToDate: pending.length === 0 && state.relation !== 'diverged',
+      current: state.current,
+      heads: this.#graph.heads(),
+      pending,
+      unknown: state.unknown,
+      edited: this.#options.checksums === 'off' ? [] : state.edited,
+      relation: state.relation,
+    };
+  }
+
+  #downgradePlan(state: DatabaseState, target: string): Revision[] {
+    const plan = downgradePlan(this.#graph, appliedIds(state), target);
+    if (state.relation === 'ahead') {
+      // Never revert a revision that a newer release's revisions are built on.
+      const reverted = new Set(plan.map((r) => r.id));
+      const blocked = state.unknown.filter((id) => state.rows.get(id)!.parents.some((p) => reverted.has(p)));
+      if (blocked.length > 0) throw new DatabaseAheadError(blocked, 'downgrade');
+    }
+    return plan;
+  }
+
+  async #locked<T>(work: (lock: HeldLock) => Promise<T>): Promise<T> {
+    const lock = await this.#dialect.acquire({ timeoutMs: this.#options.lockTimeoutMs, logger: this.#logger });
+    try {
+      return await work(lock);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** A session lock: create the table and read the applied set again, now that it cannot move. */
+  async #reread(lock: HeldLock, state: DatabaseState, operation: 'upgrade' | 'downgrade'): Promise<DatabaseState> {
+    if (lock.scope !== 'session') return state; // SQLite re-checks inside each locked transaction
+    await this.#db.transaction((trx) => this.#store.ensureTable(trx), () => lock.begin());
+    return this.#check(analyze(this.#graph, await this.#store.readApplied()), operation, true);
+  }
+
+  #run(direction: Direction, plan: Revision[], state: DatabaseState, lock: HeldLock) {
+    return runPlan(direction, plan, appliedIds(state), {
+      db: this.#db,
+      dialect: this.#dialect,
+      store: this.#store,
+      lock,
+      logger: this.#logger,
+      mode: this.#options.transaction,
+    });
+  }
+
+  /** Refuses a diverged database; applies the onDatabaseAhead and checksums policies. */
+  #check(state: DatabaseState, operation: 'upgrade' | 'downgrade', quiet = false): DatabaseState {
+    if (state.relation === 'diverged') throw divergedError(state);
+    if (state.relation === 'ahead') {
+      if (this.#options.onDatabaseAhead === 'error' && operation === 'upgrade') throw new DatabaseAheadError(state.unknown);
+      if (!quiet) {
+        this.#logger.warn({ unknown: state.unknown },
+          `the database has ${state.unknown.length} revision(s) newer than this code (${state.unknown.join(', ')}); starting anyway (onDatabaseAhead: "warn")`);
+      }
+    }
+    if (state.edited.length > 0) {
+      if (this.#options.checksums === 'error') throw new ChecksumMismatchError(state.edited);
+      if (this.#options.checksums === 'warn' && !quiet) this.#warnEdited(state.edited);
+    }
+    return state;
+  }
+
+  #warnEdited(ids: string[]): void {
+    this.#logger.warn({ edited: ids }, `applied revision(s) edited since they ran: ${ids.join(', ')} (checksums: "warn")`);
+  }
+}
+
+function divergedError(state: DatabaseState): DivergedError {
+  const parts: string[] = [];
+  if (state.missing.length) parts.push(`bundled revision(s) ${state.missing.join(', ')} are not applied although revisions above them are`);
+  if (state.unknown.length) {
+    parts.push(`applied revision(s) ${state.unknown.join(', ')} are not in this bundle, and the database is not simply ahead of it ` +
+      '(not all of them descend from the bundle, or not every bundled revision is applied)');
+  }
+  return new DivergedError(
+    `The database and this code's revisions have diverged: ${parts.join('; ')}. ` +
+      'upshift will not guess: restore the missing revisions to the bundle, or repair the version table with stamp().',
+    state.unknown,
+    state.missing,
+  );
+}
+
+function appliedIds(state: DatabaseState): Set<string> {
+  return new Set(state.rows.keys());
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
+}

@@ -1,0 +1,93 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import { InvalidRevisionError } from './errors.ts';
+
+/** What a revision's up() and down() receive. */
+export interface RevisionContext {
+  /** Runs one statement on the revision's own connection and transaction; returns the rows. */
+  sql: <Row = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<Row[]>;
+  /** An EntityManager bound to the same transaction, for data migrations. */
+  em: EntityManager;
+  /** The migrator's logger, with the revision id bound. */
+  logger: Logger;
+  /** Which database this is, for the rare revision that must differ between them. */
+  dialect: 'postgresql' | 'sqlite';
+}
+
+export interface Revision {
+  readonly id: string;
+  /** [] for a base; two or more for a merge. */
+  readonly parents: readonly string[];
+  readonly message: string;
+  /** ISO-8601; breaks ties in the topological order. */
+  readonly createdAt: string;
+  /** false: runs outside any transaction (e.g. CREATE INDEX CONCURRENTLY). Default true. */
+  readonly transaction: boolean;
+  readonly up: (ctx: RevisionContext) => Promise<void> | void;
+  /** Missing: the revision is irreversible. */
+  readonly down?: ((ctx: RevisionContext) => Promise<void> | void) | undefined;
+}
+
+export interface RevisionInput {
+  id: string;
+  parents: readonly string[];
+  message?: string;
+  createdAt?: string;
+  transaction?: boolean;
+  up: (ctx: RevisionContext) => Promise<void> | void;
+  down?: (ctx: RevisionContext) => Promise<void> | void;
+}
+
+export const REVISION_ID = /^[A-Za-z0-9_]{4,64}$/;
+
+/**
+ * Validates and freezes a revision. Called by each revision module at import time, and again by
+ * the Migrator for every bundled entry, so a hand-written object is held to the same rules.
+ */
+export function defineRevision(input: RevisionInput): Revision {
+  return validateRevision(input, 'defineRevision()');
+}
+
+export function validateRevision(input: unknown, where: string): Revision {
+  if (input === null || typeof input !== 'object') {
+    throw new InvalidRevisionError(`${where}: expected a revision object (the default export of a revision module), got ${describe(input)}.`);
+  }
+  const r = input as Record<string, unknown>;
+  const id = r.id;
+  if (typeof id !== 'string' || !REVISION_ID.test(id)) {
+    throw new InvalidRevisionError(`${where}: revision id ${describe(id)} is invalid; an id is 4 to 64 characters of A-Z, a-z, 0-9 and _.`);
+  }
+  const fail = (what: string): never => {
+    throw new InvalidRevisionError(`Revision "${id}": ${what}`, id);
+  };
+  if (!Array.isArray(r.parents)) fail(`parents must be an array of revision ids ([] for a base), got ${describe(r.parents)}.`);
+  const parents = r.parents as unknown[];
+  for (const p of parents) {
+    if (typeof p !== 'string' || !REVISION_ID.test(p)) fail(`parent ${describe(p)} is not a valid revision id.`);
+  }
+  if (new Set(parents).size !== parents.length) fail('a parent is listed twice.');
+  if (parents.includes(id)) fail('a revision cannot be its own parent.');
+  if (typeof r.up !== 'function') fail(`up must be a function, got ${describe(r.up)}.`);
+  if (r.down !== undefined && typeof r.down !== 'function') fail(`down must be a function or left out, got ${describe(r.down)}.`);
+  if (r.message !== undefined && typeof r.message !== 'string') fail(`message must be a string, got ${describe(r.message)}.`);
+  if (r.createdAt !== undefined && (typeof r.createdAt !== 'string' || Number.isNaN(Date.parse(r.createdAt)))) {
+    fail(`createdAt must be an ISO-8601 date string, got ${describe(r.createdAt)}.`);
+  }
+  if (r.transaction !== undefined && typeof r.transaction !== 'boolean') fail(`transaction must be true or false, got ${describe(r.transaction)}.`);
+  return Object.freeze({
+    id,
+    parents: Object.freeze([...(parents as string[])]),
+    message: (r.message as string | undefined) ?? '',
+    createdAt: (r.createdAt as string | undefined) ?? '',
+    transaction: (r.transaction as boolean | undefined) ?? true,
+    up: r.up as Revision['up'],
+    down: r.down as Revision['down'],
+  });
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}

@@ -1,0 +1,156 @@
+import type { Transaction } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import { MigrationError, Umzug } from 'umzug';
+import { checksumOf } from './checksum.ts';
+import type { Database } from './database.ts';
+import type { Dialect, HeldLock } from './dialect/dialect.ts';
+import { IrreversibleRevisionError, RevisionFailedError, UpshiftError } from './errors.ts';
+import { instanceName } from './instance.ts';
+import type { Revision, RevisionContext } from './revision.ts';
+import type { Store } from './store.ts';
+
+export type Direction = 'up' | 'down';
+export type TransactionMode = 'each' | 'all';
+
+export interface RunnerDeps {
+  db: Database;
+  dialect: Dialect;
+  store: Store;
+  lock: HeldLock;
+  logger: Logger;
+  mode: TransactionMode;
+}
+
+export interface RunOutcome {
+  /** Ids this process ran, in order. */
+  ran: string[];
+  /** Ids another instance ran meanwhile (SQLite re-checks each one under the write lock). */
+  skipped: string[];
+}
+
+/**
+ * Runs a plan through umzug. umzug calls `up()` and then `storage.logMigration()` as two
+ * separate steps, which cannot be atomic; so each umzug step here does the whole unit itself:
+ * the revision and its version row in one transaction ('each'), or inside the one transaction of
+ * the run ('all'). The storage handed to umzug only reports what is applied.
+ */
+export async function runPlan(direction: Direction, plan: readonly Revision[], applied: ReadonlySet<string>, deps: RunnerDeps): Promise<RunOutcome> {
+  if (direction === 'down') {
+    const irreversible = plan.find((r) => !r.down);
+    if (irreversible) throw new IrreversibleRevisionError(irreversible.id);
+  }
+  const outcome: RunOutcome = { ran: [], skipped: [] };
+  if (plan.length === 0) return outcome;
+  const { db, lock, mode } = deps;
+  if (mode === 'all') {
+    await db.transaction(async (trx) => {
+      // A transaction-scoped lock starts now: what is applied must be read under it.
+      const current = lock.scope === 'transaction' ? new Set((await deps.store.readApplied(trx)).map((r) => r.id)) : applied;
+      const steps = plan.filter((r) => (direction === 'up') !== current.has(r.id));
+      outcome.skipped.push(...plan.filter((r) => !steps.includes(r)).map((r) => r.id));
+      await viaUmzug(direction, steps, applied, deps, (r) => runInTransaction(r, direction, trx, deps).then(() => true), outcome);
+    }, () => lock.begin());
+  } else {
+    await viaUmzug(direction, plan, applied, deps, (r) => runOwnUnit(r, direction, deps), outcome);
+  }
+  return outcome;
+}
+
+/** Returns false when another instance had already done this step. */
+type Step = (revision: Revision) => Promise<boolean>;
+
+async function viaUmzug(direction: Direction, plan: readonly Revision[], applied: ReadonlySet<string>, deps: RunnerDeps, step: Step, outcome: RunOutcome): Promise<void> {
+  const started = new Map<string, number>();
+  const umzug = new Umzug<object>({
+    migrations: plan.map((r) => ({
+      name: r.id,
+      up: async () => void record(r, await step(r)),
+      down: async () => void record(r, await step(r)),
+    })),
+    context: {},
+    storage: {
+      executed: async () => [...applied],
+      // The step wrote (or removed) the version row inside its own transaction already.
+      logMigration: async () => undefined,
+      unlogMigration: async () => undefined,
+    },
+    logger: undefined, // upshift logs through the app's pino logger only
+  });
+  const record = (r: Revision, ran: boolean) => (ran ? outcome.ran : outcome.skipped).push(r.id);
+  umzug.on(direction === 'up' ? 'migrating' : 'reverting', ({ name }) => {
+    started.set(name, performance.now());
+    const r = plan.find((p) => p.id === name);
+    deps.logger.info({ revision: name, direction }, `${direction === 'up' ? 'applying' : 'reverting'} revision ${name}${r?.message ? ` (${r.message})` : ''}`);
+  });
+  umzug.on(direction === 'up' ? 'migrated' : 'reverted', ({ name }) => {
+    const durationMs = Math.round(performance.now() - (started.get(name) ?? performance.now()));
+    const skipped = outcome.skipped.includes(name);
+    deps.logger.info({ revision: name, direction, durationMs, skipped }, skipped
+      ? `revision ${name} was already ${direction === 'up' ? 'applied' : 'reverted'} by another instance`
+      : `${direction === 'up' ? 'applied' : 'reverted'} revision ${name} in ${durationMs} ms`);
+  });
+  const names = plan.map((r) => r.id);
+  try {
+    if (direction === 'up') await umzug.up({ migrations: names });
+    else await umzug.down({ migrations: names });
+  } catch (error) {
+    // umzug wraps what a step throws; the step already threw the error that explains itself.
+    if (error instanceof MigrationError && error.cause instanceof UpshiftError) throw error.cause;
+    throw error;
+  }
+}
+
+/** 'each' mode: one revision, its own unit of work. */
+async function runOwnUnit(revision: Revision, direction: Direction, deps: RunnerDeps): Promise<boolean> {
+  const { db, lock, store } = deps;
+  lock.assertHeld();
+  if (!revision.transaction && deps.dialect.name !== 'sqlite') {
+    // Outside any transaction (CREATE INDEX CONCURRENTLY): the statements cannot be rolled back,
+    // so the version row follows them; a crash in between re-runs the revision next time.
+    const started = performance.now();
+    await invoke(revision, direction, undefined, deps);
+    lock.assertHeld();
+    await db.transaction((trx) => writeRow(revision, direction, trx, deps, performance.now() - started), () => lock.begin());
+    return true;
+  }
+  return db.transaction(async (trx) => {
+    if (lock.scope === 'transaction' && (await store.isApplied(trx, revision.id)) === (direction === 'up')) return false;
+    await runInTransaction(revision, direction, trx, deps);
+    return true;
+  }, () => lock.begin());
+}
+
+async function runInTransaction(revision: Revision, direction: Direction, trx: Transaction, deps: RunnerDeps): Promise<void> {
+  const started = performance.now();
+  await invoke(revision, direction, trx, deps);
+  await writeRow(revision, direction, trx, deps, performance.now() - started);
+}
+
+async function writeRow(revision: Revision, direction: Direction, trx: Transaction, deps: RunnerDeps, durationMs: number): Promise<void> {
+  if (direction === 'down') return deps.store.unrecord(trx, deps.lock, revision.id);
+  await deps.store.record(trx, deps.lock, {
+    id: revision.id,
+    parents: revision.parents,
+    message: revision.message,
+    checksum: checksumOf(revision),
+    durationMs,
+    appliedBy: instanceName(),
+  });
+}
+
+async function invoke(revision: Revision, direction: Direction, trx: Transaction | undefined, deps: RunnerDeps): Promise<void> {
+  const em = deps.db.entityManager(trx);
+  const ctx: RevisionContext = {
+    sql: (text, params = []) => deps.db.query(text, params, trx),
+    em,
+    logger: deps.logger.child({ revision: revision.id }),
+    dialect: deps.dialect.name,
+  };
+  try {
+    await (direction === 'up' ? revision.up : revision.down!)(ctx);
+    // What a data migration persisted but did not flush belongs to the revision too.
+    await em.flush();
+  } catch (error) {
+    throw new RevisionFailedError(revision.id, direction, error, trx !== undefined);
+  }
+}

@@ -1,0 +1,90 @@
+import { checksumOf } from './checksum.ts';
+import type { RevisionGraph } from './revision-graph.ts';
+import type { AppliedRevision } from './store.ts';
+
+/**
+ * What the version table says, measured against the bundle. Pure: computed from the rows the
+ * store read and the graph, in O(n), so the no-op boot stays cheap at 10,000 revisions.
+ */
+export interface DatabaseState {
+  rows: ReadonlyMap<string, AppliedRevision>;
+  /** Applied ids the bundle does not know. */
+  unknown: string[];
+  /** Bundled ids that are not applied although a revision above them is. */
+  missing: string[];
+  /** Applied ids with no applied child: where the database is. */
+  current: string[];
+  /** Applied bundled revisions whose source changed since they ran. */
+  edited: string[];
+  /**
+   * 'ok': the database is at or behind the bundle. 'ahead': it also holds newer revisions that
+   * descend from the bundle (older code, newer database). 'diverged': anything else.
+   */
+  relation: 'ok' | 'ahead' | 'diverged';
+}
+
+export function analyze(graph: RevisionGraph, applied: readonly AppliedRevision[]): DatabaseState {
+  const rows = new Map(applied.map((r) => [r.id, r]));
+  const unknown = applied.filter((r) => !graph.has(r.id)).map((r) => r.id);
+  const missing = new Set<string>();
+  const edited: string[] = [];
+  const hasChild = new Set<string>();
+  for (const row of applied) for (const p of row.parents) hasChild.add(p);
+  for (const revision of graph.order) {
+    const row = rows.get(revision.id);
+    if (!row) continue;
+    // If every applied revision's parents are applied, so are all its ancestors (by induction).
+    for (const p of revision.parents) if (!rows.has(p)) missing.add(p);
+    if (sameFormat(row.checksum) && row.checksum !== checksumOf(revision)) edited.push(revision.id);
+  }
+  const known = graph.order.filter((r) => rows.has(r.id) && !hasChild.has(r.id)).map((r) => r.id);
+  const current = [...known, ...unknown.filter((id) => !hasChild.has(id)).sort()];
+  return {
+    rows,
+    unknown,
+    missing: graph.sort(missing).map((r) => r.id),
+    current,
+    edited,
+    relation: relationOf(graph, rows, unknown, missing),
+  };
+}
+
+function relationOf(graph: RevisionGraph, rows: ReadonlyMap<string, AppliedRevision>, unknown: string[], missing: ReadonlySet<string>): DatabaseState['relation'] {
+  if (missing.size > 0) return 'diverged';
+  if (unknown.length === 0) return 'ok';
+  // Ahead means: the whole bundle is applied, and every unknown revision hangs, through stored
+  // parents, from the bundle (a newer release's revisions). Unrelated ids are a different app
+  // or a rewritten history.
+  if (rows.size - unknown.length !== graph.size) return 'diverged';
+  // Worklist from the bundle outwards: an unknown revision is good once each of its parents is
+  // bundled or already good. Whatever is never reached is unrelated (or its rows are corrupt).
+  const unknownSet = new Set(unknown);
+  const isGood = (p: string) => graph.has(p) || good.has(p);
+  const good = new Set<string>();
+  const childrenOf = new Map<string, string[]>();
+  for (const id of unknown) {
+    for (const p of rows.get(id)!.parents) {
+      if (!unknownSet.has(p)) continue;
+      const list = childrenOf.get(p);
+      if (list) list.push(id);
+      else childrenOf.set(p, [id]);
+    }
+  }
+  const ready = unknown.filter((id) => {
+    const parents = rows.get(id)!.parents;
+    return parents.length > 0 && parents.every((p) => graph.has(p));
+  });
+  while (ready.length > 0) {
+    const id = ready.pop()!;
+    if (good.has(id)) continue;
+    good.add(id);
+    for (const child of childrenOf.get(id) ?? []) {
+      if (!good.has(child) && rows.get(child)!.parents.every(isGood)) ready.push(child);
+    }
+  }
+  return good.size === unknown.length ? 'ahead' : 'diverged';
+}
+
+function sameFormat(stored: string): boolean {
+  return stored.startsWith('v1:');
+}

@@ -1,0 +1,97 @@
+import type { Transaction } from '@mikro-orm/core';
+import type { Database } from './database.ts';
+import type { Dialect, HeldLock } from './dialect/dialect.ts';
+import { LockLostError } from './errors.ts';
+
+/** One row of the version table. */
+export interface AppliedRevision {
+  id: string;
+  parents: string[];
+  message: string;
+  checksum: string;
+  appliedAt: Date;
+}
+
+export interface RecordDetails {
+  id: string;
+  parents: readonly string[];
+  message: string;
+  checksum: string;
+  durationMs: number;
+  appliedBy: string;
+}
+
+/**
+ * The version table: one row per applied revision, primary key = revision id, so a second
+ * insert of the same revision fails loudly instead of double-recording. The store reads and
+ * writes rows; it never decides what to run.
+ */
+export class Store {
+  readonly #db: Database;
+  readonly #dialect: Dialect;
+
+  constructor(db: Database, dialect: Dialect) {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  /** The whole applied set in one query. A missing table is an empty set (the first boot). */
+  async readApplied(trx?: Transaction): Promise<AppliedRevision[]> {
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await this.#db.query(
+        `select "id", "parents", "message", "checksum", "applied_at" from ${this.#dialect.table}`,
+        [],
+        trx,
+      );
+    } catch (error) {
+      if (this.#dialect.isMissingTable(error)) return [];
+      throw error;
+    }
+    return rows.map((row) => ({
+      id: String(row.id),
+      parents: String(row.parents).split(' ').filter(Boolean),
+      message: String(row.message),
+      checksum: String(row.checksum),
+      appliedAt: new Date(row.applied_at as string),
+    }));
+  }
+
+  /** Creates the table if it is missing. Callers hold the lock, which is what makes it race-safe. */
+  async ensureTable(trx: Transaction): Promise<void> {
+    for (const sql of this.#dialect.createTableStatements()) await this.#db.run(sql, [], trx);
+  }
+
+  async isApplied(trx: Transaction, id: string): Promise<boolean> {
+    const rows = await this.#db.query(`select 1 as "one" from ${this.#dialect.table} where "id" = ?`, [id], trx);
+    return rows.length > 0;
+  }
+
+  /** Records a revision in the caller's transaction, only while the lock is still held. */
+  async record(trx: Transaction, lock: HeldLock, row: RecordDetails): Promise<void> {
+    const fence = lock.fence();
+    const inserted = await this.#db.run(
+      `insert into ${this.#dialect.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") ` +
+        `select ?, ?, ?, ?, ?, ?, ? where ${fence.sql}`,
+      [row.id, row.parents.join(' '), row.message, row.checksum, new Date().toISOString(), Math.round(row.durationMs), row.appliedBy, ...fence.params],
+      trx,
+    );
+    if (inserted !== 1) throw new LockLostError(`the version row of "${row.id}" could not be written under the lock`);
+  }
+
+  /** Removes a revision's row in the caller's transaction, only while the lock is still held. */
+  async unrecord(trx: Transaction, lock: HeldLock, id: string): Promise<void> {
+    const fence = lock.fence();
+    const deleted = await this.#db.run(
+      `delete from ${this.#dialect.table} where "id" = ? and ${fence.sql}`,
+      [id, ...fence.params],
+      trx,
+    );
+    if (deleted !== 1) throw new LockLostError(`the version row of "${id}" could not be removed under the lock`);
+  }
+
+  /** Rewrites a kept row's checksum: how stamp() accepts an edited revision. */
+  async updateChecksum(trx: Transaction, id: string, checksum: string): Promise<void> {
+    await this.#db.run(`update ${this.#dialect.table} set "checksum" = ? where "id" = ?`, [checksum, id], trx);
+  }
+}

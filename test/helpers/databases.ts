@@ -1,0 +1,113 @@
+/**
+ * Real databases for tests: a fresh PostgreSQL database (unique name, dropped afterwards) or a
+ * fresh SQLite file in a temp folder. When CI=true an unreachable PostgreSQL fails the run; on
+ * a developer's machine without it, the PostgreSQL half of each test is skipped with a notice.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { MikroORM } from '@mikro-orm/core';
+
+export type DialectName = 'postgresql' | 'sqlite';
+export const PG_ADMIN_URL = process.env.UPSHIFT_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+export interface TestDatabase {
+  dialect: DialectName;
+  /** What a child process needs to open the same database: a URL or a file path. */
+  location: string;
+  orm(entities?: unknown[], extra?: Record<string, unknown>): Promise<MikroORM>;
+  /** Runs SQL on a connection of its own (not upshift's), returning rows. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+let pgReachable: Promise<boolean> | undefined;
+
+export function postgresAvailable(): Promise<boolean> {
+  pgReachable ??= (async () => {
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.end();
+      return true;
+    } catch (error) {
+      if (process.env.CI === 'true') throw new Error(`PostgreSQL is unreachable at ${PG_ADMIN_URL} and CI=true: ${String(error)}`);
+      return false;
+    }
+  })();
+  return pgReachable;
+}
+
+export async function openOrm(dialect: DialectName, location: string, entities: unknown[] = [], extra: Record<string, unknown> = {}): Promise<MikroORM> {
+  const common = { entities, discovery: { warnWhenNoEntities: false }, allowGlobalContext: true, ...extra };
+  if (dialect === 'postgresql') {
+    const { MikroORM } = await import('@mikro-orm/postgresql');
+    return (await MikroORM.init({ clientUrl: location, ...common } as never)) as unknown as MikroORM;
+  }
+  const { MikroORM } = await import('@mikro-orm/sqlite');
+  return (await MikroORM.init({ dbName: location, ...common } as never)) as unknown as MikroORM;
+}
+
+export async function createDatabase(dialect: DialectName): Promise<TestDatabase> {
+  return dialect === 'postgresql' ? createPostgres() : createSqlite();
+}
+
+async function createPostgres(): Promise<TestDatabase> {
+  const name = `upshift_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const own = new pg.Client({ connectionString: url });
+  await own.connect();
+  const orms: MikroORM[] = [];
+  return {
+    dialect: 'postgresql',
+    location: url,
+    async orm(entities, extra) {
+      const orm = await openOrm('postgresql', url, entities, extra);
+      orms.push(orm);
+      return orm;
+    },
+    async query(sql, params) {
+      return (await own.query(sql, params)).rows;
+    },
+    async drop() {
+      for (const orm of orms) await orm.close(true).catch(() => undefined);
+      await own.end().catch(() => undefined);
+      const admin2 = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await admin2.connect();
+      await admin2.query(`drop database if exists "${name}" with (force)`);
+      await admin2.end();
+    },
+  };
+}
+
+async function createSqlite(): Promise<TestDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), 'upshift-test-'));
+  const file = join(dir, 'app.db');
+  const { default: Sqlite } = await import('better-sqlite3');
+  const own = new Sqlite(file);
+  const orms: MikroORM[] = [];
+  return {
+    dialect: 'sqlite',
+    location: file,
+    async orm(entities, extra) {
+      const orm = await openOrm('sqlite', file, entities, extra);
+      orms.push(orm);
+      return orm;
+    },
+    async query(sql, params = []) {
+      const stmt = own.prepare(sql);
+      return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as never;
+    },
+    async drop() {
+      for (const orm of orms) await orm.close(true).catch(() => undefined);
+      own.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import t, { type Test, type TestOpts } from 'tap';
+import type { BuiltPlugins } from '@tapjs/test';
+import { createDatabase, postgresAvailable, type DialectName, type TestDatabase } from './databases.ts';
+
+export const DIALECTS: DialectName[] = ['postgresql', 'sqlite'];
+
+/**
+ * Runs `body` once per database as a subtest, each on a fresh database dropped afterwards.
+ * Without PostgreSQL outside CI, the PostgreSQL subtest is skipped and says why.
+ */
+export function eachDialect(name: string, body: (t: TapTest, db: TestDatabase) => Promise<void>): void {
+  for (const dialect of DIALECTS) {
+    t.test(`${name} [${dialect}]`, async (tt) => {
+      if (dialect === 'postgresql' && !(await postgresAvailable())) {
+        tt.plan(0, 'PostgreSQL is not reachable (set CI=true to make this a failure)');
+        return;
+      }
+      const db = await createDatabase(dialect);
+      tt.teardown(() => db.drop());
+      await body(tt, db);
+    });
+  }
+}
+
+/** The `t` that tap passes to a subtest. */
+export type TapTest = Test<BuiltPlugins, TestOpts> & BuiltPlugins;
