@@ -4,7 +4,7 @@ import { createDialect } from './dialect/index.ts';
 import type { Dialect, HeldLock } from './dialect/dialect.ts';
 import { ChecksumMismatchError, ConfigurationError, DatabaseAheadError, DivergedError } from './errors.ts';
 import { resolveOptions, type MigratorOptions, type ResolvedOptions } from './options.ts';
-import { downgradePlan, stampSet, upgradePlan } from './plan.ts';
+import { downgradePlan, stampSet, upgradePlan, validateTarget } from './plan.ts';
 import { validateRevision, type Revision } from './revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
 import { runPlan, type Direction } from './runner.ts';
@@ -101,7 +101,7 @@ export class Migrator {
    */
   async upgrade(target = 'heads'): Promise<UpgradeResult> {
     const started = performance.now();
-    if (target !== 'heads') upgradePlan(this.#graph, new Set(), target); // bad targets throw before any query
+    validateTarget(this.#graph, target, 'upgrade');
     let state = this.#check(analyze(this.#graph, await this.#store.readApplied()), 'upgrade');
     if (upgradePlan(this.#graph, appliedIds(state), target).length === 0) {
       return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
@@ -119,7 +119,7 @@ export class Migrator {
   /** Reverts to a target: "-N", "base", or an applied id / prefix (its descendants are reverted). */
   async downgrade(target: string): Promise<DowngradeResult> {
     const started = performance.now();
-    if (typeof target !== 'string') throw new ConfigurationError('downgrade(target): a target is required ("-1", "base", or a revision id).');
+    validateTarget(this.#graph, target, 'downgrade');
     let state = this.#check(analyze(this.#graph, await this.#store.readApplied()), 'downgrade');
     const plan = () => this.#downgradePlan(state, target);
     if (plan().length === 0) return { reverted: [], skipped: [], current: state.current, durationMs: elapsed(started) };

@@ -12,6 +12,25 @@ import type { RevisionGraph } from './revision-graph.ts';
 
 const RELATIVE = /^([+-])(\d+)$/;
 
+/**
+ * Checks a target against the bundle alone, so a typo fails before any statement is sent.
+ * (Whether the target makes sense for the database, e.g. "-3" with two applied, is for the plan.)
+ */
+export function validateTarget(graph: RevisionGraph, target: unknown, operation: 'upgrade' | 'downgrade'): string {
+  if (typeof target !== 'string' || target === '') {
+    throw new UnknownTargetError(String(target), `${operation}() takes a target string: "head", "heads", "base", an id, an id prefix or a relative step.`);
+  }
+  const relative = RELATIVE.exec(target);
+  if (relative) {
+    const wanted = operation === 'upgrade' ? '+' : '-';
+    if (relative[1] !== wanted) throw new UnknownTargetError(target, `${operation}() takes relative steps as "${wanted}N".`);
+    return target;
+  }
+  if (target === 'head') graph.head();
+  else if (target !== 'heads' && target !== 'base') graph.resolveId(target);
+  return target;
+}
+
 /** The revisions upgrade(target) applies, parents first. */
 export function upgradePlan(graph: RevisionGraph, applied: ReadonlySet<string>, target = 'heads'): Revision[] {
   const relative = RELATIVE.exec(target);

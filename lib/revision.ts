@@ -48,7 +48,11 @@ export function defineRevision(input: RevisionInput): Revision {
   return validateRevision(input, 'defineRevision()');
 }
 
+/** Revisions that came out of validateRevision: checking them again would be wasted work. */
+const validated = new WeakSet<object>();
+
 export function validateRevision(input: unknown, where: string): Revision {
+  if (typeof input === 'object' && input !== null && validated.has(input)) return input as Revision;
   if (input === null || typeof input !== 'object') {
     throw new InvalidRevisionError(`${where}: expected a revision object (the default export of a revision module), got ${describe(input)}.`);
   }
@@ -70,11 +74,11 @@ export function validateRevision(input: unknown, where: string): Revision {
   if (typeof r.up !== 'function') fail(`up must be a function, got ${describe(r.up)}.`);
   if (r.down !== undefined && typeof r.down !== 'function') fail(`down must be a function or left out, got ${describe(r.down)}.`);
   if (r.message !== undefined && typeof r.message !== 'string') fail(`message must be a string, got ${describe(r.message)}.`);
-  if (r.createdAt !== undefined && (typeof r.createdAt !== 'string' || Number.isNaN(Date.parse(r.createdAt)))) {
+  if (r.createdAt !== undefined && r.createdAt !== '' && (typeof r.createdAt !== 'string' || Number.isNaN(Date.parse(r.createdAt)))) {
     fail(`createdAt must be an ISO-8601 date string, got ${describe(r.createdAt)}.`);
   }
   if (r.transaction !== undefined && typeof r.transaction !== 'boolean') fail(`transaction must be true or false, got ${describe(r.transaction)}.`);
-  return Object.freeze({
+  const revision: Revision = Object.freeze({
     id,
     parents: Object.freeze([...(parents as string[])]),
     message: (r.message as string | undefined) ?? '',
@@ -83,6 +87,8 @@ export function validateRevision(input: unknown, where: string): Revision {
     up: r.up as Revision['up'],
     down: r.down as Revision['down'],
   });
+  validated.add(revision);
+  return revision;
 }
 
 function describe(value: unknown): string {

@@ -114,7 +114,7 @@ class PostgreSqlLock implements HeldLock {
   async holder(): Promise<LockHolder | undefined> {
     // query_start of the holder's lock connection is when it took the lock: upshift sends
     // nothing else on that connection while it holds it.
-    const { rows } = await this.#client.query<{ pid: number; application_name: string; client_addr: string | null; query_start: Date }>(
+    const { rows } = await this.#client.query<{ pid: number; application_name: string; client_addr: string | null; query_start: string | Date }>(
       'select a.pid, a.application_name, host(a.client_addr) as client_addr, a.query_start ' +
         'from pg_locks l join pg_stat_activity a on a.pid = l.pid ' +
         "where l.locktype = 'advisory' and l.granted and l.classid = $1::oid and l.objid = $2::oid and l.objsubid = 1 and l.pid <> pg_backend_pid()",
@@ -122,7 +122,7 @@ class PostgreSqlLock implements HeldLock {
     );
     const row = rows[0];
     if (!row) return undefined;
-    return { pid: row.pid, applicationName: row.application_name, clientAddress: row.client_addr, since: row.query_start };
+    return { pid: row.pid, applicationName: row.application_name, clientAddress: row.client_addr, since: new Date(row.query_start) };
   }
 
   begin(): Promise<Transaction> {

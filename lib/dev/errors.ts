@@ -1,0 +1,106 @@
+import { UpshiftError } from '../errors.ts';
+
+/**
+ * The errors of upshift/dev. Like the runtime's, each is an `UpshiftError` with a stable `code`,
+ * a message that names the culprit and the fix, and fields that carry the same facts. Every one
+ * of them is thrown before anything is written to the revisions folder.
+ */
+
+/** The entities and the schema that the revisions produce disagree. */
+export class SchemaDriftError extends UpshiftError {
+  /** The statements a new revision would need (up direction). */
+  readonly statements: string[];
+  constructor(statements: string[]) {
+    super(
+      'UPSHIFT_SCHEMA_DRIFT',
+      `The entities and the revisions disagree: the schema the revisions build needs ${statements.length} statement(s) to match the entities:\n` +
+        statements.map((s) => `  ${s}`).join('\n') +
+        '\nGenerate a revision for them with revision() from upshift/dev (npm run db:revision -- -m "..."), or change the entities back.',
+    );
+    this.statements = statements;
+  }
+}
+
+/** revision() or check() needs one head, but the bundle has branched. */
+export class UnmergedHeadsError extends UpshiftError {
+  readonly heads: string[];
+  constructor(heads: string[], operation: string) {
+    super(
+      'UPSHIFT_UNMERGED_HEADS',
+      `${operation}: the bundle has ${heads.length} heads (${heads.join(', ')}), so there is no single revision to build on. ` +
+        'Merge them first with merge({ dir, message }) from upshift/dev, then try again.',
+    );
+    this.heads = heads;
+  }
+}
+
+/** merge() was called but there is nothing to merge. */
+export class NothingToMergeError extends UpshiftError {
+  readonly heads: string[];
+  constructor(heads: string[], reason: string) {
+    super('UPSHIFT_NOTHING_TO_MERGE', `merge(): ${reason} A merge revision joins two or more heads; there is nothing to do.`);
+    this.heads = heads;
+  }
+}
+
+/** init() was pointed at a folder that already has files. */
+export class DirectoryNotEmptyError extends UpshiftError {
+  readonly dir: string;
+  constructor(dir: string, entries: string[]) {
+    super(
+      'UPSHIFT_DIR_NOT_EMPTY',
+      `init(): ${dir} is not empty (it holds ${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}). ` +
+        'init() only writes into a new or empty folder, so that it never overwrites revisions; choose another dir, or empty this one.',
+    );
+    this.dir = dir;
+  }
+}
+
+/** The revisions folder or its index.ts is missing, not made by init(), or not loadable. */
+export class BundleIndexError extends UpshiftError {
+  readonly path: string;
+  constructor(path: string, problem: string, cause?: unknown) {
+    super('UPSHIFT_BUNDLE_INDEX', `${path}: ${problem}`, cause === undefined ? undefined : { cause });
+    this.path = path;
+  }
+}
+
+/** An argument of a upshift/dev function is missing or malformed. */
+export class InvalidDevOptionError extends UpshiftError {
+  readonly option: string;
+  constructor(operation: string, option: string, problem: string) {
+    super('UPSHIFT_INVALID_OPTION', `${operation}: "${option}" ${problem}`);
+    this.option = option;
+  }
+}
+
+/** A revision does not survive upgrade → downgrade → upgrade on the shadow database. */
+export class RoundTripError extends UpshiftError {
+  readonly revisionId: string;
+  readonly step: 'up' | 'down' | 'up-again';
+  /** Statements that would bring the schema back to where it should be, when the schema differs. */
+  readonly statements: string[];
+  constructor(revisionId: string, step: 'up' | 'down' | 'up-again', detail: string, statements: string[] = [], cause?: unknown) {
+    super(
+      'UPSHIFT_ROUND_TRIP',
+      `Revision "${revisionId}" does not survive upgrade → downgrade → upgrade on the shadow database: ${detail}` +
+        (statements.length ? `\n${statements.map((s) => `  ${s}`).join('\n')}` : '') +
+        `\nFix the up() or down() of "${revisionId}" so that down() undoes exactly what up() does.`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.revisionId = revisionId;
+    this.step = step;
+    this.statements = statements;
+  }
+}
+
+/** The shadow database could not be created (neither a temporary database nor a schema). */
+export class ShadowDatabaseError extends UpshiftError {
+  constructor(detail: string, cause?: unknown) {
+    super(
+      'UPSHIFT_SHADOW_DATABASE',
+      `Could not create the shadow database that upshift/dev builds the revisions' schema in: ${detail}`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
