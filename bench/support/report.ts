@@ -1,0 +1,111 @@
+/**
+ * Figures and goals: every scenario reports through here, so that the runner can print them as
+ * they come and results.ts can write RESULTS.md from the same records.
+ */
+export interface Figure {
+  scenario: string;
+  dialect: string;
+  name: string;
+  value: number;
+  unit: 'ms' | 'statements' | 'count' | 'ratio' | 'trials';
+  detail?: string | undefined;
+}
+
+export interface Goal {
+  scenario: string;
+  dialect: string;
+  goal: string;
+  measured: string;
+  pass: boolean | null; // null: not measurable in this run (say why in measured)
+}
+
+export interface Recorder {
+  figure(f: Omit<Figure, 'scenario'>): void;
+  goal(g: Omit<Goal, 'scenario'>): void;
+  note(text: string): void;
+}
+
+export interface Results {
+  figures: Figure[];
+  goals: Goal[];
+  notes: { scenario: string; text: string }[];
+}
+
+export function createResults(): Results {
+  return { figures: [], goals: [], notes: [] };
+}
+
+export function recorder(results: Results, scenario: string): Recorder {
+  return {
+    figure(f) {
+      results.figures.push({ scenario, ...f });
+      const value = f.unit === 'ms' ? fmtMs(f.value) : f.unit === 'ratio' ? `${f.value.toFixed(2)}×` : String(f.value);
+      console.log(`  [${f.dialect}] ${f.name}: ${value}${f.unit === 'statements' ? ' statement(s)' : ''}${f.detail ? `  (${f.detail})` : ''}`);
+    },
+    goal(g) {
+      results.goals.push({ scenario, ...g });
+      const mark = g.pass === null ? 'N/A ' : g.pass ? 'PASS' : 'MISS';
+      console.log(`  ${mark} [${g.dialect}] ${g.goal}: ${g.measured}`);
+    },
+    note(text) {
+      results.notes.push({ scenario, text });
+      console.log(`  note: ${text}`);
+    },
+  };
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function fmtMs(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(0)} ms`;
+}
+
+export function ratio(a: number, b: number): string {
+  return `${(a / b).toFixed(2)}×`;
+}
+
+/**
+ * Runs each contender once per round, in a rotating order (so none always goes first or last),
+ * for `rounds` rounds after `warmup` untimed rounds. Returns the timings per contender.
+ */
+export async function interleave(
+  contenders: Record<string, () => Promise<unknown>>,
+  rounds: number,
+  warmup = 1,
+): Promise<Record<string, number[]>> {
+  const names = Object.keys(contenders);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = -warmup; round < rounds; round++) {
+    const shift = ((round % names.length) + names.length) % names.length;
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + shift) % names.length]!;
+      const started = performance.now();
+      await contenders[name]!();
+      const took = performance.now() - started;
+      if (round >= 0) times[name]!.push(took);
+    }
+  }
+  return times;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+  dialects: readonly ('postgresql' | 'sqlite')[];
+}
+
+export function parseArgs(argv: readonly string[]): BenchOptions {
+  const only = argv.find((a) => a.startsWith('--db='))?.slice(5);
+  return {
+    quick: argv.includes('--quick'),
+    dialects: only === 'postgresql' || only === 'sqlite' ? [only] : ['postgresql', 'sqlite'],
+  };
+}
