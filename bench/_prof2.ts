@@ -1,0 +1,14 @@
+import { createDb, openOrm, dropAll } from './support/db.ts';
+import { openTool, upshiftRevisions, benchLogger } from './support/tools.ts';
+import { Migrator } from 'upshift';
+const dialect = (process.argv[2] ?? 'sqlite') as 'sqlite' | 'postgresql';
+const db = await createDb(dialect, 'prof');
+const h = await openTool('upshift', dialect, db.location, { n: 200 }); await h.migrate(); await h.close();
+const orm = await openOrm(dialect, db.location);
+const m = new Migrator({ orm, revisions: upshiftRevisions({ n: 200 }), logger: benchLogger() });
+for (let i = 0; i < 200; i++) await m.upgrade();
+const t = performance.now();
+for (let i = 0; i < 3000; i++) await m.upgrade();
+console.log(dialect, ((performance.now() - t) / 3000 * 1000).toFixed(0), 'µs per upgrade');
+await orm.close(true);
+await dropAll();

@@ -1,0 +1,35 @@
+/**
+ * One application boot, as a whole process: imports → ORM init → migration call → close → exit.
+ *   node --conditions=upshift-source bench/procs/boot.ts <floor|upshift|mikro-orm> <postgresql|sqlite> <location> <bundleDir>
+ * floor: the same process with no migration call (and no migration import) at all.
+ */
+const [mode, dialect, location, bundle] = process.argv.slice(2) as [string, string, string, string];
+const common = { entities: [], discovery: { warnWhenNoEntities: false } };
+const driver = dialect === 'postgresql' ? await import('@mikro-orm/postgresql') : await import('@mikro-orm/sqlite');
+const target = dialect === 'postgresql' ? { clientUrl: location } : { dbName: location };
+
+if (mode === 'floor') {
+  const orm = await driver.MikroORM.init({ ...target, ...common } as never);
+  await orm.close(true);
+} else if (mode === 'upshift') {
+  const [{ Migrator }, { revisions }, { pino }] = await Promise.all([
+    import('upshift'),
+    import(`${bundle}/revisions/index.ts`),
+    import('pino'),
+  ]);
+  const orm = await driver.MikroORM.init({ ...target, ...common } as never);
+  await new Migrator({ orm, revisions, logger: pino({ level: 'info' }) }).upgrade();
+  await orm.close(true);
+} else if (mode === 'mikro-orm') {
+  const [{ Migrator }, { migrationsList }] = await Promise.all([import('@mikro-orm/migrations'), import(`${bundle}/mikro/index.ts`)]);
+  const orm = await driver.MikroORM.init({
+    ...target,
+    ...common,
+    extensions: [Migrator],
+    migrations: { migrationsList, snapshot: false, silent: true },
+  } as never);
+  await orm.migrator.up();
+  await orm.close(true);
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
