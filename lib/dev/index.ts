@@ -1,2 +1,19 @@
 // The development entry (upshift/dev): autogenerate, init, merge, check. Never imported by the runtime.
-export {};
+export { init } from './init.ts';
+export type { InitResult } from './init.ts';
+export { revision } from './revision.ts';
+export type { RevisionOptions, GeneratedRevision } from './revision.ts';
+export { merge } from './merge.ts';
+export type { MergeOptions, MergedRevision } from './merge.ts';
+export { check } from './check.ts';
+export type { CheckOptions, CheckResult } from './check.ts';
+export {
+  SchemaDriftError,
+  UnmergedHeadsError,
+  NothingToMergeError,
+  DirectoryNotEmptyError,
+  BundleIndexError,
+  InvalidDevOptionError,
+  RoundTripError,
+  ShadowDatabaseError,
+} from './errors.ts';

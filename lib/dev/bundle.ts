@@ -1,0 +1,91 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { validateRevision, type Revision } from '../revision.ts';
+import { RevisionGraph } from '../revision-graph.ts';
+import { BundleIndexError, InvalidDevOptionError } from './errors.ts';
+
+export const INDEX_FILE = 'index.ts';
+const IMPORTS_MARKER = '// upshift:imports';
+const LIST_MARKER = '// upshift:revisions';
+
+/** The revisions folder as init() made it: its index.ts and what that bundles. */
+export interface Bundle {
+  dir: string;
+  indexPath: string;
+  revisions: Revision[];
+  graph: RevisionGraph;
+}
+
+export function resolveDir(operation: string, dir: unknown): string {
+  if (typeof dir !== 'string' || dir.trim() === '') {
+    throw new InvalidDevOptionError(operation, 'dir', 'must be the path of the revisions folder (for example "src/revisions").');
+  }
+  return resolve(dir);
+}
+
+let loads = 0;
+
+/**
+ * Imports dir/index.ts the way the app does and validates what it exports. Every call imports a
+ * fresh copy of index.ts (a query string defeats the module cache), so a revision added a
+ * moment ago by this same process is seen.
+ */
+export async function loadBundle(operation: string, dir: string): Promise<Bundle> {
+  const indexPath = join(dir, INDEX_FILE);
+  const source = readIndex(indexPath);
+  markerLines(indexPath, source);
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(`${pathToFileURL(indexPath).href}?upshift-dev=${++loads}`)) as Record<string, unknown>;
+  } catch (error) {
+    throw new BundleIndexError(indexPath, `cannot be imported: ${(error as Error)?.message ?? String(error)}. Fix the file it names, then run ${operation} again.`, error);
+  }
+  const list = module.revisions;
+  if (!Array.isArray(list)) {
+    throw new BundleIndexError(indexPath, 'does not export `revisions` as an array. Keep the `export const revisions = [...]` that init() wrote.');
+  }
+  const revisions = list.map((r, i) => validateRevision(r, `${indexPath}: revisions[${i}]`));
+  return { dir, indexPath, revisions, graph: new RevisionGraph(revisions) };
+}
+
+function readIndex(indexPath: string): string {
+  if (!existsSync(indexPath)) {
+    throw new BundleIndexError(indexPath, `does not exist. Create the revisions folder with init({ dir: ${JSON.stringify(resolve(indexPath, '..'))} }) first.`);
+  }
+  return readFileSync(indexPath, 'utf8');
+}
+
+function markerLines(indexPath: string, source: string): void {
+  for (const marker of [IMPORTS_MARKER, LIST_MARKER]) {
+    if (source.split('\n').filter((line) => line.trim() === marker).length !== 1) {
+      throw new BundleIndexError(
+        indexPath,
+        `must contain the line "${marker}" exactly once; upshift adds revisions next to it. Restore it from revisions-template/index.ts.`,
+      );
+    }
+  }
+}
+
+/** The identifier a revision is imported as in index.ts. */
+export function importName(id: string): string {
+  return `r_${id}`;
+}
+
+/**
+ * Adds a revision file to index.ts: an import above the imports marker and an entry above the
+ * list marker, so the newest is last. The file is rewritten whole, in one write.
+ */
+export function appendToIndex(indexPath: string, id: string, file: string): void {
+  const source = readIndex(indexPath);
+  markerLines(indexPath, source);
+  const name = importName(id);
+  const lines = source.split('\n');
+  const out: string[] = [];
+  for (const line of lines) {
+    if (line.trim() === IMPORTS_MARKER) out.push(`import ${name} from './${basename(file)}';`);
+    if (line.trim() === LIST_MARKER) out.push(`${line.slice(0, line.indexOf(LIST_MARKER))}${name},`);
+    out.push(line);
+  }
+  writeFileSync(indexPath, out.join('\n'));
+}

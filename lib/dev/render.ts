@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import type { Statement } from './schema-diff.ts';
+
+/** Where init() copies from and where revision() finds the default revision template. */
+export const TEMPLATE_DIR = new URL('../../revisions-template/', import.meta.url);
+export const TEMPLATE_FILE = 'revision.ts.template';
+
+/** A new revision id: 12 random hex characters (48 bits), like Alembic's. */
+export function newRevisionId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/**
+ * A JavaScript string literal whose value is exactly `text`, whatever it holds: quotes,
+ * backslashes, backticks, `${}`, line terminators (including U+2028/U+2029), control characters
+ * and lone surrogates are escaped; every other character, unicode included, is kept as is so the
+ * file stays readable. Picks the quote that needs fewer escapes.
+ */
+export function jsString(text: string): string {
+  const quote = count(text, "'") <= count(text, '"') ? "'" : '"';
+  let out = quote;
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += `\\${quote}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || code === 0xfeff || (code >= 0xd800 && code <= 0xdfff)) {
+      out += `\\u${code.toString(16).padStart(4, '0')}`;
+    } else out += ch;
+  }
+  return out + quote;
+}
+
+/**
+ * Text for inside a block comment: one comment line per line of text, `*\/` broken up, control
+ * characters and unusual line terminators shown as spaces. Only for humans; the message
+ * itself lives in the string literal.
+ */
+export function commentText(text: string, indent = ' * '): string {
+  const lines = text.split(/\r\n|[\n\r\u2028\u2029\u0085]/);
+  return lines
+    .map((line) => line.replaceAll('*/', '* /').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufeff\ud800-\udfff]/gu, ' ').trimEnd())
+    .join(`\n${indent}`);
+}
+
+/**
+ * A file name part from a message: lower-case ASCII letters, digits and `_`, at most 40
+ * characters, never empty. Safe on every filesystem (no reserved characters, no trailing dot or
+ * space, no case clashes); the id in front keeps it unique and never a reserved device name.
+ */
+export function slugOf(message: string): string {
+  const slug = message
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 40)
+    .replace(/_+$/, '');
+  return slug || 'revision';
+}
+
+export interface RenderInput {
+  id: string;
+  parents: readonly string[];
+  message: string;
+  createdAt: string;
+  up: readonly Statement[];
+  down: readonly Statement[];
+}
+
+/** Fills the revision template. One pass over the template: inserted text is never re-scanned. */
+export function renderRevision(template: string, input: RenderInput): string {
+  const values: Record<string, string> = {
+    id: input.id,
+    idLiteral: jsString(input.id),
+    parents: input.parents.join(', '),
+    parentsComment: input.parents.length ? input.parents.join(', ') : '(none: this is a base revision)',
+    parentsLiteral: `[${input.parents.map(jsString).join(', ')}]`,
+    message: commentText(input.message),
+    messageComment: commentText(input.message) || '(no message)',
+    messageLiteral: jsString(input.message),
+    createdAt: input.createdAt,
+    createdAtLiteral: jsString(input.createdAt),
+    up: renderBody(input.up),
+    down: renderBody(input.down),
+  };
+  return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
+}
+
+function renderBody(statements: readonly Statement[]): string {
+  if (statements.length === 0) return '    // Nothing to do.';
+  const lines: string[] = [];
+  for (const statement of statements) {
+    if (statement.dataLoss) lines.push(`    // DATA LOSS: ${commentText(statement.dataLoss, '    // ')}`);
+    lines.push(`    await sql(${jsString(statement.sql)});`);
+  }
+  return lines.join('\n');
+}
+
+function count(text: string, ch: string): number {
+  let n = 0;
+  for (const c of text) if (c === ch) n++;
+  return n;
+}

@@ -1,0 +1,94 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import { appendToIndex, loadBundle, resolveDir } from './bundle.ts';
+import { InvalidDevOptionError, UnmergedHeadsError } from './errors.ts';
+import { loggerOf, requireMessage, requireNewId, requireOrm } from './options.ts';
+import { newRevisionId, renderRevision, slugOf, TEMPLATE_DIR, TEMPLATE_FILE } from './render.ts';
+import { diffSchema, type Statement } from './schema-diff.ts';
+import { openShadow } from './shadow.ts';
+
+export interface RevisionOptions {
+  /** The app's MikroORM instance: lends its entities and configuration; its database is never used. */
+  orm?: MikroORM;
+  /** The revisions folder (made by init()). */
+  dir: string;
+  message: string;
+  /** Diff the entities against the revisions (default). false: an empty revision to fill by hand. */
+  autogenerate?: boolean;
+  /** A chosen id instead of 12 random hex characters. */
+  id?: string;
+  /** Where warnings (data loss) and the summary go. Default: pino named "upshift". */
+  logger?: Logger;
+}
+
+export interface GeneratedRevision {
+  id: string;
+  parents: string[];
+  /** The file written. */
+  path: string;
+  /** The statements of up() and down(), in order. */
+  up: string[];
+  down: string[];
+  /** One line per statement that destroys data (also marked in the file and logged). */
+  dataLoss: string[];
+}
+
+/**
+ * Writes a new revision: the statements that take the schema built by the existing revisions to
+ * the entities' schema, and back. Returns null, writing nothing, when there is no difference.
+ */
+export async function revision(options: RevisionOptions): Promise<GeneratedRevision | null> {
+  const operation = 'revision()';
+  if (!options || typeof options !== 'object') throw new InvalidDevOptionError(operation, 'options', 'must be an object: { orm, dir, message }.');
+  const message = requireMessage(operation, options.message);
+  const autogenerate = options.autogenerate ?? true;
+  if (typeof autogenerate !== 'boolean') throw new InvalidDevOptionError(operation, 'autogenerate', 'must be true or false.');
+  const orm = autogenerate ? requireOrm(operation, options.orm) : undefined;
+  const dir = resolveDir(operation, options.dir);
+  const logger = loggerOf(options.logger);
+  const bundle = await loadBundle(operation, dir);
+  const heads = bundle.graph.heads();
+  if (heads.length > 1) throw new UnmergedHeadsError(heads, operation);
+  const id = requireNewId(operation, options.id, bundle.graph) ?? newRevisionId();
+  const template = readTemplate(dir);
+
+  let up: Statement[] = [];
+  let down: Statement[] = [];
+  if (orm) {
+    const shadow = await openShadow(orm, operation);
+    try {
+      await shadow.build(bundle.revisions);
+      ({ up, down } = await diffSchema(shadow));
+    } finally {
+      await shadow.close();
+    }
+    if (up.length === 0) {
+      logger.info({ dir }, 'revision(): the entities match the revisions; no revision written');
+      return null;
+    }
+  }
+
+  const file = join(dir, `${id}_${slugOf(message)}.ts`);
+  const source = renderRevision(template, { id, parents: heads, message, createdAt: new Date().toISOString(), up, down });
+  writeFileSync(file, source, { flag: 'wx' });
+  appendToIndex(bundle.indexPath, id, file);
+
+  const dataLoss: string[] = [];
+  for (const [direction, statements] of [['up', up], ['down', down]] as const) {
+    for (const statement of statements) {
+      if (!statement.dataLoss) continue;
+      dataLoss.push(`${direction}: ${statement.dataLoss}`);
+      logger.warn({ revision: id, direction, statement: statement.sql }, `revision ${id} ${direction}() ${statement.dataLoss}: review it before you commit`);
+    }
+  }
+  logger.info({ revision: id, path: file, up: up.length, down: down.length }, `revision ${id} written to ${file}`);
+  return { id, parents: heads, path: file, up: up.map((s) => s.sql), down: down.map((s) => s.sql), dataLoss };
+}
+
+/** The folder's own revision.ts.template when it has one (an app may edit it), else upshift's. */
+export function readTemplate(dir: string): string {
+  const own = join(dir, TEMPLATE_FILE);
+  return readFileSync(existsSync(own) ? own : new URL(TEMPLATE_FILE, TEMPLATE_DIR), 'utf8');
+}

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { MikroORM } from '@mikro-orm/core';
+import { pino } from 'pino';
+import { Migrator } from '../migrator.ts';
+import type { Revision } from '../revision.ts';
+import { RevisionFailedError } from '../errors.ts';
+import { InvalidDevOptionError, RoundTripError, ShadowDatabaseError } from './errors.ts';
+
+export type DialectName = 'postgresql' | 'sqlite';
+
+/** The version table of the shadow database; never part of the entities' schema. */
+export const SHADOW_VERSION_TABLE = 'upshift_revisions';
+
+/**
+ * A throw-away database with the app's entities and driver, where upshift/dev replays the
+ * revisions. SQLite: an in-memory database. PostgreSQL: a database created for the occasion on
+ * the app's server and dropped (with force) afterwards. Neither reads nor writes the app's own
+ * database: the app's ORM only lends its configuration.
+ */
+export interface Shadow {
+  readonly orm: MikroORM;
+  readonly dialect: DialectName;
+  /** A migrator over the shadow, with a silent logger. */
+  migrator(revisions: readonly Revision[]): Migrator;
+  /** Runs every revision's up, as the app's startup would. */
+  build(revisions: readonly Revision[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function dialectOf(orm: MikroORM, operation: string): DialectName {
+  const platform = orm?.em?.getPlatform?.();
+  if (!platform) throw new InvalidDevOptionError(operation, 'orm', 'must be an initialized MikroORM instance (await MikroORM.init(...)).');
+  for (let proto = Object.getPrototypeOf(platform); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto.constructor as { name: string }).name;
+    if (/PostgreSqlPlatform$/.test(name)) return 'postgresql';
+    if (name === 'SqlitePlatform') return 'sqlite';
+  }
+  throw new InvalidDevOptionError(operation, 'orm', `uses ${platform.constructor.name}; upshift supports PostgreSQL and SQLite.`);
+}
+
+export async function openShadow(appOrm: MikroORM, operation: string): Promise<Shadow> {
+  const dialect = dialectOf(appOrm, operation);
+  const OrmClass = appOrm.constructor as unknown as { init(options: object): Promise<MikroORM> };
+  const base = {
+    ...appOrm.config.getAll(),
+    debug: false,
+    ensureDatabase: false,
+    ensureIndexes: false,
+    allowGlobalContext: true,
+    metadataCache: { enabled: false },
+  };
+  if (dialect === 'sqlite') {
+    const orm = await OrmClass.init({ ...base, dbName: ':memory:', pool: { min: 1, max: 1 } });
+    return shadowOf(orm, dialect, async () => orm.close(true));
+  }
+  const admin = await adminClient(appOrm);
+  const name = `upshift_shadow_${randomBytes(6).toString('hex')}`;
+  try {
+    await admin.query(`create database "${name}"`);
+  } catch (error) {
+    await admin.end().catch(() => undefined);
+    const code = (error as { code?: string }).code;
+    throw new ShadowDatabaseError(
+      code === '42501'
+        ? `the PostgreSQL role may not CREATE DATABASE (${(error as Error).message}). upshift/dev never builds the shadow inside the app's database; ` +
+            'give the development role CREATEDB (ALTER ROLE <role> CREATEDB), or point the ORM passed to revision()/check() at a role that has it.'
+        : String((error as Error).message),
+      error,
+    );
+  }
+  const drop = async () => {
+    try {
+      await admin.query(`drop database if exists "${name}" with (force)`);
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  };
+  let orm: MikroORM;
+  try {
+    orm = await OrmClass.init({ ...base, dbName: name, pool: { min: 0, max: 4 } });
+  } catch (error) {
+    await drop();
+    throw new ShadowDatabaseError(`cannot connect to the shadow database "${name}": ${(error as Error).message}`, error);
+  }
+  return shadowOf(orm, dialect, async () => {
+    try {
+      await orm.close(true);
+    } finally {
+      await drop();
+    }
+  });
+}
+
+function shadowOf(orm: MikroORM, dialect: DialectName, close: () => Promise<void>): Shadow {
+  const logger = pino({ level: 'silent' });
+  const migrator = (revisions: readonly Revision[]) => new Migrator({ orm, revisions, logger, tableName: SHADOW_VERSION_TABLE, lock: { timeoutMs: 10_000 } });
+  return {
+    orm,
+    dialect,
+    migrator,
+    async build(revisions) {
+      if (revisions.length === 0) return;
+      try {
+        await migrator(revisions).upgrade();
+      } catch (error) {
+        if (error instanceof RevisionFailedError) {
+          throw new RoundTripError(error.revisionId, 'up', `its up() fails on a database built by the revisions before it: ${(error.cause as Error)?.message ?? String(error.cause)}.`, [], error);
+        }
+        throw error;
+      }
+    },
+    close,
+  };
+}
+
+interface PgClient {
+  connect(): Promise<void>;
+  query(text: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+/**
+ * A connection to the server's maintenance database ("postgres", else "template1"), with the
+ * app's host, port, user and password: CREATE / DROP DATABASE never run in the app's database.
+ * `pg` is loaded from where @mikro-orm/postgresql finds it, so the app needs nothing more.
+ */
+async function adminClient(appOrm: MikroORM): Promise<PgClient> {
+  const connection = appOrm.em.getConnection() as unknown as { getConnectionOptions(): Record<string, unknown> };
+  const options = connection.getConnectionOptions();
+  const require = createRequire(import.meta.resolve('@mikro-orm/postgresql'));
+  const pg = require('pg') as { Client: new (options: object) => PgClient };
+  let lastError: unknown;
+  for (const database of ['postgres', 'template1']) {
+    const client = new pg.Client({ ...options, database, application_name: 'upshift-dev-shadow' });
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      lastError = error;
+      await client.end().catch(() => undefined);
+    }
+  }
+  throw new ShadowDatabaseError(`cannot connect to the maintenance database of the app's PostgreSQL server: ${(lastError as Error)?.message}`, lastError);
+}
