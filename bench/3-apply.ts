@@ -1,0 +1,70 @@
+/**
+ * Scenario 3 — apply 200 revisions (each: create one small table, insert one row) to an empty
+ * database, median of 5, every tool on a fresh database per trial, interleaved. Beside them the
+ * physical limit: the same SQL on the bare driver in the same transaction layout, no bookkeeping.
+ */
+import { createDb, inspect, type DialectName } from './support/db.ts';
+import { fmtMs, median, ratio, type BenchOptions, type Recorder } from './support/report.ts';
+import { standalone, type Scenario } from './support/scenario.ts';
+import { ALTERNATIVES, openTool, TOOL_LABEL, type ToolName } from './support/tools.ts';
+
+const N = 200;
+const TOOLS: ToolName[] = ['upshift', 'upshift-all', ...ALTERNATIVES, 'bare', 'bare-one'];
+
+export const scenario: Scenario = {
+  id: '3-apply',
+  title: `apply ${N} revisions to an empty database`,
+  async run(options: BenchOptions, rec: Recorder) {
+    for (const dialect of options.dialects) await runOn(dialect, options, rec);
+  },
+};
+
+async function once(tool: ToolName, dialect: DialectName): Promise<number> {
+  const db = await createDb(dialect, 's3');
+  try {
+    const handle = await openTool(tool, dialect, db.location, { n: N });
+    const started = performance.now();
+    await handle.migrate();
+    const ms = performance.now() - started;
+    await handle.close();
+    const [row] = await inspect<{ n: number | string }>(dialect, db.location, `select count(*) as n from "bench_${String(N).padStart(5, '0')}"`);
+    if (Number(row?.n) !== 1) throw new Error(`${tool} did not apply revision ${N}`);
+    return ms;
+  } finally {
+    await db.drop();
+  }
+}
+
+async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder): Promise<void> {
+  const trials = options.quick ? 2 : 5;
+  const times = new Map<ToolName, number[]>(TOOLS.map((t) => [t, []]));
+  for (const tool of TOOLS) await once(tool, dialect); // warm-up round, not counted
+  for (let trial = 0; trial < trials; trial++) {
+    for (let k = 0; k < TOOLS.length; k++) {
+      const tool = TOOLS[(k + trial) % TOOLS.length]!;
+      times.get(tool)!.push(await once(tool, dialect));
+    }
+  }
+  const med = new Map(TOOLS.map((t) => [t, median(times.get(t)!)]));
+  for (const tool of TOOLS) rec.figure({ dialect, name: `${TOOL_LABEL[tool]}: apply ${N}`, value: med.get(tool)!, unit: 'ms', detail: `median of ${trials}` });
+  const fastest = ALTERNATIVES.reduce((a, b) => (med.get(a)! <= med.get(b)! ? a : b));
+  const up = med.get('upshift')!;
+  const upAll = med.get('upshift-all')!;
+  const fast = med.get(fastest)!;
+  rec.goal({
+    dialect,
+    goal: '(3) apply 200: at least as fast as the fastest alternative',
+    measured: `upshift ${fmtMs(up)} vs ${TOOL_LABEL[fastest]} ${fmtMs(fast)} = ${ratio(up, fast)}; with transaction: "all" ${fmtMs(upAll)} = ${ratio(upAll, fast)}`,
+    pass: up <= fast,
+  });
+  const bare = med.get('bare')!;
+  const bareOne = med.get('bare-one')!;
+  rec.goal({
+    dialect,
+    goal: `(3) apply 200: ≤ 1.25× the bare driver, same transaction layout${dialect === 'postgresql' ? '' : ' (goal is for PostgreSQL; reported)'}`,
+    measured: `each: ${fmtMs(up)} vs ${fmtMs(bare)} = ${ratio(up, bare)}; all: ${fmtMs(upAll)} vs ${fmtMs(bareOne)} = ${ratio(upAll, bareOne)}`,
+    pass: dialect === 'postgresql' ? up <= bare * 1.25 : null,
+  });
+}
+
+if (import.meta.main) await standalone(scenario);
