@@ -1,0 +1,114 @@
+/**
+ * Scenario 4 — concurrent boot: 8 processes (PostgreSQL) / 4 (SQLite) start, open their
+ * connection, wait at a barrier (a "go" line on stdin), then all migrate 20 revisions at once.
+ * A trial is clean when every process exits 0 and each revision ran exactly once (applied_log
+ * has one row per revision). Time: from the release to the last exit.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createDb, inspect, type DialectName } from './support/db.ts';
+import { BENCH_DIR, NODE, NODE_ARGS } from './support/child.ts';
+import { fmtMs, median, ratio, type BenchOptions, type Recorder } from './support/report.ts';
+import { standalone, type Scenario } from './support/scenario.ts';
+import { TOOL_LABEL, type ToolName } from './support/tools.ts';
+
+const N = 20;
+const PROCESSES: Record<DialectName, number> = { postgresql: 8, sqlite: 4 };
+
+export const scenario: Scenario = {
+  id: '4-concurrent',
+  title: `concurrent boot: ${PROCESSES.postgresql} processes (PostgreSQL) / ${PROCESSES.sqlite} (SQLite) at a barrier, ${N} revisions`,
+  async run(options: BenchOptions, rec: Recorder) {
+    for (const dialect of options.dialects) await runOn(dialect, options, rec);
+  },
+};
+
+interface Trial {
+  clean: boolean;
+  ms: number;
+  why: string;
+}
+
+async function trial(tool: ToolName, dialect: DialectName): Promise<Trial> {
+  const db = await createDb(dialect, 's4');
+  try {
+    const children = Array.from({ length: PROCESSES[dialect] }, () => {
+      const child = spawn(NODE, [...NODE_ARGS, join(BENCH_DIR, 'procs/concurrent.ts'), tool, dialect, db.location, String(N)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const ready = new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        child.on('exit', (code) => reject(new Error(`exited ${code} before the barrier: ${stderr.slice(-1500)}`)));
+      });
+      const exited = new Promise<{ code: number | null; at: number; stderr: () => string }>((resolve) =>
+        child.on('exit', (code) => resolve({ code, at: performance.now(), stderr: () => stderr })),
+      );
+      return { child, ready, exited };
+    });
+    await Promise.all(children.map((c) => c.ready));
+    const released = performance.now();
+    for (const c of children) c.child.stdin.end('go\n');
+    const exits = await Promise.all(children.map((c) => c.exited));
+    const ms = Math.max(...exits.map((e) => e.at)) - released;
+    const failed = exits.filter((e) => e.code !== 0);
+    let rows: { revision: string; n: number | string }[] = [];
+    try {
+      rows = await inspect(dialect, db.location, 'select "revision", count(*) as n from "applied_log" group by "revision"');
+    } catch (error) {
+      return { clean: false, ms, why: `no applied_log (${(error as Error).message})` };
+    }
+    const twice = rows.filter((r) => Number(r.n) !== 1).map((r) => r.revision);
+    const why = [
+      failed.length ? `${failed.length} process(es) failed: ${firstLine(failed[0]!.stderr())}` : '',
+      twice.length ? `applied more than once: ${twice.join(', ')}` : '',
+      rows.length !== N ? `${rows.length}/${N} revisions applied` : '',
+    ].filter(Boolean).join('; ');
+    return { clean: why === '', ms, why };
+  } finally {
+    await db.drop();
+  }
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n').find((l) => /error/i.test(l)) ?? text.split('\n')[0] ?? '').trim().slice(0, 200);
+}
+
+async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder): Promise<void> {
+  const trials = options.quick ? 2 : 10;
+  const main: ToolName[] = ['upshift', 'kysely'];
+  const results = new Map<ToolName, Trial[]>(main.map((t) => [t, []]));
+  for (let i = 0; i < trials; i++) {
+    for (const tool of i % 2 ? [...main].reverse() : main) results.get(tool)!.push(await trial(tool, dialect));
+  }
+  // The others, a few trials each: do they survive a concurrent boot at all?
+  const others: ToolName[] = options.quick ? [] : ['mikro-orm', 'knex', 'umzug'];
+  for (const tool of others) {
+    results.set(tool, []);
+    for (let i = 0; i < 3; i++) results.get(tool)!.push(await trial(tool, dialect));
+  }
+  for (const [tool, list] of results) {
+    const clean = list.filter((t) => t.clean);
+    const why = [...new Set(list.filter((t) => !t.clean).map((t) => t.why))].slice(0, 2).join(' | ');
+    rec.figure({
+      dialect,
+      name: `${TOOL_LABEL[tool]}: release → last exit`,
+      value: median(list.map((t) => t.ms)),
+      unit: 'ms',
+      detail: `${clean.length}/${list.length} trials clean${why ? `; ${why}` : ''}`,
+    });
+  }
+  const up = results.get('upshift')!;
+  const ky = results.get('kysely')!;
+  const upClean = up.filter((t) => t.clean).length;
+  rec.goal({ dialect, goal: '(4) every concurrent trial clean', measured: `${upClean}/${up.length} clean (kysely ${ky.filter((t) => t.clean).length}/${ky.length})`, pass: upClean === up.length });
+  const upMs = median(up.map((t) => t.ms));
+  const kyMs = median(ky.map((t) => t.ms));
+  rec.goal({
+    dialect,
+    goal: `(4) release → last exit no slower than kysely${dialect === 'postgresql' ? '' : ' (goal is for PostgreSQL; reported)'}`,
+    measured: `${fmtMs(upMs)} vs ${fmtMs(kyMs)} = ${ratio(upMs, kyMs)}`,
+    pass: dialect === 'postgresql' ? upMs <= kyMs : null,
+  });
+}
+
+if (import.meta.main) await standalone(scenario);
