@@ -71,6 +71,7 @@ export function isNarrowing(fromType: string, toType: string): boolean {
   if (isChar(a.name) && isChar(b.name)) return a.args.length === 0 || (b.args[0] ?? 0) < (a.args[0] ?? 0);
   if (INTEGERS.includes(a.name) && INTEGERS.includes(b.name)) return INTEGER_RANK[b.name]! < INTEGER_RANK[a.name]!;
   if (INTEGERS.includes(a.name) && (b.name === 'numeric' || b.name === 'decimal') && b.args.length === 0) return false;
+  if (INTEGERS.includes(a.name) && INTEGER_RANK[a.name]! < 3 && FLOAT_RANK[b.name] === 2) return false; // exact below 2^53
   if (a.name in FLOAT_RANK && b.name in FLOAT_RANK) return FLOAT_RANK[b.name]! < FLOAT_RANK[a.name]!;
   if ((a.name === 'numeric' || a.name === 'decimal') && (b.name === 'numeric' || b.name === 'decimal')) {
     if (b.args.length === 0) return false;
