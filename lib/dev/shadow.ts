@@ -55,7 +55,7 @@ export async function openShadow(appOrm: MikroORM, operation: string): Promise<S
     return shadowOf(orm, dialect, async () => orm.close(true));
   }
   const admin = await adminClient(appOrm);
-  const name = `upshift_shadow_${randomBytes(6).toString('hex')}`;
+  const name = `upshift_shadow_${process.pid}_${randomBytes(4).toString('hex')}`; // the pid tells whose it is
   try {
     await admin.query(`create database "${name}"`);
   } catch (error) {
