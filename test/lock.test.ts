@@ -1,0 +1,49 @@
+import { LockTimeoutError, Migrator } from 'upshift';
+import { eachDialect } from './helpers/each-dialect.ts';
+import { holdLock } from './helpers/hold-lock.ts';
+import { chain, revisionId } from './helpers/revisions.ts';
+import { versionRows } from './helpers/schema.ts';
+import { memoryLogger } from './helpers/silent-logger.ts';
+import { startWorker } from './helpers/workers.ts';
+
+eachDialect('a holder killed with SIGKILL mid-upgrade leaves no stale lock and no half-applied revision', async (t, db) => {
+  // The first worker applies slow revisions; it is killed while one of them runs.
+  const victim = startWorker(db, { REVISIONS: 10, DELAY_MS: 300 });
+  await victim.logged(/applying revision rev0003/);
+  victim.child.kill('SIGKILL');
+  const killed = await victim.done;
+  t.equal(killed.signal, 'SIGKILL');
+  const before = await versionRows(db);
+  t.ok(before.length >= 2 && before.length < 10, `killed between revisions 3 and 10 (rows: ${before.length})`);
+
+  // A short lock timeout: a stale lock would make this fail.
+  const next = startWorker(db, { REVISIONS: 10, TIMEOUT_MS: 3000 });
+  const after = await next.done;
+  t.equal(after.code, 0, `the next instance gets the lock at once and finishes: ${after.stderr.slice(-1000)}`);
+  t.same(after.result?.applied, Array.from({ length: 10 - before.length }, (_, i) => revisionId('rev', before.length + i + 1)), 'it applies exactly what was missing');
+  t.same(await versionRows(db), Array.from({ length: 10 }, (_, i) => revisionId('rev', i + 1)));
+  const side = await db.query<{ revision: string }>('select revision from side_effects order by revision');
+  t.equal(side.length, 10, 'the killed revision left no partial effect: one side-effect row each');
+});
+
+eachDialect('LockTimeoutError when a live holder keeps the lock past the timeout', async (t, db) => {
+  const held = await holdLock(db);
+  t.teardown(() => held.release());
+  const orm = await db.orm();
+  const { logger, lines } = memoryLogger();
+  const m = new Migrator({ orm, revisions: chain(2), logger, lock: { timeoutMs: 300 } });
+  const error = (await m.upgrade().catch((e: unknown) => e)) as LockTimeoutError;
+  t.type(error, LockTimeoutError);
+  t.equal(error.code, 'UPSHIFT_LOCK_TIMEOUT');
+  t.equal(error.timeoutMs, 300);
+  if (db.dialect === 'postgresql') {
+    t.equal(error.holder?.pid, held.pid, 'names the holder pid');
+    t.equal(error.holder?.applicationName, 'test lock holder');
+    t.ok(error.holder?.since instanceof Date, 'and since when');
+    t.match(error.message, new RegExp(`backend pid ${held.pid}`));
+  }
+  t.ok(lines.some((l) => /^waiting for the/.test(l.msg as string)), 'the wait was logged');
+  t.same(await versionRows(db).catch(() => []), [], 'nothing was applied');
+  await held.release();
+  t.same((await m.upgrade()).applied, ['rev0001', 'rev0002'], 'once released, the same call succeeds');
+});
