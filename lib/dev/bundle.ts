@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { validateRevision, type Revision } from '../revision.ts';
 import { RevisionGraph } from '../revision-graph.ts';
-import { BundleIndexError, InvalidDevOptionError } from './errors.ts';
+import { BundleIndexError, DirectoryNotEmptyError, InvalidDevOptionError } from './errors.ts';
+import { TEMPLATE_DIR, TEMPLATE_FILE } from './render.ts';
 
 export const INDEX_FILE = 'index.ts';
 const IMPORTS_MARKER = '// upshift:imports';
@@ -88,4 +89,35 @@ export function appendToIndex(indexPath: string, id: string, file: string): void
     out.push(line);
   }
   writeFileSync(indexPath, out.join('\n'));
+}
+
+export interface InitResult {
+  dir: string;
+  /** Paths of the files written. */
+  files: string[];
+}
+
+const TEMPLATE_FILES = [INDEX_FILE, TEMPLATE_FILE, 'README.md'];
+
+/**
+ * Makes the revisions folder: copies revisions-template/ (index.ts, the revision template and a
+ * README) into `dir`. Refuses a folder that already holds anything, so it never overwrites.
+ */
+export async function init(options: { dir: string }): Promise<InitResult> {
+  const operation = 'init()';
+  if (!options || typeof options !== 'object') throw new InvalidDevOptionError(operation, 'options', 'must be an object: { dir }.');
+  const dir = resolveDir(operation, options.dir);
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new InvalidDevOptionError(operation, 'dir', `${dir} exists and is not a folder.`);
+    const entries = readdirSync(dir);
+    if (entries.length > 0) throw new DirectoryNotEmptyError(dir, entries);
+  }
+  mkdirSync(dir, { recursive: true });
+  const source = fileURLToPath(TEMPLATE_DIR);
+  const files = TEMPLATE_FILES.map((name) => {
+    const target = join(dir, name);
+    copyFileSync(join(source, name), target);
+    return target;
+  });
+  return { dir, files };
 }

@@ -3,7 +3,7 @@ import { RevisionFailedError } from '../errors.ts';
 import { validateRevision, type Revision } from '../revision.ts';
 import { RevisionGraph } from '../revision-graph.ts';
 import { InvalidDevOptionError, RoundTripError, SchemaDriftError, UnmergedHeadsError } from './errors.ts';
-import { requireOrm } from './options.ts';
+import { requireOrm } from './revision.ts';
 import { compareSchemas, diffSchema, readSchema } from './schema-diff.ts';
 import { openShadow, type Shadow } from './shadow.ts';
 

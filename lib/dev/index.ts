@@ -1,6 +1,6 @@
 // The development entry (upshift/dev): autogenerate, init, merge, check. Never imported by the runtime.
-export { init } from './init.ts';
-export type { InitResult } from './init.ts';
+export { init } from './bundle.ts';
+export type { InitResult } from './bundle.ts';
 export { revision } from './revision.ts';
 export type { RevisionOptions, GeneratedRevision } from './revision.ts';
 export { merge } from './merge.ts';

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { appendToIndex, loadBundle, resolveDir } from './bundle.ts';
 import { InvalidDevOptionError, NothingToMergeError } from './errors.ts';
-import { loggerOf, requireMessage, requireNewId } from './options.ts';
+import { loggerOf, readTemplate, requireMessage, requireNewId } from './revision.ts';
 import { newRevisionId, renderRevision, slugOf } from './render.ts';
-import { readTemplate } from './revision.ts';
 
 export interface MergeOptions {
   dir: string;
