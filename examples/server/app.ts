@@ -2,27 +2,18 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { Migrator } from 'upshift';
-import { entities, Post, User } from './entities.ts';
-import { revisions } from './revisions/index.ts';
-
-/** Opens the ORM on PostgreSQL when DATABASE_URL is set, otherwise on a SQLite file. */
-async function openOrm(env: NodeJS.ProcessEnv): Promise<MikroORM> {
-  if (env.DATABASE_URL) {
-    const { MikroORM } = await import('@mikro-orm/postgresql');
-    return (await MikroORM.init({ clientUrl: env.DATABASE_URL, entities })) as unknown as MikroORM;
-  }
-  const { MikroORM } = await import('@mikro-orm/sqlite');
-  return (await MikroORM.init({ dbName: env.SQLITE_PATH ?? 'example.db', entities })) as unknown as MikroORM;
-}
+import { Post, User } from './entities.ts';
+import { createOrm, dialectOf } from './orm.ts';
+import { bundles } from './revisions.ts';
 
 /** Builds the server; the schema is brought to the bundled head before it listens. */
 export async function buildApp(env: NodeJS.ProcessEnv = process.env): Promise<{ app: FastifyInstance; orm: MikroORM }> {
   const app = Fastify({ logger: { level: env.LOG_LEVEL ?? 'info' } });
-  const orm = await openOrm(env);
+  const orm = await createOrm(env);
   app.addHook('onClose', () => orm.close());
 
   // One log stream: upshift writes through Fastify's own pino logger.
-  const migrator = new Migrator({ orm, revisions, logger: app.log.child({ component: 'upshift' }) as unknown as Logger });
+  const migrator = new Migrator({ orm, revisions: bundles[dialectOf(env)], logger: app.log.child({ component: 'upshift' }) as unknown as Logger });
   await migrator.upgrade();
 
   app.get('/health', async () => ({ status: 'ok', revision: await migrator.current() }));
