@@ -80,13 +80,17 @@ export class Migrator {
     this.#dialect = createDialect(options.orm, this.#db, { name: this.#options.tableName, schema: this.#options.schema });
     this.#store = new Store(this.#db, this.#dialect);
     this.#logger = options.logger ?? pino({ name: 'upshift', level: 'info' });
-    if (this.#options.transaction === 'all' && this.#dialect.name === 'postgresql') {
-      const outside = revisions.find((r) => !r.transaction);
-      if (outside) {
-        throw new ConfigurationError(
-          `new Migrator(options): transaction: "all" runs every revision in one transaction, but revision "${outside.id}" has transaction: false. Use transaction: "each".`,
-        );
-      }
+    const outside = revisions.find((r) => !r.transaction);
+    if (outside && this.#options.lockScope === 'transaction') {
+      throw new ConfigurationError(
+        `new Migrator(options): lock.scope "transaction" holds the lock inside the one transaction of the run, but revision "${outside.id}" has transaction: false ` +
+          '(it must run outside any transaction, where that lock does not exist). Run such revisions with lock.scope "session" on a direct (not transaction-pooled) connection.',
+      );
+    }
+    if (outside && this.#options.transaction === 'all' && this.#dialect.name === 'postgresql') {
+      throw new ConfigurationError(
+        `new Migrator(options): transaction: "all" runs every revision in one transaction, but revision "${outside.id}" has transaction: false. Use transaction: "each".`,
+      );
     }
   }
 
@@ -201,7 +205,7 @@ export class Migrator {
   }
 
   async #locked<T>(work: (lock: HeldLock) => Promise<T>): Promise<T> {
-    const lock = await this.#dialect.acquire({ timeoutMs: this.#options.lockTimeoutMs, logger: this.#logger });
+    const lock = await this.#dialect.acquire({ timeoutMs: this.#options.lockTimeoutMs, logger: this.#logger }, this.#options.lockScope);
     try {
       return await work(lock);
     } finally {

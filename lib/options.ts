@@ -16,7 +16,17 @@ export interface MigratorOptions {
   tableName?: string;
   /** PostgreSQL schema of the version table. Default: the connection's current schema. */
   schema?: string;
-  lock?: { timeoutMs?: number };
+  lock?: {
+    /** How long to wait for another instance before LockTimeoutError. Default 60 000. */
+    timeoutMs?: number;
+    /**
+     * 'session' (default): a session advisory lock on a dedicated connection (PostgreSQL).
+     * 'transaction': an advisory lock held by the upgrade's single transaction, for PgBouncer-style
+     * transaction pooling where a session lock is unsafe; implies transaction: 'all' and refuses
+     * transaction: false revisions. On SQLite both scopes are the database's write lock.
+     */
+    scope?: 'session' | 'transaction';
+  };
   /** 'each' (default): a transaction per revision. 'all': one for the whole run. */
   transaction?: TransactionMode;
   /** The database holds newer revisions descending from the bundle: log and go on, or throw. */
@@ -29,6 +39,7 @@ export interface ResolvedOptions {
   tableName: string;
   schema: string | undefined;
   lockTimeoutMs: number;
+  lockScope: 'session' | 'transaction';
   transaction: TransactionMode;
   onDatabaseAhead: 'warn' | 'error';
   checksums: 'warn' | 'error' | 'off';
@@ -50,11 +61,19 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
   if (!Number.isFinite(lockTimeoutMs) || lockTimeoutMs < 0) {
     throw new ConfigurationError(`new Migrator(options): lock.timeoutMs must be a number of milliseconds >= 0, got ${String(lockTimeoutMs)}.`);
   }
+  const lockScope = oneOf('lock.scope', options.lock?.scope, ['session', 'transaction'] as const);
+  if (lockScope === 'transaction' && options.transaction === 'each') {
+    throw new ConfigurationError(
+      'new Migrator(options): lock.scope "transaction" holds the lock only inside one transaction, so it runs every revision in one (transaction: "all"); ' +
+        'remove transaction: "each" or use lock.scope "session".',
+    );
+  }
   return {
     tableName,
     schema: options.schema,
     lockTimeoutMs,
-    transaction: oneOf('transaction', options.transaction, ['each', 'all'] as const),
+    lockScope,
+    transaction: lockScope === 'transaction' ? 'all' : oneOf('transaction', options.transaction, ['each', 'all'] as const),
     onDatabaseAhead: oneOf('onDatabaseAhead', options.onDatabaseAhead, ['warn', 'error'] as const),
     checksums: oneOf('checksums', options.checksums, ['warn', 'error', 'off'] as const),
   };

@@ -18,7 +18,7 @@ export interface DatabaseState {
   edited: string[];
   /**
    * 'ok': the database is at or behind the bundle. 'ahead': it also holds newer revisions that
-   * descend from the bundle (older code, newer database). 'diverged': anything else.
+   * descend from applied bundled revisions (older code, newer database). 'diverged': anything else.
    */
   relation: 'ok' | 'ahead' | 'diverged';
 }
@@ -52,14 +52,17 @@ export function analyze(graph: RevisionGraph, applied: readonly AppliedRevision[
 function relationOf(graph: RevisionGraph, rows: ReadonlyMap<string, AppliedRevision>, unknown: string[], missing: ReadonlySet<string>): DatabaseState['relation'] {
   if (missing.size > 0) return 'diverged';
   if (unknown.length === 0) return 'ok';
-  // Ahead means: the whole bundle is applied, and every unknown revision hangs, through stored
-  // parents, from the bundle (a newer release's revisions). Unrelated ids are a different app
-  // or a rewritten history.
-  if (rows.size - unknown.length !== graph.size) return 'diverged';
+  // Ahead means: every unknown revision hangs, through stored parents, from applied bundled
+  // revisions (a newer release's revisions), and no bundled revision is missing below an applied
+  // one (checked above). Bundled revisions that nothing applied builds on may still be pending:
+  // an older release that reverted its own side branch must not then find the database
+  // "diverged". Unrelated ids are a different app or a rewritten history.
   // Worklist from the bundle outwards: an unknown revision is good once each of its parents is
-  // bundled or already good. Whatever is never reached is unrelated (or its rows are corrupt).
+  // an applied bundled revision or already good. Whatever is never reached is unrelated (or its
+  // rows are corrupt).
   const unknownSet = new Set(unknown);
-  const isGood = (p: string) => graph.has(p) || good.has(p);
+  const fromBundle = (p: string) => graph.has(p) && rows.has(p);
+  const isGood = (p: string) => fromBundle(p) || good.has(p);
   const good = new Set<string>();
   const childrenOf = new Map<string, string[]>();
   for (const id of unknown) {
@@ -72,7 +75,7 @@ function relationOf(graph: RevisionGraph, rows: ReadonlyMap<string, AppliedRevis
   }
   const ready = unknown.filter((id) => {
     const parents = rows.get(id)!.parents;
-    return parents.length > 0 && parents.every((p) => graph.has(p));
+    return parents.length > 0 && parents.every(fromBundle);
   });
   while (ready.length > 0) {
     const id = ready.pop()!;

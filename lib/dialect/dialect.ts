@@ -20,8 +20,11 @@ export interface Dialect {
   createTableStatements(): string[];
   /** True when `error` says the version table does not exist (the first boot). */
   isMissingTable(error: unknown): boolean;
-  /** Takes the lock that guards one upgrade, downgrade or stamp. */
-  acquire(options: LockOptions): Promise<HeldLock>;
+  /**
+   * Takes the lock that guards one upgrade, downgrade or stamp. With scope 'transaction' the
+   * lock is taken by each transaction that `begin()` opens (PostgreSQL: pg_advisory_xact_lock).
+   */
+  acquire(options: LockOptions, scope?: 'session' | 'transaction'): Promise<HeldLock>;
 }
 
 /**

@@ -5,6 +5,7 @@ import { ConfigurationError, LockLostError, type LockHolder } from '../errors.ts
 import { acquireWithin, type LockOptions } from '../lock.ts';
 import { instanceName } from '../instance.ts';
 import { quoteIdentifier, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
+import { advisoryHolder, keyHalves, PostgreSqlXactLock } from './postgresql-xact-lock.ts';
 
 /** The subset of node-postgres that the lock needs. */
 interface PgClient {
@@ -48,9 +49,14 @@ export class PostgreSqlDialect implements Dialect {
     return code === '42P01' || code === '3F000';
   }
 
-  async acquire(options: LockOptions): Promise<HeldLock> {
-    const pool = (await this.#db.connection.getNativeClient()) as PgPool;
+  async acquire(options: LockOptions, scope: 'session' | 'transaction' = 'session'): Promise<HeldLock> {
     const key = await this.#lockKey();
+    if (scope === 'transaction') {
+      return new PostgreSqlXactLock(this.#db, key, options, async (trx) => {
+        for (const sql of this.createTableStatements()) await this.#db.run(sql, [], trx);
+      });
+    }
+    const pool = (await this.#db.connection.getNativeClient()) as PgPool;
     // A dedicated connection, not one from the pool: a session lock taken on a pooled connection
     // would be released with whatever query happens to run next, and a pool of size 1 would
     // deadlock between the lock and the revisions' transactions.
@@ -79,6 +85,7 @@ class PostgreSqlLock implements HeldLock {
   readonly what: string;
   readonly #client: PgClient;
   readonly #key: string;
+  readonly #keyValue: bigint;
   // pg_locks shows a bigint advisory key as two unsigned halves.
   readonly #classid: string;
   readonly #objid: string;
@@ -91,8 +98,8 @@ class PostgreSqlLock implements HeldLock {
     this.#client = client;
     this.#db = db;
     this.#key = key.toString();
-    this.#classid = (BigInt.asUintN(64, key) >> 32n).toString();
-    this.#objid = (BigInt.asUintN(64, key) & 0xffffffffn).toString();
+    this.#keyValue = key;
+    ({ classid: this.#classid, objid: this.#objid } = keyHalves(key));
     this.what = `PostgreSQL advisory lock ${this.#key}`;
     client.on('error', (error) => {
       this.#lost ??= error ?? new Error('connection error');
@@ -112,17 +119,7 @@ class PostgreSqlLock implements HeldLock {
   }
 
   async holder(): Promise<LockHolder | undefined> {
-    // query_start of the holder's lock connection is when it took the lock: upshift sends
-    // nothing else on that connection while it holds it.
-    const { rows } = await this.#client.query<{ pid: number; application_name: string; client_addr: string | null; query_start: string | Date }>(
-      'select a.pid, a.application_name, host(a.client_addr) as client_addr, a.query_start ' +
-        'from pg_locks l join pg_stat_activity a on a.pid = l.pid ' +
-        "where l.locktype = 'advisory' and l.granted and l.classid = $1::oid and l.objid = $2::oid and l.objsubid = 1 and l.pid <> pg_backend_pid()",
-      [this.#classid, this.#objid],
-    );
-    const row = rows[0];
-    if (!row) return undefined;
-    return { pid: row.pid, applicationName: row.application_name, clientAddress: row.client_addr, since: new Date(row.query_start) };
+    return advisoryHolder(async (text, params) => (await this.#client.query(text, params)).rows as never[], this.#keyValue);
   }
 
   begin(): Promise<Transaction> {

@@ -1,0 +1,77 @@
+import { ChecksumMismatchError, defineRevision, Migrator, type Revision } from 'upshift';
+import { eachDialect } from '../helpers/each-dialect.ts';
+import { chain, revisionId } from '../helpers/revisions.ts';
+import { memoryLogger } from '../helpers/silent-logger.ts';
+
+const r = (i: number) => revisionId('rev', i);
+
+/** chain(3) with rev0002's up() replaced by a function of different text (same id and parents). */
+function edited(): Revision[] {
+  const revisions = chain(3);
+  revisions[1] = defineRevision({
+    ...revisions[1]!,
+    async up({ sql }) {
+      await sql(`create table t_${r(2)} (id integer primary key, extra integer)`);
+    },
+  });
+  return revisions;
+}
+
+/** A revision whose up() source is given as text, so line endings and trailing blanks are exact. */
+function fromSource(upSource: string): Revision {
+  // eslint-disable-next-line no-eval
+  const up = (0, eval)(`(${upSource})`) as Revision['up'];
+  return defineRevision({ id: 'text1', parents: [], up, down: async ({ sql }) => void (await sql('drop table t_text')) });
+}
+
+eachDialect('checksums: an edited applied revision is reported per the checksums option; stamp("heads") accepts it', async (t, db) => {
+  const orm = await db.orm();
+  await new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger }).upgrade();
+
+  const warn = memoryLogger();
+  const result = await new Migrator({ orm, revisions: edited(), logger: warn.logger }).upgrade();
+  t.same(result.applied, [], 'warn: starts');
+  const line = warn.lines.find((l) => l.level === 40);
+  t.match(line?.msg, /applied revision\(s\) edited since they ran: rev0002 \(checksums: "warn"\)/, 'warn: logs the edited id');
+  t.same(line?.edited, [r(2)]);
+  const status = await new Migrator({ orm, revisions: edited(), logger: memoryLogger().logger }).status();
+  t.same(status.edited, [r(2)], 'status().edited');
+
+  const strict = new Migrator({ orm, revisions: edited(), logger: memoryLogger().logger, checksums: 'error' });
+  const error = (await strict.upgrade().catch((e: unknown) => e)) as ChecksumMismatchError;
+  t.type(error, ChecksumMismatchError, 'error: throws');
+  t.equal(error.code, 'UPSHIFT_CHECKSUM_MISMATCH');
+  t.same(error.revisionIds, [r(2)], 'listing the id');
+  t.match(error.message, /rev0002/);
+  await t.rejects(strict.status(), ChecksumMismatchError, 'status() too');
+
+  const off = memoryLogger();
+  const quiet = new Migrator({ orm, revisions: edited(), logger: off.logger, checksums: 'off' });
+  await quiet.upgrade();
+  t.same((await quiet.status()).edited, [], 'off: not reported');
+  t.same(off.lines.filter((l) => (l.level as number) >= 40), [], 'off: silent');
+
+  const stamped = await new Migrator({ orm, revisions: edited(), logger: memoryLogger().logger }).stamp('heads');
+  t.same(stamped.rechecksummed, [r(2)], 'stamp re-records the checksum');
+  t.same([stamped.added, stamped.removed], [[], []], 'and changes nothing else');
+  t.same((await strict.upgrade()).applied, [], 'accepted: checksums "error" now passes');
+  t.same((await strict.status()).edited, []);
+  const original = (await new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger }).status()).edited;
+  t.same(original, [r(2)], 'and the old text is now the edit');
+});
+
+eachDialect('checksums ignore CRLF vs LF and trailing whitespace', async (t, db) => {
+  const orm = await db.orm();
+  const lf = 'async function up({ sql }) {\n  await sql("create table t_text (id integer)");\n}';
+  const crlf = 'async function up({ sql }) {   \r\n  await sql("create table t_text (id integer)");\t\r\n}  \r\n';
+  const cr = lf.replaceAll('\n', '\r');
+  await new Migrator({ orm, revisions: [fromSource(lf)], logger: memoryLogger().logger }).upgrade();
+  for (const [name, text] of [['CRLF + trailing blanks', crlf], ['CR only', cr]] as const) {
+    const m = new Migrator({ orm, revisions: [fromSource(text)], logger: memoryLogger().logger, checksums: 'error' });
+    t.same((await m.status()).edited, [], `${name}: no mismatch`);
+    t.same((await m.upgrade()).applied, [], `${name}: upgrade passes with checksums "error"`);
+  }
+  const changed = lf.replace('id integer', 'id bigint');
+  const m = new Migrator({ orm, revisions: [fromSource(changed)], logger: memoryLogger().logger, checksums: 'error' });
+  await t.rejects(m.upgrade(), ChecksumMismatchError, 'a real change of the text still counts');
+});

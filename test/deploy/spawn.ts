@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const WORKER = fileURLToPath(new URL('../fixtures/deploy-worker.ts', import.meta.url));
+
+export interface DeployWorker {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; result: Record<string, any> | undefined; stderr: string }>;
+  /** Resolves when the worker logged a line matching `pattern` (stderr). */
+  logged(pattern: RegExp): Promise<void>;
+  /** With BARRIER=1: resolves when the worker is connected and waiting for go(). */
+  ready: Promise<void>;
+  go(): void;
+}
+
+/** A real replica process running test/fixtures/deploy-worker.ts against `location`. */
+export function startDeployWorker(db: { dialect: string; location: string }, env: Record<string, string | number> = {}): DeployWorker {
+  const child = spawn(process.execPath, ['--conditions=upshift-source', WORKER], {
+    env: { ...process.env, DIALECT: db.dialect, LOCATION: db.location, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((resolve) => (readyResolve = resolve));
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+    if (stdout.includes('ready\n')) readyResolve();
+  });
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+    for (const w of waiters.splice(0)) {
+      if (w.pattern.test(stderr)) w.resolve();
+      else waiters.push(w);
+    }
+  });
+  child.stdin!.on('error', () => undefined); // a killed worker's stdin
+  const done = new Promise<Awaited<DeployWorker['done']>>((resolve) => {
+    child.on('close', (code, signal) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      resolve({ code, signal, result: line ? JSON.parse(line) : undefined, stderr });
+    });
+  });
+  return {
+    child,
+    done,
+    ready,
+    go: () => child.stdin!.write('go\n'),
+    logged: (pattern) =>
+      new Promise<void>((resolve) => {
+        if (pattern.test(stderr)) resolve();
+        else waiters.push({ pattern, resolve });
+      }),
+  };
+}
