@@ -27,7 +27,7 @@ async function runOn(dialect: DialectName, bundle: string, options: BenchOptions
   const location = { floor: dbs.upshift.location, upshift: dbs.upshift.location, 'mikro-orm': dbs['mikro-orm'].location };
   // The first boot of each applies the 200 revisions (and warms the disk cache); not timed.
   for (const mode of MODES) await runChildOk('procs/boot.ts', [mode, dialect, location[mode], bundle]);
-  const rounds = options.quick ? 3 : 10;
+  const rounds = options.quick ? 2 : 10;
   const times: Record<string, number[]> = { floor: [], upshift: [], 'mikro-orm': [] };
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < MODES.length; k++) {

@@ -36,9 +36,9 @@ async function once(tool: ToolName, dialect: DialectName): Promise<number> {
 }
 
 async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder): Promise<void> {
-  const trials = options.quick ? 2 : 5;
+  const trials = options.quick ? 1 : 5;
   const times = new Map<ToolName, number[]>(TOOLS.map((t) => [t, []]));
-  for (const tool of TOOLS) await once(tool, dialect); // warm-up round, not counted
+  if (!options.quick) for (const tool of TOOLS) await once(tool, dialect); // warm-up round, not counted
   for (let trial = 0; trial < trials; trial++) {
     for (let k = 0; k < TOOLS.length; k++) {
       const tool = TOOLS[(k + trial) % TOOLS.length]!;

@@ -27,6 +27,9 @@ interface Trial {
   clean: boolean;
   ms: number;
   why: string;
+  /** The slowest process's own migrate() and close() times. */
+  migrateMs?: number;
+  closeMs?: number;
 }
 
 async function trial(tool: ToolName, dialect: DialectName): Promise<Trial> {
@@ -35,13 +38,15 @@ async function trial(tool: ToolName, dialect: DialectName): Promise<Trial> {
     const children = Array.from({ length: PROCESSES[dialect] }, () => {
       const child = spawn(NODE, [...NODE_ARGS, join(BENCH_DIR, 'procs/concurrent.ts'), tool, dialect, db.location, String(N)], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stderr = '';
+      let stdout = '';
       child.stderr.on('data', (d) => (stderr += d));
+      child.stdout.on('data', (d) => (stdout += d));
       const ready = new Promise<void>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
         child.on('exit', (code) => reject(new Error(`exited ${code} before the barrier: ${stderr.slice(-1500)}`)));
       });
-      const exited = new Promise<{ code: number | null; at: number; stderr: () => string }>((resolve) =>
-        child.on('exit', (code) => resolve({ code, at: performance.now(), stderr: () => stderr })),
+      const exited = new Promise<{ code: number | null; at: number; stderr: () => string; stdout: () => string }>((resolve) =>
+        child.on('exit', (code) => resolve({ code, at: performance.now(), stderr: () => stderr, stdout: () => stdout })),
       );
       return { child, ready, exited };
     });
@@ -50,12 +55,14 @@ async function trial(tool: ToolName, dialect: DialectName): Promise<Trial> {
     for (const c of children) c.child.stdin.end('go\n');
     const exits = await Promise.all(children.map((c) => c.exited));
     const ms = Math.max(...exits.map((e) => e.at)) - released;
+    const own = exits.map((e) => /\{"migrateMs".*\}/.exec(e.stdout())?.[0]).filter((j): j is string => !!j).map((j) => JSON.parse(j) as { migrateMs: number; closeMs: number });
+    const slowest = { migrateMs: Math.max(0, ...own.map((o) => o.migrateMs)), closeMs: Math.max(0, ...own.map((o) => o.closeMs)) };
     const failed = exits.filter((e) => e.code !== 0);
     let rows: { revision: string; n: number | string }[] = [];
     try {
       rows = await inspect(dialect, db.location, 'select "revision", count(*) as n from "applied_log" group by "revision"');
     } catch (error) {
-      return { clean: false, ms, why: `no applied_log (${(error as Error).message})` };
+      return { clean: false, ms, why: `no applied_log (${(error as Error).message})`, ...slowest };
     }
     const twice = rows.filter((r) => Number(r.n) !== 1).map((r) => r.revision);
     const why = [
@@ -63,7 +70,7 @@ async function trial(tool: ToolName, dialect: DialectName): Promise<Trial> {
       twice.length ? `applied more than once: ${twice.join(', ')}` : '',
       rows.length !== N ? `${rows.length}/${N} revisions applied` : '',
     ].filter(Boolean).join('; ');
-    return { clean: why === '', ms, why };
+    return { clean: why === '', ms, why, ...slowest };
   } finally {
     await db.drop();
   }
@@ -74,7 +81,7 @@ function firstLine(text: string): string {
 }
 
 async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder): Promise<void> {
-  const trials = options.quick ? 2 : 10;
+  const trials = options.quick ? 1 : 10;
   const main: ToolName[] = ['upshift', 'kysely'];
   const results = new Map<ToolName, Trial[]>(main.map((t) => [t, []]));
   for (let i = 0; i < trials; i++) {
@@ -94,7 +101,7 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
       name: `${TOOL_LABEL[tool]}: release → last exit`,
       value: median(list.map((t) => t.ms)),
       unit: 'ms',
-      detail: `${clean.length}/${list.length} trials clean${why ? `; ${why}` : ''}`,
+      detail: `${clean.length}/${list.length} trials clean; slowest process: migrate ${fmtMs(median(list.map((t) => t.migrateMs ?? 0)))}, close ${fmtMs(median(list.map((t) => t.closeMs ?? 0)))}${why ? `; ${why}` : ''}`,
     });
   }
   const up = results.get('upshift')!;

@@ -13,8 +13,10 @@ import { GENERATED } from './support/bundle.ts';
 import { fmtMs, median, type BenchOptions, type Recorder } from './support/report.ts';
 import { standalone, type Scenario } from './support/scenario.ts';
 
-const ENTITIES = 200;
-const REVISIONS = 50;
+// --quick (a smoke run) uses a small model: its figures are not the goal's.
+const QUICK = process.argv.includes('--quick');
+const ENTITIES = QUICK ? 40 : 200;
+const REVISIONS = QUICK ? 10 : 50;
 const GOAL_MS = 2000;
 
 type DevApi = {
