@@ -1,0 +1,56 @@
+/**
+ * Kill test: per database, ROUNDS (30) rounds of: a fresh database, a real process upgrading 20
+ * revisions with side-effect rows, SIGKILL at a random moment, then a clean upgrade() by a new
+ * process. Counts the rounds whose final state is exactly head with every side-effect row once.
+ * Run: node --conditions=upshift-source test/stress/kill.ts
+ */
+import { createDatabase, postgresAvailable, type DialectName } from '../helpers/databases.ts';
+import { revisionId } from '../helpers/revisions.ts';
+import { boundary, noStaleLock } from '../deploy/boundary.ts';
+import { startDeployWorker } from '../deploy/spawn.ts';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 30);
+const N = 20;
+const HEAD = Array.from({ length: N }, (_, i) => revisionId('rev', i + 1)).join();
+
+let total = 0;
+let good = 0;
+for (const dialect of ['postgresql', 'sqlite'] as DialectName[]) {
+  if (dialect === 'postgresql' && !(await postgresAvailable())) {
+    console.log('postgresql: skipped (not reachable)');
+    continue;
+  }
+  let ok = 0;
+  let midway = 0;
+  let atBoundary = 0;
+  let staleLocks = 0;
+  for (let round = 1; round <= ROUNDS; round++) {
+    const db = await createDatabase(dialect);
+    try {
+      const victim = startDeployWorker(db, { REVISIONS: N, DELAY_MS: 30 });
+      await victim.logged(/applying revision|upgrade done/);
+      await new Promise((r) => setTimeout(r, Math.random() * 900));
+      victim.child.kill('SIGKILL');
+      const killed = await victim.done;
+      const after = await boundary(db, N);
+      if (after.consistent) atBoundary++;
+      else console.error(`${dialect} round ${round}: not at a boundary after the kill: ${after.problems.join('; ')}`);
+      if (killed.signal === 'SIGKILL' && after.rows.length < N) midway++;
+      let free = false;
+      for (let i = 0; i < 60 && !(free = await noStaleLock(db)); i++) await new Promise((r) => setTimeout(r, 50));
+      if (!free) staleLocks++;
+      const clean = await startDeployWorker(db, { REVISIONS: N, TIMEOUT_MS: 5000 }).done;
+      const final = await boundary(db, N);
+      if (clean.code === 0 && final.consistent && final.rows.join() === HEAD) ok++;
+      else console.error(`${dialect} round ${round}: final state wrong: exit ${clean.code} ${final.problems.join('; ')}`);
+    } finally {
+      await db.drop();
+    }
+  }
+  console.log(`${dialect}: ${ok}/${ROUNDS} rounds exactly at head with every side-effect row once ` +
+    `(killed mid-upgrade: ${midway}, at a revision boundary right after the kill: ${atBoundary}, stale locks: ${staleLocks})`);
+  total += ROUNDS;
+  good += ok;
+}
+console.log(`kill rounds: ${total}, exactly at head with every side-effect row once: ${good}`);
+process.exitCode = good === total ? 0 : 1;
