@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
 import { Database } from './database.ts';
 import { createDialect } from './dialect/index.ts';
 import type { Dialect, HeldLock } from './dialect/dialect.ts';
@@ -79,7 +80,7 @@ export class Migrator {
     this.#db = new Database(options.orm);
     this.#dialect = createDialect(options.orm, this.#db, { name: this.#options.tableName, schema: this.#options.schema });
     this.#store = new Store(this.#db, this.#dialect);
-    this.#logger = options.logger ?? pino({ name: 'upshift', level: 'info' });
+    this.#logger = options.logger ?? defaultLogger();
     const outside = revisions.find((r) => !r.transaction);
     if (outside && this.#options.lockScope === 'transaction') {
       throw new ConfigurationError(
@@ -270,6 +271,12 @@ function divergedError(state: DatabaseState): DivergedError {
 
 function appliedIds(state: DatabaseState): Set<string> {
   return new Set(state.rows.keys());
+}
+
+/** pino is loaded only when the app brings no logger of its own: most apps pass theirs. */
+function defaultLogger(): Logger {
+  const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
+  return pino({ name: 'upshift', level: 'info' });
 }
 
 function elapsed(started: number): number {

@@ -1,6 +1,5 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Logger } from 'pino';
-import { MigrationError, Umzug } from 'umzug';
 import { checksumOf } from './checksum.ts';
 import type { Database } from './database.ts';
 import type { Dialect, HeldLock } from './dialect/dialect.ts';
@@ -60,6 +59,9 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
 type Step = (revision: Revision) => Promise<boolean>;
 
 async function viaUmzug(direction: Direction, plan: readonly Revision[], applied: ReadonlySet<string>, deps: RunnerDeps, step: Step, outcome: RunOutcome): Promise<void> {
+  // Loaded on first use: umzug's entry also loads its CLI (~80 ms), a cost every replica's boot
+  // would pay although the fast path never runs a revision.
+  const { MigrationError, Umzug } = await import('umzug');
   const started = new Map<string, number>();
   const umzug = new Umzug<object>({
     migrations: plan.map((r) => ({
