@@ -44,7 +44,15 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const irreversible: string[] = [];
   try {
     if (options.skipRoundTrip) await shadow.build(revisions);
-    else for (const r of graph.order) if (!(await roundTrip(shadow, revisions, r))) irreversible.push(r.id);
+    else {
+      // Each round trip ends at the schema the next one starts from: read it once, not twice.
+      let before = await readSchema(shadow);
+      for (const r of graph.order) {
+        const trip = await roundTrip(shadow, revisions, r, before);
+        if (!trip.reversible) irreversible.push(r.id);
+        before = trip.after;
+      }
+    }
     const { up } = await diffSchema(shadow);
     if (up.length > 0) throw new SchemaDriftError(up.map((s) => s.sql));
   } finally {
@@ -54,7 +62,12 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
 }
 
 /** Applies the next revision, reverts it, applies it again, comparing schemas each time. */
-async function roundTrip(shadow: Shadow, revisions: readonly Revision[], r: Revision): Promise<boolean> {
+async function roundTrip(
+  shadow: Shadow,
+  revisions: readonly Revision[],
+  r: Revision,
+  before: Awaited<ReturnType<typeof readSchema>>,
+): Promise<{ reversible: boolean; after: Awaited<ReturnType<typeof readSchema>> }> {
   const migrator = shadow.migrator(revisions);
   const step = async (what: 'up' | 'down' | 'up-again', run: () => Promise<unknown>) => {
     try {
@@ -64,10 +77,9 @@ async function roundTrip(shadow: Shadow, revisions: readonly Revision[], r: Revi
       throw new RoundTripError(r.id, what, `its ${what === 'down' ? 'down' : 'up'}() failed${what === 'up-again' ? ' when applied again after down()' : ''}: ${(cause as Error)?.message ?? String(cause)}.`, [], error);
     }
   };
-  const before = await readSchema(shadow);
   await step('up', () => migrator.upgrade('+1'));
-  if (!r.down) return false;
   const after = await readSchema(shadow);
+  if (!r.down) return { reversible: false, after };
   await step('down', () => migrator.downgrade('-1'));
   const restored = compareSchemas(shadow.orm, await readSchema(shadow), before);
   if (restored.length > 0) {
@@ -78,5 +90,5 @@ async function roundTrip(shadow: Shadow, revisions: readonly Revision[], r: Revi
   if (again.length > 0) {
     throw new RoundTripError(r.id, 'up-again', 'up() applied again after down() builds a different schema than the first time; these statements would make them equal:', again);
   }
-  return true;
+  return { reversible: true, after };
 }
