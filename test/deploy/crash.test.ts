@@ -32,7 +32,7 @@ eachDialect('SIGKILL at random moments of an upgrade of 20 revisions: a revision
 });
 
 /** The server ends a killed client's backend promptly but not instantly. */
-async function waitFor(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
+async function waitFor(check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
   const until = Date.now() + ms;
   for (;;) {
     if (await check()) return true;
