@@ -28,7 +28,7 @@ for (const dialect of ['postgresql', 'sqlite'] as DialectName[]) {
     const db = await createDatabase(dialect);
     try {
       const victim = startDeployWorker(db, { REVISIONS: N, DELAY_MS: 30 });
-      await victim.logged(/applying revision|upgrade done/);
+      await Promise.race([victim.logged(/applying revision/), victim.done]);
       await new Promise((r) => setTimeout(r, Math.random() * 900));
       victim.child.kill('SIGKILL');
       const killed = await victim.done;
