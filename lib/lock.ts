@@ -5,6 +5,12 @@ export interface LockOptions {
   /** How long to wait for another instance before LockTimeoutError. */
   timeoutMs: number;
   logger: Logger;
+  /**
+   * Asked between attempts: true when waiting is pointless because the holder has already done
+   * everything this instance came for. Replicas that boot together then start as soon as the
+   * first one is done, instead of each taking the lock in turn only to find nothing to do.
+   */
+  abandon?: () => Promise<boolean>;
 }
 
 /** One way of trying a lock once, without blocking: the dialects provide it. */
@@ -17,7 +23,7 @@ export interface LockAttempt {
 }
 
 const FIRST_DELAY_MS = 20;
-const MAX_DELAY_MS = 1_000;
+const MAX_DELAY_MS = 250;
 const REPORT_EVERY_MS = 5_000;
 
 /**
@@ -27,8 +33,8 @@ const REPORT_EVERY_MS = 5_000;
  * `CREATE INDEX CONCURRENTLY`, which waits for every open transaction to finish (Flyway #1654).
  * While it waits it says so, with the holder, every few seconds: a stuck deploy explains itself.
  */
-export async function acquireWithin(attempt: LockAttempt, { timeoutMs, logger }: LockOptions): Promise<void> {
-  if (await attempt.tryAcquire()) return;
+export async function acquireWithin(attempt: LockAttempt, { timeoutMs, logger, abandon }: LockOptions): Promise<'acquired' | 'abandoned'> {
+  if (await attempt.tryAcquire()) return 'acquired';
   const started = Date.now();
   let delay = FIRST_DELAY_MS;
   let nextReport = started;
@@ -47,9 +53,14 @@ export async function acquireWithin(attempt: LockAttempt, { timeoutMs, logger }:
       throw new LockTimeoutError(timeoutMs, await attempt.holder(), attempt.what);
     }
     await sleep(Math.min(left, delay * (0.5 + Math.random())));
+    // Asked first: once the holder is done, taking the lock only to find nothing to do is waste.
+    if (abandon && (await abandon())) {
+      logger.info({ lock: attempt.what, waitedMs: Date.now() - started }, `stopped waiting for the ${attempt.what}: another instance did the work`);
+      return 'abandoned';
+    }
     if (await attempt.tryAcquire()) {
       logger.info({ lock: attempt.what, waitedMs: Date.now() - started }, `acquired the ${attempt.what}`);
-      return;
+      return 'acquired';
     }
     delay = Math.min(MAX_DELAY_MS, delay * 1.6);
   }

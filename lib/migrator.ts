@@ -10,7 +10,8 @@ import { validateRevision, type Revision } from './revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
 import { runPlan, type Direction } from './runner.ts';
 import { analyze, type DatabaseState } from './state.ts';
-import { Store } from './store.ts';
+import { Store, type AppliedRevision } from './store.ts';
+import { checksumOf } from './checksum.ts';
 import { stampRows } from './stamp.ts';
 
 export interface UpgradeResult {
@@ -107,18 +108,28 @@ export class Migrator {
   async upgrade(target = 'heads'): Promise<UpgradeResult> {
     const started = performance.now();
     validateTarget(this.#graph, target, 'upgrade');
-    let state = this.#check(analyze(this.#graph, await this.#store.readApplied()), 'upgrade');
+    const rows = await this.#store.readApplied();
+    if (target === 'heads' && this.#isExactlyTheBundle(rows)) {
+      // The boot path of every replica: nothing unknown, missing or edited, so nothing to report.
+      return { applied: [], skipped: [], current: this.#graph.heads(), durationMs: elapsed(started) };
+    }
+    let state = this.#check(analyze(this.#graph, rows), 'upgrade');
     if (upgradePlan(this.#graph, appliedIds(state), target).length === 0) {
       return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
     }
-    const outcome = await this.#locked(async (lock) => {
+    const pendingBefore = upgradePlan(this.#graph, appliedIds(state), target).map((r) => r.id);
+    const nothingLeft = async () => upgradePlan(this.#graph, appliedIds(analyze(this.#graph, await this.#store.readApplied())), target).length === 0;
+    const outcome = (await this.#locked(async (lock) => {
       state = await this.#reread(lock, state, 'upgrade');
       return this.#run('up', upgradePlan(this.#graph, appliedIds(state), target), state, lock);
-    });
+    }, nothingLeft)) ?? { ran: [], skipped: [] };
+    // What was pending when this call started and it did not apply, another instance applied.
+    const ran = new Set(outcome.ran);
+    const skipped = pendingBefore.filter((id) => !ran.has(id));
     const current = await this.current();
-    this.#logger.info({ applied: outcome.ran, skipped: outcome.skipped, current, durationMs: elapsed(started) },
+    this.#logger.info({ applied: outcome.ran, skipped, current, durationMs: elapsed(started) },
       `upgrade done: ${outcome.ran.length} revision(s) applied in ${elapsed(started)} ms; database at ${current.join(', ') || 'base'}`);
-    return { applied: outcome.ran, skipped: outcome.skipped, current, durationMs: elapsed(started) };
+    return { applied: outcome.ran, skipped, current, durationMs: elapsed(started) };
   }
 
   /** Reverts to a target: "-N", "base", or an applied id / prefix (its descendants are reverted). */
@@ -128,10 +139,11 @@ export class Migrator {
     let state = this.#check(analyze(this.#graph, await this.#store.readApplied()), 'downgrade');
     const plan = () => this.#downgradePlan(state, target);
     if (plan().length === 0) return { reverted: [], skipped: [], current: state.current, durationMs: elapsed(started) };
-    const outcome = await this.#locked(async (lock) => {
+    // Without an abandon callback the lock is always taken, so the result is always there.
+    const outcome = (await this.#locked(async (lock) => {
       state = await this.#reread(lock, state, 'downgrade');
       return this.#run('down', plan(), state, lock);
-    });
+    }))!;
     const current = await this.current();
     this.#logger.info({ reverted: outcome.ran, current, durationMs: elapsed(started) },
       `downgrade done: ${outcome.ran.length} revision(s) reverted in ${elapsed(started)} ms; database at ${current.join(', ') || 'base'}`);
@@ -145,13 +157,13 @@ export class Migrator {
    */
   async stamp(target: string): Promise<StampResult> {
     const wanted = stampSet(this.#graph, target);
-    const result = await this.#locked(async (lock) =>
+    const result = (await this.#locked(async (lock) =>
       this.#db.transaction(async (trx) => {
         if (lock.scope === 'session') await this.#store.ensureTable(trx);
         const rows = await this.#store.readApplied(trx);
         return stampRows(this.#graph, rows, wanted, { store: this.#store, trx, lock });
       }, () => lock.begin()),
-    );
+    ))!;
     const current = await this.current();
     this.#logger.info({ ...result, current }, `stamped ${target}: ${result.added.length} added, ${result.removed.length} removed`);
     return { ...result, current };
@@ -164,7 +176,7 @@ export class Migrator {
 
   /** Every bundled revision, parents first, with whether and when it was applied. */
   async history(): Promise<HistoryEntry[]> {
-    const { rows } = analyze(this.#graph, await this.#store.readApplied());
+    const { rows } = analyze(this.#graph, await this.#store.readApplied(undefined, { withAppliedAt: true }));
     const heads = new Set(this.#graph.heads());
     return this.#graph.order.map((r) => ({
       id: r.id,
@@ -194,6 +206,17 @@ export class Migrator {
     };
   }
 
+  /** True when the version table holds exactly the bundled revisions, unedited. O(n), no allocation. */
+  #isExactlyTheBundle(rows: readonly AppliedRevision[]): boolean {
+    if (rows.length !== this.#graph.size) return false;
+    const compare = this.#options.checksums !== 'off';
+    for (const row of rows) {
+      const revision = this.#graph.get(row.id);
+      if (!revision || (compare && row.checksum !== checksumOf(revision))) return false;
+    }
+    return true;
+  }
+
   #downgradePlan(state: DatabaseState, target: string): Revision[] {
     const plan = downgradePlan(this.#graph, appliedIds(state), target);
     if (state.relation === 'ahead') {
@@ -205,8 +228,11 @@ export class Migrator {
     return plan;
   }
 
-  async #locked<T>(work: (lock: HeldLock) => Promise<T>): Promise<T> {
-    const lock = await this.#dialect.acquire({ timeoutMs: this.#options.lockTimeoutMs, logger: this.#logger }, this.#options.lockScope);
+  /** Runs `work` under the lock; undefined when `abandon` said, while waiting, that nothing is left. */
+  async #locked<T>(work: (lock: HeldLock) => Promise<T>, abandon?: () => Promise<boolean>): Promise<T | undefined> {
+    const options = { timeoutMs: this.#options.lockTimeoutMs, logger: this.#logger, ...(abandon ? { abandon } : {}) };
+    const lock = await this.#dialect.acquire(options, this.#options.lockScope);
+    if (!lock) return undefined;
     try {
       return await work(lock);
     } finally {

@@ -7,9 +7,9 @@ import { LockLostError } from './errors.ts';
 export interface AppliedRevision {
   id: string;
   parents: string[];
-  message: string;
   checksum: string;
-  appliedAt: Date;
+  /** Read only when asked for (history): parsing timestamps is most of a no-op boot's CPU. */
+  appliedAt?: Date;
 }
 
 export interface RecordDetails {
@@ -36,11 +36,11 @@ export class Store {
   }
 
   /** The whole applied set in one query. A missing table is an empty set (the first boot). */
-  async readApplied(trx?: Transaction): Promise<AppliedRevision[]> {
+  async readApplied(trx?: Transaction, { withAppliedAt = false } = {}): Promise<AppliedRevision[]> {
     let rows: Record<string, unknown>[];
     try {
       rows = await this.#db.query(
-        `select "id", "parents", "message", "checksum", "applied_at" from ${this.#dialect.table}`,
+        `select "id", "parents", "checksum"${withAppliedAt ? ', "applied_at"' : ''} from ${this.#dialect.table}`,
         [],
         trx,
       );
@@ -50,10 +50,9 @@ export class Store {
     }
     return rows.map((row) => ({
       id: String(row.id),
-      parents: String(row.parents).split(' ').filter(Boolean),
-      message: String(row.message),
+      parents: row.parents ? String(row.parents).split(' ') : [],
       checksum: String(row.checksum),
-      appliedAt: new Date(row.applied_at as string),
+      ...(withAppliedAt ? { appliedAt: new Date(row.applied_at as string) } : {}),
     }));
   }
 

@@ -47,3 +47,22 @@ eachDialect('LockTimeoutError when a live holder keeps the lock past the timeout
   await held.release();
   t.same((await m.upgrade()).applied, ['rev0001', 'rev0002'], 'once released, the same call succeeds');
 });
+
+eachDialect('a waiting instance starts as soon as the holder has done its work, and still applies what is left', async (t, db) => {
+  const holder = startWorker(db, { REVISIONS: 10, DELAY_MS: 150 });
+  await holder.logged(/applying revision rev0001/);
+  const sameBundle = startWorker(db, { REVISIONS: 10 });
+  const longerBundle = startWorker(db, { REVISIONS: 12 });
+  const [h, same, longer] = await Promise.all([holder.done, sameBundle.done, longerBundle.done]);
+  t.equal(h.code, 0);
+  t.equal(same.code, 0, same.stderr.slice(-800));
+  t.equal(longer.code, 0, longer.stderr.slice(-800));
+  const applied = [h, same, longer].flatMap((r) => (r.result?.applied as string[]) ?? []).sort();
+  t.same(applied, Array.from({ length: 12 }, (_, i) => revisionId('rev', i + 1)), 'each revision applied once between them');
+  t.same(same.result?.applied, [], 'the instance with the same bundle applied nothing');
+  t.ok((same.result?.skipped as string[]).length > 0, 'and reports what the other instance applied');
+  t.ok((longer.result?.applied as string[]).includes('rev0012'), 'an instance with more revisions still takes the lock and applies them');
+  if (db.dialect === 'postgresql') {
+    t.match(same.stderr, /stopped waiting for the PostgreSQL advisory lock/, 'it stopped waiting without taking the lock');
+  }
+});

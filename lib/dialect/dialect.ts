@@ -23,8 +23,9 @@ export interface Dialect {
   /**
    * Takes the lock that guards one upgrade, downgrade or stamp. With scope 'transaction' the
    * lock is taken by each transaction that `begin()` opens (PostgreSQL: pg_advisory_xact_lock).
+   * Undefined when `options.abandon` said, while waiting, that nothing is left to do.
    */
-  acquire(options: LockOptions, scope?: 'session' | 'transaction'): Promise<HeldLock>;
+  acquire(options: LockOptions, scope?: 'session' | 'transaction'): Promise<HeldLock | undefined>;
 }
 
 /**

@@ -49,10 +49,10 @@ export class PostgreSqlDialect implements Dialect {
     return code === '42P01' || code === '3F000';
   }
 
-  async acquire(options: LockOptions, scope: 'session' | 'transaction' = 'session'): Promise<HeldLock> {
+  async acquire(options: LockOptions, scope: 'session' | 'transaction' = 'session'): Promise<HeldLock | undefined> {
     const key = await this.#lockKey();
     if (scope === 'transaction') {
-      return new PostgreSqlXactLock(this.#db, key, options, async (trx) => {
+      return new PostgreSqlXactLock(this.#db, key, { timeoutMs: options.timeoutMs, logger: options.logger }, async (trx) => {
         for (const sql of this.createTableStatements()) await this.#db.run(sql, [], trx);
       });
     }
@@ -64,7 +64,10 @@ export class PostgreSqlDialect implements Dialect {
     await client.connect();
     const lock = new PostgreSqlLock(client, key, this.#db);
     try {
-      await acquireWithin(lock, options);
+      if ((await acquireWithin(lock, options)) === 'abandoned') {
+        await lock.release();
+        return undefined;
+      }
     } catch (error) {
       await lock.release();
       throw error;

@@ -27,7 +27,8 @@ export class SqliteDialect implements Dialect {
   }
 
   async acquire(options: LockOptions): Promise<HeldLock> {
-    return new SqliteWriteLock(this.#db, this, options);
+    // Each transaction re-checks its revision under the write lock, so there is nothing to abandon.
+    return new SqliteWriteLock(this.#db, this, { timeoutMs: options.timeoutMs, logger: options.logger });
   }
 }
 
