@@ -20,6 +20,8 @@ export interface LockAttempt {
   tryAcquire(): Promise<boolean>;
   /** What the database knows of the current holder, if anything. */
   holder(): Promise<LockHolder | undefined>;
+  /** Waits up to `ms` between attempts; may return early when the holder says it is done. */
+  waitForChange?(ms: number): Promise<void>;
 }
 
 const FIRST_DELAY_MS = 20;
@@ -52,7 +54,8 @@ export async function acquireWithin(attempt: LockAttempt, { timeoutMs, logger, a
     if (left <= 0) {
       throw new LockTimeoutError(timeoutMs, await attempt.holder(), attempt.what);
     }
-    await sleep(Math.min(left, delay * (0.5 + Math.random())));
+    const pause = Math.min(left, delay * (0.5 + Math.random()));
+    await (attempt.waitForChange ? attempt.waitForChange(pause) : sleep(pause));
     // Asked first: once the holder is done, taking the lock only to find nothing to do is waste.
     if (abandon && (await abandon())) {
       logger.info({ lock: attempt.what, waitedMs: Date.now() - started }, `stopped waiting for the ${attempt.what}: another instance did the work`);

@@ -13,6 +13,7 @@ interface PgClient {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
   end(): Promise<void>;
   on(event: 'error' | 'end', listener: (error?: Error) => void): void;
+  on(event: 'notification', listener: (message?: { channel: string }) => void): void;
 }
 interface PgPool {
   options: Record<string, unknown>;
@@ -92,7 +93,12 @@ class PostgreSqlLock implements HeldLock {
   // pg_locks shows a bigint advisory key as two unsigned halves.
   readonly #classid: string;
   readonly #objid: string;
+  /** Waiters LISTEN here and the holder NOTIFYs on release, so hand-over is not a polling delay. */
+  readonly #channel: string;
   #pid: number | undefined;
+  #held = false;
+  #listening = false;
+  #wake: (() => void) | undefined;
   #lost: Error | undefined;
   #released = false;
   readonly #db: Database;
@@ -104,6 +110,10 @@ class PostgreSqlLock implements HeldLock {
     this.#keyValue = key;
     ({ classid: this.#classid, objid: this.#objid } = keyHalves(key));
     this.what = `PostgreSQL advisory lock ${this.#key}`;
+    this.#channel = `upshift_${BigInt.asUintN(64, key).toString(16)}`;
+    client.on('notification', (message) => {
+      if (message?.channel === this.#channel) this.#wake?.();
+    });
     client.on('error', (error) => {
       this.#lost ??= error ?? new Error('connection error');
     });
@@ -113,12 +123,36 @@ class PostgreSqlLock implements HeldLock {
   }
 
   async tryAcquire(): Promise<boolean> {
-    const { rows } = await this.#client.query<{ locked: boolean; pid: number }>(
-      'select pg_try_advisory_lock($1::bigint) as locked, pg_backend_pid() as pid',
-      [this.#key],
-    );
+    const attempt = 'select pg_try_advisory_lock($1::bigint) as locked, pg_backend_pid() as pid';
+    let rows: { locked: boolean; pid: number }[];
+    if (this.#listening) {
+      ({ rows } = await this.#client.query<{ locked: boolean; pid: number }>(attempt, [this.#key]));
+    } else {
+      // The first attempt also starts listening, in the same round trip (a simple-protocol
+      // multi-statement query, so no parameters: the key is a number upshift computed).
+      const results = (await this.#client.query(
+        `listen "${this.#channel}"; ${attempt.replace('$1', this.#key)}`,
+      )) as unknown as { rows: { locked: boolean; pid: number }[] }[];
+      rows = results[1]!.rows;
+      this.#listening = true;
+    }
     this.#pid = rows[0]!.pid;
-    return rows[0]!.locked;
+    this.#held = rows[0]!.locked;
+    return this.#held;
+  }
+
+  /** Sleeps up to `ms`, or less when the holder announces that it released the lock. */
+  waitForChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.#wake = undefined;
+        resolve();
+      }
+      this.#wake = done;
+    });
   }
 
   async holder(): Promise<LockHolder | undefined> {
@@ -146,8 +180,11 @@ class PostgreSqlLock implements HeldLock {
     if (this.#released) return;
     this.#released = true;
     try {
-      // Ending the session releases a session lock; unlocking first just makes it prompt.
-      if (!this.#lost) await this.#client.query('select pg_advisory_unlock($1::bigint)', [this.#key]);
+      // Ending the session releases a session lock; unlocking first just makes it prompt, and
+      // the notification wakes the instances waiting for it.
+      if (this.#held && !this.#lost) {
+        await this.#client.query('select pg_advisory_unlock($1::bigint), pg_notify($2, \'released\')', [this.#key, this.#channel]);
+      }
     } catch {
       // The connection is being closed anyway, and the lock with it.
     }
