@@ -1,5 +1,7 @@
 import { LockTimeoutError, Migrator } from 'upshift';
-import { eachDialect } from './helpers/each-dialect.ts';
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { eachDialect, onPostgres } from './helpers/each-dialect.ts';
 import { holdLock } from './helpers/hold-lock.ts';
 import { chain, revisionId } from './helpers/revisions.ts';
 import { versionRows } from './helpers/schema.ts';
@@ -65,4 +67,23 @@ eachDialect('a waiting instance starts as soon as the holder has done its work, 
   if (db.dialect === 'postgresql') {
     t.match(same.stderr, /stopped waiting for the PostgreSQL advisory lock/, 'it stopped waiting without taking the lock');
   }
+});
+
+onPostgres('the PostgreSQL holder announces its release to waiting instances (NOTIFY)', async (t, db) => {
+  const [row] = await db.query<{ db: string; schema: string }>('select current_database() as db, current_schema() as schema');
+  const key = createHash('sha256').update(`upshift:${row!.db}:${row!.schema}:upshift_revisions`).digest().readBigInt64BE(0);
+  const listener = new pg.Client({ connectionString: db.location });
+  await listener.connect();
+  t.teardown(() => listener.end());
+  const heard: string[] = [];
+  listener.on('notification', (message) => heard.push(`${message.channel}:${message.payload}`));
+  await listener.query(`listen "upshift_${BigInt.asUintN(64, key).toString(16)}"`);
+
+  const m = new Migrator({ orm: await db.orm(), revisions: chain(2), logger: memoryLogger().logger });
+  await m.upgrade();
+  await listener.query('select 1'); // a round trip, so a notification sent before it has arrived
+  t.same(heard, [`upshift_${BigInt.asUintN(64, key).toString(16)}:released`], 'one notification when the lock was released');
+  await m.upgrade();
+  await listener.query('select 1');
+  t.equal(heard.length, 1, 'the fast path takes no lock, so it announces nothing');
 });

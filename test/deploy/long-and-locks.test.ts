@@ -2,12 +2,11 @@ import { hostname } from 'node:os';
 import tap from 'tap';
 import { createDatabase } from '../helpers/databases.ts';
 import { LockLostError, LockTimeoutError, Migrator, defineRevision } from 'upshift';
-import { eachDialect } from '../helpers/each-dialect.ts';
 import { holdLock } from '../helpers/hold-lock.ts';
 import { chain, revisionId } from '../helpers/revisions.ts';
 import { userTables, versionRows } from '../helpers/schema.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
-import { onPostgres } from './pg-only.ts';
+import { eachDialect, onPostgres } from '../helpers/each-dialect.ts';
 import { startDeployWorker } from './spawn.ts';
 
 onPostgres('lock diagnostics: the waiting instance logs who holds the lock every 5 s, and LockTimeoutError carries the same', async (t, db) => {

@@ -3,7 +3,7 @@ import { holdLock } from '../helpers/hold-lock.ts';
 import { chain, revisionId } from '../helpers/revisions.ts';
 import { versionRows } from '../helpers/schema.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
-import { onPostgres } from './pg-only.ts';
+import { onPostgres } from '../helpers/each-dialect.ts';
 import { startDeployWorker } from './spawn.ts';
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => revisionId('rev', i + 1));

@@ -9,7 +9,16 @@ export const DIALECTS: DialectName[] = ['postgresql', 'sqlite'];
  * Without PostgreSQL outside CI, the PostgreSQL subtest is skipped and says why.
  */
 export function eachDialect(name: string, body: (t: TapTest, db: TestDatabase) => Promise<void>): void {
-  for (const dialect of DIALECTS) {
+  forDialects(DIALECTS, name, body);
+}
+
+/** Like eachDialect, for what exists on PostgreSQL only. */
+export function onPostgres(name: string, body: (t: TapTest, db: TestDatabase) => Promise<void>): void {
+  forDialects(['postgresql'], name, body);
+}
+
+function forDialects(dialects: readonly DialectName[], name: string, body: (t: TapTest, db: TestDatabase) => Promise<void>): void {
+  for (const dialect of dialects) {
     t.test(`${name} [${dialect}]`, async (tt) => {
       if (dialect === 'postgresql' && !(await postgresAvailable())) {
         tt.plan(0, 'PostgreSQL is not reachable (set CI=true to make this a failure)');
