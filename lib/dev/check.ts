@@ -4,7 +4,9 @@ import { validateRevision, type Revision } from '../revision.ts';
 import { RevisionGraph } from '../revision-graph.ts';
 import { InvalidDevOptionError, RoundTripError, SchemaDriftError, UnmergedHeadsError } from './errors.ts';
 import { requireOrm } from './revision.ts';
+import type { DatabaseSchema } from '@mikro-orm/sql';
 import { compareSchemas, diffSchema, readSchema } from './schema-diff.ts';
+import { schemaFingerprint } from './fingerprint.ts';
 import { openShadow, type Shadow } from './shadow.ts';
 
 export interface CheckOptions {
@@ -40,34 +42,68 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const heads = graph.heads();
   if (heads.length > 1) throw new UnmergedHeadsError(heads, operation);
 
-  const shadow = await openShadow(orm, operation);
-  const irreversible: string[] = [];
+  let shadow = await openShadow(orm, operation);
   try {
+    let irreversible: string[] = [];
     if (options.skipRoundTrip) await shadow.build(revisions);
     else {
-      // Each round trip ends at the schema the next one starts from: read it once, not twice.
-      let before = await readSchema(shadow);
-      for (const r of graph.order) {
-        const trip = await roundTrip(shadow, revisions, r, before);
-        if (!trip.reversible) irreversible.push(r.id);
-        before = trip.after;
+      const quick = await roundTrips(shadow, revisions, graph, fingerprintProbe);
+      if (quick) irreversible = quick;
+      else {
+        // A fingerprint changed: let MikroORM's exact comparison decide, from a fresh shadow.
+        await shadow.close();
+        shadow = await openShadow(orm, operation);
+        irreversible = (await roundTrips(shadow, revisions, graph, exactProbe))!; // the exact probe never says just "differ"
       }
     }
     const { up } = await diffSchema(shadow);
     if (up.length > 0) throw new SchemaDriftError(up.map((s) => s.sql));
+    return { revisions: revisions.length, irreversible, durationMs: Math.round(performance.now() - started) };
   } finally {
     await shadow.close();
   }
-  return { revisions: revisions.length, irreversible, durationMs: Math.round(performance.now() - started) };
+}
+
+/**
+ * How a round trip looks at the schema: `read` snapshots it, `differences` lists what would turn
+ * one snapshot into the other ([] when equal). The fingerprint probe answers "different" without
+ * detail; the exact probe (MikroORM's schema comparison) names the statements.
+ */
+interface Probe<S> {
+  read(shadow: Shadow): Promise<S>;
+  differences(shadow: Shadow, actual: S, expected: S): string[] | 'differ';
+}
+
+const fingerprintProbe: Probe<string> = {
+  read: schemaFingerprint,
+  differences: (_shadow, actual, expected) => (actual === expected ? [] : 'differ'),
+};
+
+const exactProbe: Probe<DatabaseSchema> = {
+  read: readSchema,
+  differences: (shadow, actual, expected) => compareSchemas(shadow.orm, actual, expected),
+};
+
+/**
+ * Every revision, in order: up, down, up again, comparing schemas after each step. Returns the
+ * irreversible ids, or undefined when a probe could only say "differ" (the caller retries with
+ * the exact probe to name the statements). Each round trip starts where the last one ended, so
+ * the schema is read three times per revision.
+ */
+async function roundTrips<S>(shadow: Shadow, revisions: readonly Revision[], graph: RevisionGraph, probe: Probe<S>): Promise<string[] | undefined> {
+  const irreversible: string[] = [];
+  let before: S = await probe.read(shadow);
+  for (const r of graph.order) {
+    const trip = await roundTrip(shadow, revisions, r, before, probe);
+    if (trip === 'differ') return undefined;
+    if (!trip.reversible) irreversible.push(r.id);
+    before = trip.after;
+  }
+  return irreversible;
 }
 
 /** Applies the next revision, reverts it, applies it again, comparing schemas each time. */
-async function roundTrip(
-  shadow: Shadow,
-  revisions: readonly Revision[],
-  r: Revision,
-  before: Awaited<ReturnType<typeof readSchema>>,
-): Promise<{ reversible: boolean; after: Awaited<ReturnType<typeof readSchema>> }> {
+async function roundTrip<S>(shadow: Shadow, revisions: readonly Revision[], r: Revision, before: S, probe: Probe<S>): Promise<{ reversible: boolean; after: S } | 'differ'> {
   const migrator = shadow.migrator(revisions);
   const step = async (what: 'up' | 'down' | 'up-again', run: () => Promise<unknown>) => {
     try {
@@ -78,15 +114,17 @@ async function roundTrip(
     }
   };
   await step('up', () => migrator.upgrade('+1'));
-  const after = await readSchema(shadow);
+  const after = await probe.read(shadow);
   if (!r.down) return { reversible: false, after };
   await step('down', () => migrator.downgrade('-1'));
-  const restored = compareSchemas(shadow.orm, await readSchema(shadow), before);
+  const restored = probe.differences(shadow, await probe.read(shadow), before);
+  if (restored === 'differ') return 'differ';
   if (restored.length > 0) {
     throw new RoundTripError(r.id, 'down', 'after up() then down(), the schema is not what it was before up(); these statements would restore it:', restored);
   }
   await step('up-again', () => migrator.upgrade('+1'));
-  const again = compareSchemas(shadow.orm, await readSchema(shadow), after);
+  const again = probe.differences(shadow, await probe.read(shadow), after);
+  if (again === 'differ') return 'differ';
   if (again.length > 0) {
     throw new RoundTripError(r.id, 'up-again', 'up() applied again after down() builds a different schema than the first time; these statements would make them equal:', again);
   }

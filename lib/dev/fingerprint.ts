@@ -1,0 +1,49 @@
+import { SHADOW_VERSION_TABLE, type Shadow } from './shadow.ts';
+
+/**
+ * A hash of the shadow database's schema in one query: tables, columns (type, length, precision,
+ * nullability, default, comment), indexes, constraints and enum types on PostgreSQL; the stored
+ * DDL of every object on SQLite. check() compares fingerprints to test each revision's round
+ * trip, because reading the whole schema through MikroORM three times per revision is what made
+ * it take seconds. Fingerprints may differ where schemas are equal (SQLite keeps DDL text, which
+ * a rebuild can reformat): check() then falls back to MikroORM's exact comparison, so a
+ * fingerprint can cost time but never decide a failure on its own.
+ */
+export async function schemaFingerprint(shadow: Shadow): Promise<string> {
+  const sql = shadow.dialect === 'postgresql' ? POSTGRESQL : SQLITE;
+  const [row] = (await shadow.orm.em.getConnection().execute(sql)) as { fp: string | null }[];
+  return row?.fp ?? '';
+}
+
+// A constant of ours, so it is written into the SQL (MikroORM's formatter has no numbered placeholders).
+const VERSION_TABLE = `'${SHADOW_VERSION_TABLE}'`;
+const USER_SCHEMA = "not in ('pg_catalog', 'information_schema', 'pg_toast')";
+
+// From pg_catalog directly: the information_schema views cost tens of milliseconds per read.
+const POSTGRESQL = `select md5(coalesce(string_agg(item, E'\\n' order by item), '')) as "fp" from (
+  select concat_ws(':', 't', n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class')) as item
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p', 'v', 'm', 'S') and n.nspname ${USER_SCHEMA} and c.relname <> ${VERSION_TABLE}
+  union all
+  select concat_ws(':', 'c', n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+      pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, col_description(c.oid, a.attnum))
+    from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+    left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+    where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm') and n.nspname ${USER_SCHEMA} and c.relname <> ${VERSION_TABLE}
+  union all
+  select concat_ws(':', 'i', n.nspname, pg_get_indexdef(i.indexrelid))
+    from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname ${USER_SCHEMA} and c.relname <> ${VERSION_TABLE}
+  union all
+  select concat_ws(':', 'k', n.nspname, r.relname, k.conname, pg_get_constraintdef(k.oid))
+    from pg_constraint k join pg_class r on r.oid = k.conrelid join pg_namespace n on n.oid = r.relnamespace
+    where n.nspname ${USER_SCHEMA} and r.relname <> ${VERSION_TABLE}
+  union all
+  select concat_ws(':', 'e', n.nspname, t.typname, string_agg(e.enumlabel, ',' order by e.enumsortorder))
+    from pg_type t join pg_enum e on e.enumtypid = t.oid join pg_namespace n on n.oid = t.typnamespace group by n.nspname, t.typname
+) items`;
+
+const SQLITE = `select group_concat(item, char(10)) as "fp" from (
+  select type || ':' || name || ':' || coalesce(sql, '') as item from sqlite_master
+  where name not like 'sqlite_%' and tbl_name <> ${VERSION_TABLE} order by item
+)`;
