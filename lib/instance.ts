@@ -6,5 +6,8 @@ import { hostname } from 'node:os';
  * PostgreSQL keeps 63 bytes of an application_name.
  */
 export function instanceName(): string {
-  return `upshift ${hostname()} pid ${process.pid}`.slice(0, 63);
+  name ??= `upshift ${hostname()} pid ${process.pid}`.slice(0, 63);
+  return name;
 }
+
+let name: string | undefined;
