@@ -10,7 +10,7 @@ eachDialect('separate processes upgrading one fresh database at once apply each 
   const processes = db.dialect === 'postgresql' ? 8 : 4;
   const workers = Array.from({ length: processes }, () => startWorker(db, { REVISIONS, BARRIER: 1, DELAY_MS: 2 }));
   await Promise.all(workers.map((w) => w.ready));
-  for (const w of workers) w.child.stdin!.end('go\n'); // the barrier: all start together
+  for (const w of workers) w.go(); // the barrier: all start together
   const results = await Promise.all(workers.map((w) => w.done));
 
   for (const [i, r] of results.entries()) t.equal(r.code, 0, `worker ${i} exits 0${r.code ? `: ${r.stderr.slice(-2000)}` : ''}`);

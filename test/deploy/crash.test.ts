@@ -2,7 +2,7 @@ import t from 'tap';
 import { eachDialect } from '../helpers/each-dialect.ts';
 import { revisionId } from '../helpers/revisions.ts';
 import { boundary, noStaleLock } from './boundary.ts';
-import { startDeployWorker } from './spawn.ts';
+import { startWorker } from '../helpers/workers.ts';
 
 const N = 20;
 t.setTimeout(120_000);
@@ -10,7 +10,7 @@ t.setTimeout(120_000);
 eachDialect('SIGKILL at random moments of an upgrade of 20 revisions: a revision boundary, no stale lock, the next upgrade finishes', async (t, db) => {
   let killedMidway = 0;
   for (let round = 1; round <= 3; round++) {
-    const victim = startDeployWorker(db, { REVISIONS: N, DELAY_MS: 40 });
+    const victim = startWorker(db, { REVISIONS: N, DELAY_MS: 40 });
     await Promise.race([victim.logged(/applying revision/), victim.done]); // done: nothing was left to apply
     await new Promise((r) => setTimeout(r, Math.random() * 700));
     victim.child.kill('SIGKILL');
@@ -23,7 +23,7 @@ eachDialect('SIGKILL at random moments of an upgrade of 20 revisions: a revision
   }
   t.ok(killedMidway >= 1, `at least one kill landed mid-upgrade (${killedMidway})`);
   t.ok(await waitFor(() => noStaleLock(db)), 'no stale lock');
-  const next = startDeployWorker(db, { REVISIONS: N, TIMEOUT_MS: 3000 });
+  const next = startWorker(db, { REVISIONS: N, TIMEOUT_MS: 3000 });
   const done = await next.done;
   t.equal(done.code, 0, 'the next upgrade gets the lock at once and finishes', done.code === 0 ? {} : { stderr: done.stderr.slice(-1500) });
   const final = await boundary(db, N);

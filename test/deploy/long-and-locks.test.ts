@@ -7,11 +7,11 @@ import { chain, revisionId } from '../helpers/revisions.ts';
 import { userTables, versionRows } from '../helpers/schema.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 import { eachDialect, onPostgres } from '../helpers/each-dialect.ts';
-import { startDeployWorker } from './spawn.ts';
+import { startWorker } from '../helpers/workers.ts';
 
 onPostgres('lock diagnostics: the waiting instance logs who holds the lock every 5 s, and LockTimeoutError carries the same', async (t, db) => {
   // The holder is a real upshift process in the middle of slow revisions.
-  const holder = startDeployWorker(db, { REVISIONS: 4, DELAY_MS: 3000 });
+  const holder = startWorker(db, { REVISIONS: 4, DELAY_MS: 3000 });
   t.teardown(() => void holder.child.kill('SIGKILL'));
   await holder.logged(/applying revision rev0001/);
   const orm = await db.orm();
@@ -37,10 +37,10 @@ onPostgres('lock diagnostics: the waiting instance logs who holds the lock every
 });
 
 eachDialect('a long transaction: false revision (CREATE INDEX CONCURRENTLY on PostgreSQL) while other processes wait: no deadlock; a short timeout fails, a long one waits and applies nothing', async (t, db) => {
-  const long = startDeployWorker(db, { KIND: 'concurrent-index', SLOW_MS: 5000 });
+  const long = startWorker(db, { KIND: 'concurrent-index', SLOW_MS: 5000 });
   await long.logged(/applying revision items2/);
-  const impatient = startDeployWorker(db, { KIND: 'concurrent-index', TIMEOUT_MS: 1000 });
-  const patient = startDeployWorker(db, { KIND: 'concurrent-index', TIMEOUT_MS: 30_000 });
+  const impatient = startWorker(db, { KIND: 'concurrent-index', TIMEOUT_MS: 1000 });
+  const patient = startWorker(db, { KIND: 'concurrent-index', TIMEOUT_MS: 30_000 });
   const [a, b, c] = await Promise.all([long.done, impatient.done, patient.done]);
   t.equal(a.code, 0, 'the long revision finishes (no deadlock)', a.code === 0 ? {} : { stderr: a.stderr.slice(-1500) });
   t.same(a.result?.applied, ['items1', 'items2']);

@@ -4,7 +4,7 @@ import { chain, revisionId } from '../helpers/revisions.ts';
 import { versionRows } from '../helpers/schema.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 import { onPostgres } from '../helpers/each-dialect.ts';
-import { startDeployWorker } from './spawn.ts';
+import { startWorker } from '../helpers/workers.ts';
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => revisionId('rev', i + 1));
 
@@ -68,7 +68,7 @@ onPostgres("lock.scope 'transaction' refuses transaction: false revisions and tr
 });
 
 onPostgres("lock.scope 'transaction': 6 processes at once apply each revision exactly once", async (t, db) => {
-  const workers = Array.from({ length: 6 }, () => startDeployWorker(db, { REVISIONS: 20, DELAY_MS: 5, SCOPE: 'transaction', BARRIER: 1 }));
+  const workers = Array.from({ length: 6 }, () => startWorker(db, { REVISIONS: 20, DELAY_MS: 5, SCOPE: 'transaction', BARRIER: 1 }));
   await Promise.all(workers.map((w) => w.ready));
   for (const w of workers) w.go();
   const results = await Promise.all(workers.map((w) => w.done));

@@ -54,6 +54,21 @@ export async function createDatabase(dialect: DialectName): Promise<TestDatabase
   return dialect === 'postgresql' ? createPostgres() : createSqlite();
 }
 
+/** The ORMs a test opened on its database, closed before the database is dropped. */
+function ormsOn(dialect: DialectName, location: string) {
+  const opened: MikroORM[] = [];
+  return {
+    async open(entities?: unknown[], extra?: Record<string, unknown>): Promise<MikroORM> {
+      const orm = await openOrm(dialect, location, entities, extra);
+      opened.push(orm);
+      return orm;
+    },
+    async closeAll(): Promise<void> {
+      for (const orm of opened) await orm.close(true).catch(() => undefined);
+    },
+  };
+}
+
 async function createPostgres(): Promise<TestDatabase> {
   const name = `upshift_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -63,20 +78,16 @@ async function createPostgres(): Promise<TestDatabase> {
   const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
   const own = new pg.Client({ connectionString: url });
   await own.connect();
-  const orms: MikroORM[] = [];
+  const orms = ormsOn('postgresql', url);
   return {
     dialect: 'postgresql',
     location: url,
-    async orm(entities, extra) {
-      const orm = await openOrm('postgresql', url, entities, extra);
-      orms.push(orm);
-      return orm;
-    },
+    orm: orms.open,
     async query(sql, params) {
       return (await own.query(sql, params)).rows;
     },
     async drop() {
-      for (const orm of orms) await orm.close(true).catch(() => undefined);
+      await orms.closeAll();
       await own.end().catch(() => undefined);
       const admin2 = new pg.Client({ connectionString: PG_ADMIN_URL });
       await admin2.connect();
@@ -91,21 +102,17 @@ async function createSqlite(): Promise<TestDatabase> {
   const file = join(dir, 'app.db');
   const { default: Sqlite } = await import('better-sqlite3');
   const own = new Sqlite(file);
-  const orms: MikroORM[] = [];
+  const orms = ormsOn('sqlite', file);
   return {
     dialect: 'sqlite',
     location: file,
-    async orm(entities, extra) {
-      const orm = await openOrm('sqlite', file, entities, extra);
-      orms.push(orm);
-      return orm;
-    },
+    orm: orms.open,
     async query(sql, params = []) {
       const stmt = own.prepare(sql);
       return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as never;
     },
     async drop() {
-      for (const orm of orms) await orm.close(true).catch(() => undefined);
+      await orms.closeAll();
       own.close();
       rmSync(dir, { recursive: true, force: true });
     },

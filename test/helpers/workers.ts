@@ -1,20 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { TestDatabase } from './databases.ts';
 
 const WORKER = fileURLToPath(new URL('../fixtures/upgrade-worker.ts', import.meta.url));
 
 export interface Worker {
   child: ChildProcess;
-  /** Resolves with the worker's exit code and its JSON result line. */
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; result: Record<string, unknown> | undefined; stderr: string }>;
-  /** Resolves when the worker printed a line matching `pattern` on stderr (its log). */
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; result: Record<string, any> | undefined; stderr: string }>;
+  /** Resolves when the worker logged a line matching `pattern` (stderr). */
   logged(pattern: RegExp): Promise<void>;
+  /** With BARRIER=1: resolves when the worker is connected and waiting for go(). */
   ready: Promise<void>;
+  go(): void;
 }
 
-/** Starts one upgrade worker: a real, separate Node process with its own ORM and connections. */
-export function startWorker(db: TestDatabase, env: Record<string, string | number> = {}): Worker {
+/**
+ * Starts one replica: a real, separate Node process (test/fixtures/upgrade-worker.ts) with its own
+ * ORM and connections, against the database at `db.location`.
+ */
+export function startWorker(db: { dialect: string; location: string }, env: Record<string, string | number> = {}): Worker {
   const child = spawn(process.execPath, ['--conditions=upshift-source', WORKER], {
     env: { ...process.env, DIALECT: db.dialect, LOCATION: db.location, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -22,7 +25,7 @@ export function startWorker(db: TestDatabase, env: Record<string, string | numbe
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
-  let readyResolve: () => void;
+  let readyResolve!: () => void;
   const ready = new Promise<void>((resolve) => (readyResolve = resolve));
   child.stdout!.on('data', (chunk) => {
     stdout += chunk;
@@ -35,6 +38,7 @@ export function startWorker(db: TestDatabase, env: Record<string, string | numbe
       else waiters.push(w);
     }
   });
+  child.stdin!.on('error', () => undefined); // a killed worker's stdin
   const done = new Promise<Awaited<Worker['done']>>((resolve) => {
     child.on('close', (code, signal) => {
       const line = stdout.split('\n').find((l) => l.startsWith('{'));
@@ -45,6 +49,7 @@ export function startWorker(db: TestDatabase, env: Record<string, string | numbe
     child,
     done,
     ready,
+    go: () => child.stdin!.write('go\n'),
     logged: (pattern) =>
       new Promise<void>((resolve) => {
         if (pattern.test(stderr)) resolve();

@@ -7,7 +7,7 @@
 import { createDatabase, postgresAvailable, type DialectName } from '../helpers/databases.ts';
 import { revisionId } from '../helpers/revisions.ts';
 import { boundary, noStaleLock } from '../deploy/boundary.ts';
-import { startDeployWorker } from '../deploy/spawn.ts';
+import { startWorker } from '../helpers/workers.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 30);
 const N = 20;
@@ -27,7 +27,7 @@ for (const dialect of ['postgresql', 'sqlite'] as DialectName[]) {
   for (let round = 1; round <= ROUNDS; round++) {
     const db = await createDatabase(dialect);
     try {
-      const victim = startDeployWorker(db, { REVISIONS: N, DELAY_MS: 30 });
+      const victim = startWorker(db, { REVISIONS: N, DELAY_MS: 30 });
       await Promise.race([victim.logged(/applying revision/), victim.done]);
       await new Promise((r) => setTimeout(r, Math.random() * 900));
       victim.child.kill('SIGKILL');
@@ -39,7 +39,7 @@ for (const dialect of ['postgresql', 'sqlite'] as DialectName[]) {
       let free = false;
       for (let i = 0; i < 60 && !(free = await noStaleLock(db)); i++) await new Promise((r) => setTimeout(r, 50));
       if (!free) staleLocks++;
-      const clean = await startDeployWorker(db, { REVISIONS: N, TIMEOUT_MS: 5000 }).done;
+      const clean = await startWorker(db, { REVISIONS: N, TIMEOUT_MS: 5000 }).done;
       const final = await boundary(db, N);
       if (clean.code === 0 && final.consistent && final.rows.join() === HEAD) ok++;
       else console.error(`${dialect} round ${round}: final state wrong: exit ${clean.code} ${final.problems.join('; ')}`);

@@ -5,7 +5,7 @@
  * Run: node --conditions=upshift-source test/stress/stress.ts
  */
 import { createDatabase, postgresAvailable, type DialectName } from '../helpers/databases.ts';
-import { startDeployWorker } from '../deploy/spawn.ts';
+import { startWorker } from '../helpers/workers.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const REVISIONS = 20;
@@ -25,7 +25,7 @@ for (const [dialect, processes] of plan) {
   for (let round = 1; round <= ROUNDS; round++) {
     const db = await createDatabase(dialect);
     try {
-      const workers = Array.from({ length: processes }, () => startDeployWorker(db, { REVISIONS, BARRIER: 1 }));
+      const workers = Array.from({ length: processes }, () => startWorker(db, { REVISIONS, BARRIER: 1 }));
       await Promise.all(workers.map((w) => w.ready));
       for (const w of workers) w.go();
       const results = await Promise.all(workers.map((w) => w.done));
