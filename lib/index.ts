@@ -1,6 +1,6 @@
 // The runtime entry. It must stay light: nothing used only by autogenerate is imported here.
 export { Migrator } from './migrator.ts';
-export type { UpgradeResult, DowngradeResult, StampResult, HistoryEntry, Status } from './migrator.ts';
+export type { UpgradeResult, DowngradeResult, StampResult, HistoryEntry, Status } from './results.ts';
 export type { MigratorOptions } from './options.ts';
 export { defineRevision } from './revision.ts';
 export type { Revision, RevisionInput, RevisionContext } from './revision.ts';

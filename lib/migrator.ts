@@ -3,64 +3,17 @@ import type { Logger } from 'pino';
 import { Database } from './database.ts';
 import { createDialect } from './dialect/index.ts';
 import type { Dialect, HeldLock } from './dialect/dialect.ts';
-import { ChecksumMismatchError, ConfigurationError, DatabaseAheadError, DivergedError } from './errors.ts';
+import { ChecksumMismatchError, ConfigurationError, DatabaseAheadError } from './errors.ts';
 import { resolveOptions, type MigratorOptions, type ResolvedOptions } from './options.ts';
 import { downgradePlan, stampSet, upgradePlan, validateTarget } from './plan.ts';
 import { validateRevision, type Revision } from './revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
 import { runPlan, type Direction } from './runner.ts';
-import { analyze, type DatabaseState } from './state.ts';
+import { analyze, divergedError, type DatabaseState } from './state.ts';
 import { Store, type AppliedRevision } from './store.ts';
 import { checksumOf } from './checksum.ts';
 import { stampRows } from './stamp.ts';
-
-export interface UpgradeResult {
-  /** Revisions this call applied, in order. */
-  applied: string[];
-  /** Revisions another instance applied while this one waited. */
-  skipped: string[];
-  /** Applied heads afterwards. */
-  current: string[];
-  durationMs: number;
-}
-
-export interface DowngradeResult {
-  reverted: string[];
-  skipped: string[];
-  current: string[];
-  durationMs: number;
-}
-
-export interface StampResult {
-  added: string[];
-  removed: string[];
-  /** Kept rows whose checksum was re-recorded (edits accepted). */
-  rechecksummed: string[];
-  current: string[];
-}
-
-export interface HistoryEntry {
-  id: string;
-  parents: string[];
-  message: string;
-  createdAt: string;
-  isHead: boolean;
-  applied: boolean;
-  appliedAt: Date | null;
-}
-
-export interface Status {
-  /** Nothing pending and nothing diverged. */
-  upToDate: boolean;
-  current: string[];
-  heads: string[];
-  pending: string[];
-  /** Applied ids this bundle does not know (a newer release's, or another history's). */
-  unknown: string[];
-  /** Applied revisions whose source changed since they ran. */
-  edited: string[];
-  relation: DatabaseState['relation'];
-}
+import type { DowngradeResult, HistoryEntry, StampResult, Status, UpgradeResult } from './results.ts';
 
 /**
  * The public runtime: brings the database to the bundled revisions at startup. Data flows one
@@ -114,10 +67,8 @@ export class Migrator {
       return { applied: [], skipped: [], current: this.#graph.heads(), durationMs: elapsed(started) };
     }
     let state = this.#check(analyze(this.#graph, rows), 'upgrade');
-    if (upgradePlan(this.#graph, appliedIds(state), target).length === 0) {
-      return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
-    }
     const pendingBefore = upgradePlan(this.#graph, appliedIds(state), target).map((r) => r.id);
+    if (pendingBefore.length === 0) return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
     const nothingLeft = async () => upgradePlan(this.#graph, appliedIds(analyze(this.#graph, await this.#store.readApplied())), target).length === 0;
     const outcome = (await this.#locked(async (lock) => {
       state = await this.#reread(lock, state, 'upgrade');
@@ -278,21 +229,6 @@ export class Migrator {
   #warnEdited(ids: string[]): void {
     this.#logger.warn({ edited: ids }, `applied revision(s) edited since they ran: ${ids.join(', ')} (checksums: "warn")`);
   }
-}
-
-function divergedError(state: DatabaseState): DivergedError {
-  const parts: string[] = [];
-  if (state.missing.length) parts.push(`bundled revision(s) ${state.missing.join(', ')} are not applied although revisions above them are`);
-  if (state.unknown.length) {
-    parts.push(`applied revision(s) ${state.unknown.join(', ')} are not in this bundle, and the database is not simply ahead of it ` +
-      '(not all of them descend from the bundle, or not every bundled revision is applied)');
-  }
-  return new DivergedError(
-    `The database and this code's revisions have diverged: ${parts.join('; ')}. ` +
-      'upshift will not guess: restore the missing revisions to the bundle, or repair the version table with stamp().',
-    state.unknown,
-    state.missing,
-  );
 }
 
 function appliedIds(state: DatabaseState): Set<string> {

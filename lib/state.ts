@@ -1,4 +1,5 @@
 import { checksumOf } from './checksum.ts';
+import { DivergedError } from './errors.ts';
 import type { RevisionGraph } from './revision-graph.ts';
 import type { AppliedRevision } from './store.ts';
 
@@ -90,4 +91,20 @@ function relationOf(graph: RevisionGraph, rows: ReadonlyMap<string, AppliedRevis
 
 function sameFormat(stored: string): boolean {
   return stored.startsWith('v1:');
+}
+
+/** The error for a 'diverged' state, naming what is missing and what is unknown. */
+export function divergedError(state: DatabaseState): DivergedError {
+  const parts: string[] = [];
+  if (state.missing.length) parts.push(`bundled revision(s) ${state.missing.join(', ')} are not applied although revisions above them are`);
+  if (state.unknown.length) {
+    parts.push(`applied revision(s) ${state.unknown.join(', ')} are not in this bundle, and not all of them descend from ` +
+      'applied bundled revisions, so the database is not simply ahead of this code');
+  }
+  return new DivergedError(
+    `The database and this code's revisions have diverged: ${parts.join('; ')}. ` +
+      'upshift will not guess: restore the missing revisions to the bundle, or repair the version table with stamp().',
+    state.unknown,
+    state.missing,
+  );
 }
