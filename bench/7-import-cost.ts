@@ -3,11 +3,8 @@
  * a fresh process, interleaved. Twice: from the TypeScript sources (node strips the types, as in
  * this repo's tests) and from the compiled JavaScript (what an npm user loads: dist/).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { GENERATED } from './support/bundle.ts';
-import { BENCH_DIR, runChildOk } from './support/child.ts';
+import { runChildOk } from './support/child.ts';
+import { compiledUpshift } from './support/dist.ts';
 import { fmtMs, median, type BenchOptions, type Recorder } from './support/report.ts';
 import { standalone, type Scenario } from './support/scenario.ts';
 
@@ -15,17 +12,7 @@ export const scenario: Scenario = {
   id: '7-import-cost',
   title: "import('upshift') on top of import('@mikro-orm/core')",
   async run(options: BenchOptions, rec: Recorder) {
-    const dist = join(GENERATED, 'dist');
-    rmSync(dist, { recursive: true, force: true });
-    const root = join(BENCH_DIR, '..');
-    execFileSync(process.execPath, [
-      join(root, 'node_modules/typescript/bin/tsc'),
-      ...['--target', 'es2023', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck'],
-      ...['--verbatimModuleSyntax', '--allowImportingTsExtensions', '--rewriteRelativeImportExtensions', '--customConditions', 'upshift-source'],
-      ...['--outDir', dist, '--rootDir', join(root, 'lib'), join(root, 'lib/index.ts')],
-    ], { stdio: 'inherit' });
-    const builtEntry = join(dist, 'index.js');
-    if (!existsSync(builtEntry)) throw new Error(`tsc did not write ${builtEntry}`);
+    const builtEntry = compiledUpshift();
     const modes = ['core', 'core+upshift', 'core+built'] as const;
     const times: Record<string, number[]> = { core: [], 'core+upshift': [], 'core+built': [] };
     const rounds = options.quick ? 6 : 20;

@@ -1,6 +1,8 @@
 import { LockTimeoutError, Migrator } from 'upshift';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import t from 'tap';
+import { createDatabase } from './helpers/databases.ts';
 import { eachDialect, onPostgres } from './helpers/each-dialect.ts';
 import { holdLock } from './helpers/hold-lock.ts';
 import { chain, revisionId } from './helpers/revisions.ts';
@@ -86,4 +88,14 @@ onPostgres('the PostgreSQL holder announces its release to waiting instances (NO
   await m.upgrade();
   await listener.query('select 1');
   t.equal(heard.length, 1, 'the fast path takes no lock, so it announces nothing');
+});
+
+t.test("SQLite: polling the write lock leaves the app's busy_timeout as it was", async (t) => {
+  const db = await createDatabase('sqlite');
+  t.teardown(() => db.drop());
+  const orm = await db.orm();
+  await orm.em.getConnection().execute('pragma busy_timeout = 1234');
+  await new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger }).upgrade();
+  const [row] = (await orm.em.getConnection().execute('pragma busy_timeout')) as { timeout: number }[];
+  t.equal(row!.timeout, 1234);
 });

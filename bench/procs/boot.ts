@@ -1,9 +1,10 @@
 /**
  * One application boot, as a whole process: imports → ORM init → migration call → close → exit.
- *   node --conditions=upshift-source bench/procs/boot.ts <floor|upshift|mikro-orm> <postgresql|sqlite> <location> <bundleDir>
+ *   node --conditions=upshift-source bench/procs/boot.ts <floor|upshift|mikro-orm> <postgresql|sqlite> <location> <bundleDir> [ts|js] [upshiftEntry]
  * floor: the same process with no migration call (and no migration import) at all.
+ * js + upshiftEntry: the compiled bundle and the compiled upshift (what production loads).
  */
-const [mode, dialect, location, bundle] = process.argv.slice(2) as [string, string, string, string];
+const [mode, dialect, location, bundle, ext = 'ts', upshiftEntry = 'upshift'] = process.argv.slice(2) as [string, string, string, string, string?, string?];
 const common = { entities: [], discovery: { warnWhenNoEntities: false } };
 const driver = dialect === 'postgresql' ? await import('@mikro-orm/postgresql') : await import('@mikro-orm/sqlite');
 const target = dialect === 'postgresql' ? { clientUrl: location } : { dbName: location };
@@ -13,15 +14,15 @@ if (mode === 'floor') {
   await orm.close(true);
 } else if (mode === 'upshift') {
   const [{ Migrator }, { revisions }, { pino }] = await Promise.all([
-    import('upshift'),
-    import(`${bundle}/revisions/index.ts`),
+    import(upshiftEntry) as Promise<typeof import('upshift')>,
+    import(`${bundle}/revisions/index.${ext}`),
     import('pino'),
   ]);
   const orm = await driver.MikroORM.init({ ...target, ...common } as never);
   await new Migrator({ orm, revisions, logger: pino({ level: 'info' }) }).upgrade();
   await orm.close(true);
 } else if (mode === 'mikro-orm') {
-  const [{ Migrator }, { migrationsList }] = await Promise.all([import('@mikro-orm/migrations'), import(`${bundle}/mikro/index.ts`)]);
+  const [{ Migrator }, { migrationsList }] = await Promise.all([import('@mikro-orm/migrations'), import(`${bundle}/mikro/index.${ext}`)]);
   const orm = await driver.MikroORM.init({
     ...target,
     ...common,

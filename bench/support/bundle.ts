@@ -6,12 +6,20 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pad, revisionName, revisionSql, type WorkSpec } from './tools.ts';
 
 export const GENERATED = join(dirname(fileURLToPath(import.meta.url)), '..', '.generated');
 
-export function writeBundle(name: string, spec: WorkSpec): string {
+/**
+ * With `compiled`, the bundle is plain JavaScript (.js files, no TypeScript syntax) importing
+ * upshift from that compiled entry: what a production build of the app loads.
+ */
+export function writeBundle(name: string, spec: WorkSpec, compiled?: { upshiftEntry: string }): string {
+  const ext = compiled ? 'js' : 'ts';
+  const upshift = compiled ? pathToFileURL(compiled.upshiftEntry).href : 'upshift';
+  const override = compiled ? '' : 'override ';
+  const returnsVoid = compiled ? '' : ': void';
   const dir = join(GENERATED, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'revisions'), { recursive: true });
@@ -22,28 +30,28 @@ export function writeBundle(name: string, spec: WorkSpec): string {
     const id = revisionName(i);
     const sql = revisionSql(i, spec);
     writeFileSync(
-      join(dir, 'revisions', `${id}.ts`),
-      `import { defineRevision } from 'upshift';\n\nexport default defineRevision({\n` +
+      join(dir, 'revisions', `${id}.${ext}`),
+      `import { defineRevision } from '${upshift}';\n\nexport default defineRevision({\n` +
         `  id: '${id}',\n  parents: [${i === 1 ? '' : `'${revisionName(i - 1)}'`}],\n  message: 'create bench_${pad(i)}',\n` +
         `  createdAt: '${new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString()}',\n` +
         `  async up({ sql }) {\n${sql.map((s) => `    await sql(${JSON.stringify(s)});\n`).join('')}  },\n` +
         `  async down({ sql }) {\n    await sql('drop table "bench_${pad(i)}"');\n  },\n});\n`,
     );
-    revImports.push(`import ${id} from './${id}.ts';`);
+    revImports.push(`import ${id} from './${id}.${ext}';`);
     const cls = `Migration${pad(i)}`;
     writeFileSync(
-      join(dir, 'mikro', `${cls}.ts`),
+      join(dir, 'mikro', `${cls}.${ext}`),
       `import { Migration } from '@mikro-orm/migrations';\n\nexport class ${cls} extends Migration {\n` +
-        `  override up(): void {\n${sql.map((s) => `    this.addSql(${JSON.stringify(s)});\n`).join('')}  }\n}\n`,
+        `  ${override}up()${returnsVoid} {\n${sql.map((s) => `    this.addSql(${JSON.stringify(s)});\n`).join('')}  }\n}\n`,
     );
-    mikroImports.push(`import { ${cls} } from './${cls}.ts';`);
+    mikroImports.push(`import { ${cls} } from './${cls}.${ext}';`);
   }
   writeFileSync(
-    join(dir, 'revisions', 'index.ts'),
+    join(dir, 'revisions', `index.${ext}`),
     `${revImports.join('\n')}\n\nexport const revisions = [${Array.from({ length: spec.n }, (_, k) => revisionName(k + 1)).join(', ')}];\n`,
   );
   writeFileSync(
-    join(dir, 'mikro', 'index.ts'),
+    join(dir, 'mikro', `index.${ext}`),
     `${mikroImports.join('\n')}\n\nexport const migrationsList = [\n${Array.from({ length: spec.n }, (_, k) => `  { name: 'Migration${pad(k + 1)}', class: Migration${pad(k + 1)} },`).join('\n')}\n];\n`,
   );
   return dir;

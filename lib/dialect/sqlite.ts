@@ -43,6 +43,7 @@ class SqliteWriteLock implements HeldLock {
   readonly #db: Database;
   readonly #dialect: SqliteDialect;
   readonly #options: LockOptions;
+  #busyTimeout: number | undefined;
 
   constructor(db: Database, dialect: SqliteDialect, options: LockOptions) {
     this.#db = db;
@@ -73,7 +74,11 @@ class SqliteWriteLock implements HeldLock {
   }
 
   async #takeWriteLock(trx: Transaction): Promise<boolean> {
-    const [setting] = await this.#db.query<{ timeout: number }>('pragma busy_timeout', [], trx);
+    // The app's own busy_timeout, read once per operation, is put back after every attempt.
+    if (this.#busyTimeout === undefined) {
+      const [setting] = await this.#db.query<{ timeout: number }>('pragma busy_timeout', [], trx);
+      this.#busyTimeout = Number(setting?.timeout ?? 5000);
+    }
     await this.#db.query('pragma busy_timeout = 0', [], trx);
     try {
       try {
@@ -88,7 +93,7 @@ class SqliteWriteLock implements HeldLock {
       if (isBusy(error)) return false;
       throw error;
     } finally {
-      await this.#db.query(`pragma busy_timeout = ${Number(setting?.timeout ?? 5000)}`, [], trx);
+      await this.#db.query(`pragma busy_timeout = ${this.#busyTimeout}`, [], trx);
     }
   }
 
