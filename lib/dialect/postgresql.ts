@@ -5,7 +5,7 @@ import { ConfigurationError, LockLostError, type LockHolder } from '../errors.ts
 import { acquireWithin, type LockOptions } from '../lock.ts';
 import { instanceName } from '../instance.ts';
 import { quoteIdentifier, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
-import { advisoryHolder, keyHalves, PostgreSqlXactLock } from './postgresql-xact-lock.ts';
+import { advisoryHolder, PostgreSqlXactLock } from './postgresql-xact-lock.ts';
 
 /** The subset of node-postgres that the lock needs. */
 interface PgClient {
@@ -90,12 +90,10 @@ class PostgreSqlLock implements HeldLock {
   readonly #client: PgClient;
   readonly #key: string;
   readonly #keyValue: bigint;
-  // pg_locks shows a bigint advisory key as two unsigned halves.
-  readonly #classid: string;
-  readonly #objid: string;
   /** Waiters LISTEN here and the holder NOTIFYs on release, so hand-over is not a polling delay. */
   readonly #channel: string;
   #pid: number | undefined;
+  #started: string | undefined;
   #held = false;
   #listening = false;
   #wake: (() => void) | undefined;
@@ -108,7 +106,6 @@ class PostgreSqlLock implements HeldLock {
     this.#db = db;
     this.#key = key.toString();
     this.#keyValue = key;
-    ({ classid: this.#classid, objid: this.#objid } = keyHalves(key));
     this.what = `PostgreSQL advisory lock ${this.#key}`;
     this.#channel = `upshift_${BigInt.asUintN(64, key).toString(16)}`;
     client.on('notification', (message) => {
@@ -123,20 +120,23 @@ class PostgreSqlLock implements HeldLock {
   }
 
   async tryAcquire(): Promise<boolean> {
-    const attempt = 'select pg_try_advisory_lock($1::bigint) as locked, pg_backend_pid() as pid';
-    let rows: { locked: boolean; pid: number }[];
+    // backend_start, with the pid, names this session for the fence: a pid alone may be reused.
+    const attempt =
+      'select pg_try_advisory_lock($1::bigint) as locked, pg_backend_pid() as pid, ' +
+      '(select backend_start::text from pg_stat_activity where pid = pg_backend_pid()) as started';
+    type Attempt = { locked: boolean; pid: number; started: string };
+    let rows: Attempt[];
     if (this.#listening) {
-      ({ rows } = await this.#client.query<{ locked: boolean; pid: number }>(attempt, [this.#key]));
+      ({ rows } = await this.#client.query<Attempt>(attempt, [this.#key]));
     } else {
       // The first attempt also starts listening, in the same round trip (a simple-protocol
       // multi-statement query, so no parameters: the key is a number upshift computed).
-      const results = (await this.#client.query(
-        `listen "${this.#channel}"; ${attempt.replace('$1', this.#key)}`,
-      )) as unknown as { rows: { locked: boolean; pid: number }[] }[];
+      const results = (await this.#client.query(`listen "${this.#channel}"; ${attempt.replace('$1', this.#key)}`)) as unknown as { rows: Attempt[] }[];
       rows = results[1]!.rows;
       this.#listening = true;
     }
     this.#pid = rows[0]!.pid;
+    this.#started = rows[0]!.started;
     this.#held = rows[0]!.locked;
     return this.#held;
   }
@@ -163,12 +163,16 @@ class PostgreSqlLock implements HeldLock {
     return this.#db.begin();
   }
 
+  /**
+   * True while the lock session is alive: a session lock is only released by its session (upshift
+   * never unlocks before it is done) or with it. Checked in pg_stat_activity, not pg_locks:
+   * pg_locks copies every lock on the server, and a transaction that created 200 tables holds
+   * over a thousand, so checking it for each version row grew quadratic (bench/3-apply).
+   */
   fence(): { sql: string; params: unknown[] } {
     return {
-      sql:
-        "exists (select 1 from pg_locks where locktype = 'advisory' and granted and pid = ? " +
-        'and classid = ?::oid and objid = ?::oid and objsubid = 1)',
-      params: [this.#pid, this.#classid, this.#objid],
+      sql: 'exists (select 1 from pg_stat_activity where pid = ? and backend_start = ?::timestamptz)',
+      params: [this.#pid, this.#started],
     };
   }
 
