@@ -48,6 +48,7 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
       const steps = plan.filter((r) => (direction === 'up') !== current.has(r.id));
       outcome.skipped.push(...plan.filter((r) => !steps.includes(r)).map((r) => r.id));
       await viaUmzug(direction, steps, applied, deps, (r) => runInTransaction(r, direction, trx, deps).then(() => true), outcome);
+      if (steps.length > 0) await lock.confirm(trx);
     }, () => lock.begin());
   } else {
     await viaUmzug(direction, plan, applied, deps, (r) => runOwnUnit(r, direction, deps), outcome);

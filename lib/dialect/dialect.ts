@@ -47,6 +47,12 @@ export interface HeldLock {
   fence(): { sql: string; params: unknown[] };
   /** Throws LockLostError when the lock is known to be gone. */
   assertHeld(): void;
+  /**
+   * Asks the database, inside `trx`, whether the lock is still held; throws LockLostError if
+   * not. For a long transaction just before it commits, where the per-row fence may have read
+   * a snapshot taken at the transaction's start.
+   */
+  confirm(trx: Transaction): Promise<void>;
   release(): Promise<void>;
 }
 

@@ -95,5 +95,7 @@ export class PostgreSqlXactLock implements HeldLock {
   /** The lock is the transaction's: if the connection dies, so does the transaction and its work. */
   assertHeld(): void {}
 
+  async confirm(): Promise<void> {}
+
   async release(): Promise<void> {}
 }

@@ -5,7 +5,7 @@ import { ConfigurationError, LockLostError, type LockHolder } from '../errors.ts
 import { acquireWithin, type LockOptions } from '../lock.ts';
 import { instanceName } from '../instance.ts';
 import { quoteIdentifier, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
-import { advisoryHolder, PostgreSqlXactLock } from './postgresql-xact-lock.ts';
+import { advisoryHolder, keyHalves, PostgreSqlXactLock } from './postgresql-xact-lock.ts';
 
 /** The subset of node-postgres that the lock needs. */
 interface PgClient {
@@ -168,12 +168,26 @@ class PostgreSqlLock implements HeldLock {
    * never unlocks before it is done) or with it. Checked in pg_stat_activity, not pg_locks:
    * pg_locks copies every lock on the server, and a transaction that created 200 tables holds
    * over a thousand, so checking it for each version row grew quadratic (bench/3-apply).
+   * pg_stat_activity is read once per transaction (a snapshot), which is exact for the short
+   * transactions of 'each' mode; a long 'all' transaction also calls confirm() before commit.
    */
   fence(): { sql: string; params: unknown[] } {
     return {
       sql: 'exists (select 1 from pg_stat_activity where pid = ? and backend_start = ?::timestamptz)',
       params: [this.#pid, this.#started],
     };
+  }
+
+  /** A fresh look (pg_locks is never a snapshot), once per long transaction. */
+  async confirm(trx: Transaction): Promise<void> {
+    this.assertHeld();
+    const { classid, objid } = keyHalves(this.#keyValue);
+    const [row] = await this.#db.query<{ held: boolean }>(
+      "select exists (select 1 from pg_locks where locktype = 'advisory' and granted and pid = ? and classid = ?::oid and objid = ?::oid and objsubid = 1) as \"held\"",
+      [this.#pid, classid, objid],
+      trx,
+    );
+    if (!row?.held) throw new LockLostError('the lock session no longer holds the advisory lock');
   }
 
   assertHeld(): void {

@@ -104,6 +104,9 @@ class SqliteWriteLock implements HeldLock {
 
   assertHeld(): void {}
 
+  /** The write lock belongs to the transaction itself. */
+  async confirm(): Promise<void> {}
+
   async release(): Promise<void> {}
 }
 

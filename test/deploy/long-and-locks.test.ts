@@ -57,35 +57,39 @@ eachDialect('a long transaction: false revision (CREATE INDEX CONCURRENTLY on Po
   }
 });
 
-onPostgres('connection loss: terminating the lock backend mid-revision → LockLostError, the revision is rolled back, the next upgrade finishes', async (t, db) => {
-  const orm = await db.orm();
-  const base = chain(4);
-  let terminated = 0;
-  const killer = defineRevision({
-    ...base[1]!,
-    async up(ctx) {
-      await base[1]!.up(ctx);
-      if (terminated++ === 0) {
-        // Another connection (the test's) ends the lock's backend while this revision runs.
-        const rows = await db.query<{ ok: boolean }>(
-          "select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name like 'upshift %' and state = 'idle' and datname = current_database()",
-        );
-        t.equal(rows.length, 1, 'found the idle lock connection');
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    },
+for (const transaction of ['each', 'all'] as const) {
+  onPostgres(`connection loss (transaction: '${transaction}'): terminating the lock backend mid-revision → LockLostError, nothing of the running revision is committed, the next upgrade finishes`, async (t, db) => {
+    const orm = await db.orm();
+    const base = chain(4);
+    let terminated = 0;
+    const killer = defineRevision({
+      ...base[1]!,
+      async up(ctx) {
+        await base[1]!.up(ctx);
+        if (terminated++ === 0) {
+          // Another connection (the test's) ends the lock's backend while this revision runs.
+          const rows = await db.query<{ ok: boolean }>(
+            "select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name like 'upshift %' and state = 'idle' and datname = current_database()",
+          );
+          t.equal(rows.length, 1, 'found the idle lock connection');
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      },
+    });
+    const revisions = [base[0]!, killer, base[2]!, base[3]!];
+    const { logger } = memoryLogger();
+    const m = new Migrator({ orm, revisions, logger, transaction });
+    const error = (await m.upgrade().catch((e: unknown) => e)) as LockLostError;
+    t.type(error, LockLostError);
+    t.equal(error.code, 'UPSHIFT_LOCK_LOST');
+    // 'each': the first revision had committed on its own; 'all': the whole run is one transaction.
+    const kept = transaction === 'each' ? [revisionId('rev', 1)] : [];
+    t.same(await versionRows(db), kept, 'the revision running when the lock died is not recorded');
+    t.notOk((await userTables(db)).includes(`t_${revisionId('rev', 2)}`), 'and its changes were rolled back');
+    const again = await m.upgrade();
+    t.same(again.applied, [1, 2, 3, 4].slice(kept.length).map((i) => revisionId('rev', i)), 'the next upgrade() finishes');
   });
-  const revisions = [base[0]!, killer, base[2]!, base[3]!];
-  const { logger } = memoryLogger();
-  const m = new Migrator({ orm, revisions, logger });
-  const error = (await m.upgrade().catch((e: unknown) => e)) as LockLostError;
-  t.type(error, LockLostError);
-  t.equal(error.code, 'UPSHIFT_LOCK_LOST');
-  t.same(await versionRows(db), [revisionId('rev', 1)], 'the revision running when the lock died is not recorded');
-  t.notOk((await userTables(db)).includes(`t_${revisionId('rev', 2)}`), 'and its changes were rolled back');
-  const again = await m.upgrade();
-  t.same(again.applied, [2, 3, 4].map((i) => revisionId('rev', i)), 'the next upgrade() finishes');
-});
+}
 
 tap.test('LockTimeoutError on SQLite: waiting is logged and the error says the holder is unknown [sqlite]', async (t) => {
   const db = await createDatabase('sqlite');
