@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from '@mikro-orm/core';
 import type { Database } from '../database.ts';
-import { ConfigurationError, LockLostError, type LockHolder } from '../errors.ts';
+import { LockLostError, type LockHolder } from '../errors.ts';
 import { acquireWithin, type LockOptions } from '../lock.ts';
 import { instanceName } from '../instance.ts';
 import { quoteIdentifier, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
