@@ -53,7 +53,7 @@ eachDialect('LockTimeoutError when a live holder keeps the lock past the timeout
 });
 
 eachDialect('a waiting instance starts as soon as the holder has done its work, and still applies what is left', async (t, db) => {
-  const holder = startWorker(db, { REVISIONS: 10, DELAY_MS: 150 });
+  const holder = startWorker(db, { REVISIONS: 10, DELAY_MS: 400 }); // slow enough for the others to boot and wait
   await holder.logged(/applying revision rev0001/);
   const sameBundle = startWorker(db, { REVISIONS: 10 });
   const longerBundle = startWorker(db, { REVISIONS: 12 });
