@@ -26,6 +26,10 @@ export interface LockAttempt {
 
 const FIRST_DELAY_MS = 20;
 const MAX_DELAY_MS = 250;
+// When the holder announces its release (PostgreSQL NOTIFY), polling is only the fallback for a
+// holder that died without a word: waiters poll less, and leave the CPU to the holder.
+const ANNOUNCED_FIRST_DELAY_MS = 100;
+const ANNOUNCED_MAX_DELAY_MS = 1_000;
 const REPORT_EVERY_MS = 5_000;
 
 /**
@@ -38,7 +42,8 @@ const REPORT_EVERY_MS = 5_000;
 export async function acquireWithin(attempt: LockAttempt, { timeoutMs, logger, abandon }: LockOptions): Promise<'acquired' | 'abandoned'> {
   if (await attempt.tryAcquire()) return 'acquired';
   const started = Date.now();
-  let delay = FIRST_DELAY_MS;
+  const announced = attempt.waitForChange !== undefined;
+  let delay = announced ? ANNOUNCED_FIRST_DELAY_MS : FIRST_DELAY_MS;
   let nextReport = started;
   for (;;) {
     const now = Date.now();
@@ -65,7 +70,7 @@ export async function acquireWithin(attempt: LockAttempt, { timeoutMs, logger, a
       logger.info({ lock: attempt.what, waitedMs: Date.now() - started }, `acquired the ${attempt.what}`);
       return 'acquired';
     }
-    delay = Math.min(MAX_DELAY_MS, delay * 1.6);
+    delay = Math.min(announced ? ANNOUNCED_MAX_DELAY_MS : MAX_DELAY_MS, delay * 1.6);
   }
 }
 

@@ -8,7 +8,7 @@ import { resolveOptions, type MigratorOptions, type ResolvedOptions } from './op
 import { downgradePlan, stampSet, upgradePlan, validateTarget } from './plan.ts';
 import { validateRevision, type Revision } from './revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
-import { runPlan, type Direction } from './runner.ts';
+import { loadUmzug, runPlan, type Direction } from './runner.ts';
 import { analyze, divergedError, type DatabaseState } from './state.ts';
 import { Store, type AppliedRevision } from './store.ts';
 import { checksumOf } from './checksum.ts';
@@ -71,6 +71,7 @@ export class Migrator {
     if (pendingBefore.length === 0) return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
     const nothingLeft = async () => upgradePlan(this.#graph, appliedIds(analyze(this.#graph, await this.#store.readApplied())), target).length === 0;
     const outcome = (await this.#locked(async (lock) => {
+      loadUmzug().catch(() => undefined); // prefetch; a failure surfaces where it is awaited
       state = await this.#reread(lock, state, 'upgrade');
       return this.#run('up', upgradePlan(this.#graph, appliedIds(state), target), state, lock);
     }, nothingLeft)) ?? { ran: [], skipped: [] };
@@ -92,6 +93,7 @@ export class Migrator {
     if (plan().length === 0) return { reverted: [], skipped: [], current: state.current, durationMs: elapsed(started) };
     // Without an abandon callback the lock is always taken, so the result is always there.
     const outcome = (await this.#locked(async (lock) => {
+      loadUmzug().catch(() => undefined); // prefetch; a failure surfaces where it is awaited
       state = await this.#reread(lock, state, 'downgrade');
       return this.#run('down', plan(), state, lock);
     }))!;

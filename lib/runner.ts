@@ -56,15 +56,25 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
   return outcome;
 }
 
+let umzug: Promise<typeof import('umzug')> | undefined;
+
+/**
+ * umzug is loaded on first use: its entry also loads its CLI (~90 ms), a cost every replica's
+ * boot would pay although the fast path never runs a revision. The Migrator starts loading it as
+ * soon as it holds the lock, so the load overlaps the re-read of the applied set.
+ */
+export function loadUmzug(): Promise<typeof import('umzug')> {
+  umzug ??= import('umzug');
+  return umzug;
+}
+
 /** Returns false when another instance had already done this step. */
 type Step = (revision: Revision) => Promise<boolean>;
 
 async function viaUmzug(direction: Direction, plan: readonly Revision[], applied: ReadonlySet<string>, deps: RunnerDeps, step: Step, outcome: RunOutcome): Promise<void> {
-  // Loaded on first use: umzug's entry also loads its CLI (~80 ms), a cost every replica's boot
-  // would pay although the fast path never runs a revision.
-  const { MigrationError, Umzug } = await import('umzug');
+  const { MigrationError, Umzug } = await loadUmzug();
   const started = new Map<string, number>();
-  const umzug = new Umzug<object>({
+  const runner = new Umzug<object>({
     migrations: plan.map((r) => ({
       name: r.id,
       up: async () => void record(r, await step(r)),
@@ -80,12 +90,12 @@ async function viaUmzug(direction: Direction, plan: readonly Revision[], applied
     logger: undefined, // upshift logs through the app's pino logger only
   });
   const record = (r: Revision, ran: boolean) => (ran ? outcome.ran : outcome.skipped).push(r.id);
-  umzug.on(direction === 'up' ? 'migrating' : 'reverting', ({ name }) => {
+  runner.on(direction === 'up' ? 'migrating' : 'reverting', ({ name }) => {
     started.set(name, performance.now());
     const r = plan.find((p) => p.id === name);
     deps.logger.info({ revision: name, direction }, `${direction === 'up' ? 'applying' : 'reverting'} revision ${name}${r?.message ? ` (${r.message})` : ''}`);
   });
-  umzug.on(direction === 'up' ? 'migrated' : 'reverted', ({ name }) => {
+  runner.on(direction === 'up' ? 'migrated' : 'reverted', ({ name }) => {
     const durationMs = Math.round(performance.now() - (started.get(name) ?? performance.now()));
     const skipped = outcome.skipped.includes(name);
     deps.logger.info({ revision: name, direction, durationMs, skipped }, skipped
@@ -94,8 +104,8 @@ async function viaUmzug(direction: Direction, plan: readonly Revision[], applied
   });
   const names = plan.map((r) => r.id);
   try {
-    if (direction === 'up') await umzug.up({ migrations: names });
-    else await umzug.down({ migrations: names });
+    if (direction === 'up') await runner.up({ migrations: names });
+    else await runner.down({ migrations: names });
   } catch (error) {
     // umzug wraps what a step throws; the step already threw the error that explains itself.
     if (error instanceof MigrationError && error.cause instanceof UpshiftError) throw error.cause;
