@@ -10,7 +10,7 @@ import { validateRevision, type Revision } from './revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
 import { loadUmzug, runPlan, type Direction } from './runner.ts';
 import { analyze, divergedError, type DatabaseState } from './state.ts';
-import { Store, type AppliedRevision } from './store.ts';
+import { Store } from './store.ts';
 import { checksumOf } from './checksum.ts';
 import { stampRows } from './stamp.ts';
 import type { DowngradeResult, HistoryEntry, StampResult, Status, UpgradeResult } from './results.ts';
@@ -26,6 +26,8 @@ export class Migrator {
   readonly #dialect: Dialect;
   readonly #store: Store;
   readonly #logger: Logger;
+  /** The version-table keys of the bundle, built on the first boot-path check. */
+  #bundleKeys: Set<string> | undefined;
 
   constructor(options: MigratorOptions) {
     this.#options = resolveOptions(options);
@@ -61,12 +63,11 @@ export class Migrator {
   async upgrade(target = 'heads'): Promise<UpgradeResult> {
     const started = performance.now();
     validateTarget(this.#graph, target, 'upgrade');
-    const rows = await this.#store.readApplied();
-    if (target === 'heads' && this.#isExactlyTheBundle(rows)) {
+    if (target === 'heads' && this.#isExactlyTheBundle(await this.#store.readKeys(this.#compareChecksums))) {
       // The boot path of every replica: nothing unknown, missing or edited, so nothing to report.
       return { applied: [], skipped: [], current: this.#graph.heads(), durationMs: elapsed(started) };
     }
-    let state = this.#check(analyze(this.#graph, rows), 'upgrade');
+    let state = this.#check(analyze(this.#graph, await this.#store.readApplied()), 'upgrade');
     const pendingBefore = upgradePlan(this.#graph, appliedIds(state), target).map((r) => r.id);
     if (pendingBefore.length === 0) return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
     const nothingLeft = async () => upgradePlan(this.#graph, appliedIds(analyze(this.#graph, await this.#store.readApplied())), target).length === 0;
@@ -159,14 +160,18 @@ export class Migrator {
     };
   }
 
-  /** True when the version table holds exactly the bundled revisions, unedited. O(n), no allocation. */
-  #isExactlyTheBundle(rows: readonly AppliedRevision[]): boolean {
-    if (rows.length !== this.#graph.size) return false;
-    const compare = this.#options.checksums !== 'off';
-    for (const row of rows) {
-      const revision = this.#graph.get(row.id);
-      if (!revision || (compare && row.checksum !== checksumOf(revision))) return false;
-    }
+  get #compareChecksums(): boolean {
+    return this.#options.checksums !== 'off';
+  }
+
+  /**
+   * True when the version table holds exactly the bundled revisions, unedited. Keys are unique
+   * (the id is the primary key), so equal counts and every key known means equal sets.
+   */
+  #isExactlyTheBundle(keys: readonly string[] | undefined): boolean {
+    if (!keys || keys.length !== this.#graph.size) return false;
+    this.#bundleKeys ??= new Set(this.#graph.order.map((r) => (this.#compareChecksums ? `${r.id} ${checksumOf(r)}` : r.id)));
+    for (const key of keys) if (!this.#bundleKeys.has(key)) return false;
     return true;
   }
 

@@ -56,6 +56,27 @@ export class Store {
     }));
   }
 
+  /**
+   * The applied set as one key per row, "id checksum" (or "id" alone), in no particular order,
+   * read as a single aggregated row: the driver then parses one value instead of one row per
+   * revision, which was most of what the boot path of a replica cost. Undefined when the table
+   * is missing, or when a value holds a comma and the keys cannot be split back one per row:
+   * the full read decides then.
+   */
+  async readKeys(withChecksums: boolean): Promise<string[] | undefined> {
+    const key = withChecksums ? `"id" || ' ' || "checksum"` : '"id"';
+    let rows: { count: number | string; keys: string | null }[];
+    try {
+      rows = await this.#db.query(`select count(*) as "count", ${this.#dialect.joinedList(key)} as "keys" from ${this.#dialect.table}`);
+    } catch (error) {
+      if (this.#dialect.isMissingTable(error)) return undefined;
+      throw error;
+    }
+    const { count, keys } = rows[0]!;
+    const split = keys ? keys.split(',') : [];
+    return split.length === Number(count) ? split : undefined;
+  }
+
   /** Creates the table if it is missing. Callers hold the lock, which is what makes it race-safe. */
   async ensureTable(trx: Transaction): Promise<void> {
     for (const sql of this.#dialect.createTableStatements()) await this.#db.run(sql, [], trx);

@@ -34,3 +34,37 @@ eachDialect('fast path does not wait for a lock held by another instance', async
   const more = new Migrator({ orm: await openOrm(db.dialect, db.location), revisions: chain(4), logger: memoryLogger().logger, lock: { timeoutMs: 200 } });
   await t.rejects(more.upgrade(), LockTimeoutError);
 });
+
+eachDialect('fast path never mistakes a doctored version table for the bundle', async (t, db) => {
+  const orm = await db.orm();
+  await new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger }).upgrade();
+  const conn = orm.em.getConnection();
+  const [row] = (await conn.execute(`select "checksum" from "upshift_revisions" where "id" = 'rev0003'`)) as { checksum: string }[];
+  // Three rows whose comma-joined keys read exactly like the bundle's four: rev0003's checksum
+  // also spells a key for rev0004, which was never applied.
+  const bundle = chain(4);
+  const fourth = (await new Migrator({ orm, revisions: bundle, logger: memoryLogger().logger }).status()).pending;
+  t.same(fourth, ['rev0004']);
+  const { checksumOf } = await import('../lib/checksum.ts');
+  if (db.dialect === 'postgresql') await conn.execute(`alter table "upshift_revisions" alter column "checksum" type text`);
+  await conn.execute(`update "upshift_revisions" set "checksum" = ? where "id" = 'rev0003'`, [`${row!.checksum},rev0004 ${checksumOf(bundle[3]!)}`]);
+  await conn.execute(`delete from "upshift_revisions" where "id" = 'rev0001'`);
+  await conn.execute(`insert into "upshift_revisions" select 'rev0001', "parents", "message", ?, "applied_at", "duration_ms", "applied_by" from "upshift_revisions" where "id" = 'rev0002'`, [checksumOf(bundle[0]!)]);
+  const { logger, lines } = memoryLogger();
+  const result = await new Migrator({ orm, revisions: bundle, logger }).upgrade();
+  t.same(result.applied, ['rev0004'], 'the missing revision is applied, not taken as present');
+  t.ok(lines.some((l) => /edited/.test(String(l.msg))), 'and the doctored checksum is reported as an edit');
+});
+
+eachDialect('fast path with checksums "off" compares ids only, and still sees what is missing', async (t, db) => {
+  const orm = await db.orm();
+  await new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger }).upgrade();
+  await orm.em.getConnection().execute(`update "upshift_revisions" set "checksum" = 'v1:edited'`);
+  const { options, statements } = countingOptions();
+  const counted = await db.orm([], options);
+  await counted.em.getConnection().execute('select 1');
+  statements.length = 0;
+  t.same((await new Migrator({ orm: counted, revisions: chain(2), logger: memoryLogger().logger, checksums: 'off' }).upgrade()).applied, []);
+  t.equal(statements.length, 1, 'edited checksums do not leave the one-statement path when they are off');
+  t.same((await new Migrator({ orm: counted, revisions: chain(3), logger: memoryLogger().logger, checksums: 'off' }).upgrade()).applied, ['rev0003']);
+});

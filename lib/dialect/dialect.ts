@@ -20,6 +20,8 @@ export interface Dialect {
   createTableStatements(): string[];
   /** True when `error` says the version table does not exist (the first boot). */
   isMissingTable(error: unknown): boolean;
+  /** An aggregate joining `expression` over all rows with commas, in no particular order. */
+  joinedList(expression: string): string;
   /**
    * Takes the lock that guards one upgrade, downgrade or stamp. With scope 'transaction' the
    * lock is taken by each transaction that `begin()` opens (PostgreSQL: pg_advisory_xact_lock).

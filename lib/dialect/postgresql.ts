@@ -50,6 +50,10 @@ export class PostgreSqlDialect implements Dialect {
     return code === '42P01' || code === '3F000';
   }
 
+  joinedList(expression: string): string {
+    return `string_agg(${expression}, ',')`;
+  }
+
   async acquire(options: LockOptions, scope: 'session' | 'transaction' = 'session'): Promise<HeldLock | undefined> {
     const key = await this.#lockKey();
     if (scope === 'transaction') {

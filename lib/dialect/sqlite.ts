@@ -26,6 +26,10 @@ export class SqliteDialect implements Dialect {
     return error instanceof Error && /no such table/i.test(error.message);
   }
 
+  joinedList(expression: string): string {
+    return `group_concat(${expression}, ',')`;
+  }
+
   async acquire(options: LockOptions): Promise<HeldLock> {
     // Each transaction re-checks its revision under the write lock, so there is nothing to abandon.
     return new SqliteWriteLock(this.#db, this, { timeoutMs: options.timeoutMs, logger: options.logger });
