@@ -6,7 +6,7 @@ import type { Dialect, HeldLock } from './dialect/dialect.ts';
 import { IrreversibleRevisionError, RevisionFailedError, UpshiftError } from './errors.ts';
 import { instanceName } from './instance.ts';
 import type { Revision, RevisionContext } from './revision.ts';
-import type { Store } from './store.ts';
+import type { RecordDetails, Store } from './store.ts';
 
 export type Direction = 'up' | 'down';
 export type TransactionMode = 'each' | 'all';
@@ -47,8 +47,18 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
       const current = lock.scope === 'transaction' ? new Set((await deps.store.readApplied(trx)).map((r) => r.id)) : applied;
       const steps = plan.filter((r) => (direction === 'up') !== current.has(r.id));
       outcome.skipped.push(...plan.filter((r) => !steps.includes(r)).map((r) => r.id));
-      await viaUmzug(direction, steps, applied, deps, (r) => runInTransaction(r, direction, trx, deps).then(() => true), outcome);
-      if (steps.length > 0) await lock.confirm(trx);
+      // The version rows are written together after the last revision: the same transaction
+      // commits them with the revisions' work, so none can be committed without the other.
+      const durations = new Map<Revision, number>();
+      await viaUmzug(direction, steps, applied, deps, async (r) => {
+        durations.set(r, await invoke(r, direction, trx, deps));
+        return true;
+      }, outcome);
+      if (steps.length === 0) return;
+      if (direction === 'up') await deps.store.recordMany(trx, [...durations].map(([r, durationMs]) => rowOf(r, durationMs)));
+      else await deps.store.unrecordMany(trx, [...durations.keys()].map((r) => r.id));
+      // The one check that counts in a long transaction: a fresh look just before commit.
+      await lock.confirm(trx);
     }, () => lock.begin());
   } else {
     await viaUmzug(direction, plan, applied, deps, (r) => runOwnUnit(r, direction, deps), outcome);
@@ -120,38 +130,38 @@ async function runOwnUnit(revision: Revision, direction: Direction, deps: Runner
   if (!revision.transaction && deps.dialect.name !== 'sqlite') {
     // Outside any transaction (CREATE INDEX CONCURRENTLY): the statements cannot be rolled back,
     // so the version row follows them; a crash in between re-runs the revision next time.
-    const started = performance.now();
-    await invoke(revision, direction, undefined, deps);
+    const durationMs = await invoke(revision, direction, undefined, deps);
     lock.assertHeld();
-    await db.transaction((trx) => writeRow(revision, direction, trx, deps, performance.now() - started), () => lock.begin());
+    await db.transaction((trx) => writeRow(revision, direction, trx, deps, durationMs), () => lock.begin());
     return true;
   }
   return db.transaction(async (trx) => {
     if (lock.scope === 'transaction' && (await store.isApplied(trx, revision.id)) === (direction === 'up')) return false;
-    await runInTransaction(revision, direction, trx, deps);
+    await writeRow(revision, direction, trx, deps, await invoke(revision, direction, trx, deps));
     return true;
   }, () => lock.begin());
 }
 
-async function runInTransaction(revision: Revision, direction: Direction, trx: Transaction, deps: RunnerDeps): Promise<void> {
-  const started = performance.now();
-  await invoke(revision, direction, trx, deps);
-  await writeRow(revision, direction, trx, deps, performance.now() - started);
-}
-
+/** One revision's version row, written under the lock's fence. */
 async function writeRow(revision: Revision, direction: Direction, trx: Transaction, deps: RunnerDeps, durationMs: number): Promise<void> {
   if (direction === 'down') return deps.store.unrecord(trx, deps.lock, revision.id);
-  await deps.store.record(trx, deps.lock, {
+  await deps.store.record(trx, deps.lock, rowOf(revision, durationMs));
+}
+
+function rowOf(revision: Revision, durationMs: number): RecordDetails {
+  return {
     id: revision.id,
     parents: revision.parents,
     message: revision.message,
     checksum: checksumOf(revision),
     durationMs,
     appliedBy: instanceName(),
-  });
+  };
 }
 
-async function invoke(revision: Revision, direction: Direction, trx: Transaction | undefined, deps: RunnerDeps): Promise<void> {
+/** Runs a revision's up or down with its context; returns how long it took, in ms. */
+async function invoke(revision: Revision, direction: Direction, trx: Transaction | undefined, deps: RunnerDeps): Promise<number> {
+  const started = performance.now();
   // The EntityManager and the child logger are made on first use: most revisions only send SQL,
   // and forking an EntityManager for each of 200 revisions is measurable (bench/3-apply).
   let em: EntityManager | undefined;
@@ -173,4 +183,5 @@ async function invoke(revision: Revision, direction: Direction, trx: Transaction
   } catch (error) {
     throw new RevisionFailedError(revision.id, direction, error, trx !== undefined);
   }
+  return performance.now() - started;
 }

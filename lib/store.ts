@@ -3,6 +3,9 @@ import type { Database } from './database.ts';
 import type { Dialect, HeldLock } from './dialect/dialect.ts';
 import { LockLostError } from './errors.ts';
 
+/** Rows per statement when many are written at once: short SQL, far below any parameter limit. */
+const BATCH = 500;
+
 /** One row of the version table. */
 export interface AppliedRevision {
   id: string;
@@ -97,6 +100,35 @@ export class Store {
       trx,
     );
     if (inserted !== 1) throw new LockLostError(`the version row of "${row.id}" could not be written under the lock`);
+  }
+
+  /**
+   * Records many revisions in one statement per 500 rows, for a run in one transaction. Unfenced:
+   * the caller confirms the lock in the same transaction after this and before it commits, which
+   * is what a per-row fence would only approximate (PostgreSQL reads activity once per
+   * transaction). One statement instead of one per revision is most of 'all' mode's bookkeeping.
+   */
+  async recordMany(trx: Transaction, rows: readonly RecordDetails[]): Promise<void> {
+    const appliedAt = new Date().toISOString();
+    for (let start = 0; start < rows.length; start += BATCH) {
+      const batch = rows.slice(start, start + BATCH);
+      const inserted = await this.#db.run(
+        `insert into ${this.#dialect.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") values ` +
+          batch.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', '),
+        batch.flatMap((row) => [row.id, row.parents.join(' '), row.message, row.checksum, appliedAt, Math.round(row.durationMs), row.appliedBy]),
+        trx,
+      );
+      if (inserted !== batch.length) throw new LockLostError(`the version rows of ${batch.length} revision(s) could not be written`);
+    }
+  }
+
+  /** Removes many revisions' rows; unfenced for the same reason as recordMany(). */
+  async unrecordMany(trx: Transaction, ids: readonly string[]): Promise<void> {
+    for (let start = 0; start < ids.length; start += BATCH) {
+      const batch = ids.slice(start, start + BATCH);
+      const deleted = await this.#db.run(`delete from ${this.#dialect.table} where "id" in (${batch.map(() => '?').join(', ')})`, batch, trx);
+      if (deleted !== batch.length) throw new LockLostError(`the version rows of ${batch.length} revision(s) could not be removed: another instance changed them`);
+    }
   }
 
   /** Removes a revision's row in the caller's transaction, only while the lock is still held. */

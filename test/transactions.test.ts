@@ -60,6 +60,33 @@ eachDialect("transaction 'all': a clean run commits every revision", async (t, d
   t.same(await versionRows(db), ['rev0001', 'rev0002']);
 });
 
+eachDialect("transaction 'all': more version rows than one batch statement holds, up and down", async (t, db) => {
+  const orm = await db.orm();
+  // 1,203 revisions that send no SQL: the version rows are the whole run, written 500 per statement.
+  const revisions = Array.from({ length: 1203 }, (_, k) =>
+    defineRevision({
+      id: `bulk${String(k + 1).padStart(4, '0')}`,
+      parents: k === 0 ? [] : [`bulk${String(k).padStart(4, '0')}`],
+      message: `bulk ${k + 1}`,
+      createdAt: new Date(Date.UTC(2026, 0, 1) + k * 1000).toISOString(),
+      async up() {},
+      async down() {},
+    }),
+  );
+  const m = new Migrator({ orm, revisions, logger: memoryLogger().logger, transaction: 'all' });
+  t.equal((await m.upgrade()).applied.length, 1203);
+  const rows = await db.query<{ id: string; parents: string; message: string; checksum: string; duration_ms: number | string }>(
+    'select "id", "parents", "message", "checksum", "duration_ms" from "upshift_revisions" order by "id"',
+  );
+  t.equal(rows.length, 1203, 'every row written');
+  t.match(rows[1202], { id: 'bulk1203', parents: 'bulk1202', message: 'bulk 1203', checksum: /^v1:[0-9a-f]{64}$/ });
+  t.ok(rows.every((r) => Number(r.duration_ms) >= 0), 'each with its duration');
+  t.same((await m.status()).edited, [], 'the checksums written are the bundle\'s');
+  t.equal((await m.downgrade('-1002')).reverted.length, 1002);
+  t.same(await m.current(), ['bulk0201']);
+  t.equal((await versionRows(db)).length, 201, 'exactly the reverted rows are gone');
+});
+
 eachDialect('a revision without down() cannot be downgraded through', async (t, db) => {
   const orm = await db.orm();
   const [a, b] = chain(2);
