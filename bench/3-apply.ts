@@ -47,15 +47,23 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
   }
   const med = new Map(TOOLS.map((t) => [t, median(times.get(t)!)]));
   for (const tool of TOOLS) rec.figure({ dialect, name: `${TOOL_LABEL[tool]}: apply ${N}`, value: med.get(tool)!, unit: 'ms', detail: `median of ${trials}` });
-  const fastest = ALTERNATIVES.reduce((a, b) => (med.get(a)! <= med.get(b)! ? a : b));
   const up = med.get('upshift')!;
   const upAll = med.get('upshift-all')!;
-  const fast = med.get(fastest)!;
+  // Each alternative against upshift in the alternative's own transaction layout: a tool that
+  // puts all 200 in one transaction is compared with transaction: "all", not with the default.
+  const versus = ALTERNATIVES.map((tool) => {
+    const layout = LAYOUT[dialect][tool];
+    const ours = med.get(layout === 'one' ? 'upshift-all' : 'upshift')!;
+    return { tool, layout, ours, theirs: med.get(tool)!, r: ours / med.get(tool)! };
+  });
+  const worst = versus.reduce((a, b) => (a.r >= b.r ? a : b));
   rec.goal({
     dialect,
-    goal: '(3) apply 200: at least as fast as the fastest alternative',
-    measured: `upshift ${fmtMs(up)} vs ${TOOL_LABEL[fastest]} ${fmtMs(fast)} = ${ratio(up, fast)}; with transaction: "all" ${fmtMs(upAll)} = ${ratio(upAll, fast)}`,
-    pass: up <= fast,
+    goal: '(3) apply 200: at least as fast as the fastest alternative, in its transaction layout',
+    measured:
+      versus.map((v) => `${TOOL_LABEL[v.tool]} (${LAYOUT_LABEL[v.layout]}) ${fmtMs(v.theirs)} vs upshift ${fmtMs(v.ours)} = ${ratio(v.ours, v.theirs)}`).join('; ') +
+      `; worst ${ratio(worst.ours, worst.theirs)}`,
+    pass: worst.r <= 1,
   });
   const bare = med.get('bare')!;
   const bareOne = med.get('bare-one')!;
@@ -63,8 +71,24 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
     dialect,
     goal: `(3) apply 200: ≤ 1.25× the bare driver, same transaction layout${dialect === 'postgresql' ? '' : ' (goal is for PostgreSQL; reported)'}`,
     measured: `each: ${fmtMs(up)} vs ${fmtMs(bare)} = ${ratio(up, bare)}; all: ${fmtMs(upAll)} vs ${fmtMs(bareOne)} = ${ratio(upAll, bareOne)}`,
-    pass: dialect === 'postgresql' ? up <= bare * 1.25 : null,
+    pass: dialect === 'postgresql' ? up <= bare * 1.25 && upAll <= bareOne * 1.25 : null,
   });
 }
+
+type Alternative = (typeof ALTERNATIVES)[number];
+type Layout = 'one' | 'each' | 'none';
+const LAYOUT_LABEL: Record<Layout, string> = { one: 'one transaction', each: 'a transaction each', none: 'no transaction' };
+
+/**
+ * How each alternative runs 200 pending migrations by default, read from its source:
+ * @mikro-orm/migrations `allOrNothing: true`; kysely's Migrator wraps the run in a transaction
+ * when the adapter `supportsTransactionalDdl` (PostgreSQL yes, SQLite no); knex `transactionForAll`
+ * unless disabled; the plain umzug setup here gives each migration its own transaction.
+ * "No transaction" is compared with upshift's default, the nearest layout.
+ */
+const LAYOUT: Record<DialectName, Record<Alternative, Layout>> = {
+  postgresql: { 'mikro-orm': 'one', kysely: 'one', knex: 'one', umzug: 'each' },
+  sqlite: { 'mikro-orm': 'one', kysely: 'none', knex: 'one', umzug: 'each' },
+};
 
 if (import.meta.main) await standalone(scenario);

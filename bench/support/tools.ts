@@ -67,7 +67,7 @@ export function benchLogger(): Logger {
 
 export type ToolName = 'upshift' | 'upshift-all' | 'mikro-orm' | 'kysely' | 'knex' | 'umzug' | 'bare' | 'bare-one';
 
-export const ALTERNATIVES: readonly ToolName[] = ['mikro-orm', 'kysely', 'knex', 'umzug'];
+export const ALTERNATIVES = ['mikro-orm', 'kysely', 'knex', 'umzug'] as const satisfies readonly ToolName[];
 
 export const TOOL_LABEL: Record<ToolName, string> = {
   upshift: 'upshift',
