@@ -20,15 +20,18 @@ const VERSION_TABLE = `'${SHADOW_VERSION_TABLE}'`;
 const USER_SCHEMA = "not in ('pg_catalog', 'information_schema', 'pg_toast')";
 
 // From pg_catalog directly: the information_schema views cost tens of milliseconds per read.
-const POSTGRESQL = `select md5(coalesce(string_agg(item, E'\\n' order by item), '')) as "fp" from (
-  select concat_ws(':', 't', n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class')) as item
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+// Comments come from one join on pg_description, not obj_description()/col_description() per
+// row (each a query of its own: a third of the read with 200 tables), and items sort bytewise.
+const COMMENT = "left join pg_description ds on ds.objoid = c.oid and ds.classoid = 'pg_class'::regclass and ds.objsubid";
+const POSTGRESQL = `select md5(coalesce(string_agg(item, E'\\n' order by item collate "C"), '')) as "fp" from (
+  select concat_ws(':', 't', n.nspname, c.relname, c.relkind, ds.description) as item
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace ${COMMENT} = 0
     where c.relkind in ('r', 'p', 'v', 'm', 'S') and n.nspname ${USER_SCHEMA} and c.relname <> ${VERSION_TABLE}
   union all
   select concat_ws(':', 'c', n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-      pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, col_description(c.oid, a.attnum))
+      pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, ds.description)
     from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
-    left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+    left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum ${COMMENT} = a.attnum
     where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm') and n.nspname ${USER_SCHEMA} and c.relname <> ${VERSION_TABLE}
   union all
   select concat_ws(':', 'i', n.nspname, pg_get_indexdef(i.indexrelid))

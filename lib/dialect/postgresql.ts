@@ -25,6 +25,7 @@ export class PostgreSqlDialect implements Dialect {
   readonly table: string;
   readonly #db: Database;
   readonly #versionTable: VersionTable;
+  #key: Promise<bigint> | undefined;
 
   constructor(db: Database, versionTable: VersionTable) {
     this.#db = db;
@@ -80,11 +81,19 @@ export class PostgreSqlDialect implements Dialect {
     return lock;
   }
 
-  /** Derived from database, schema and table: two apps sharing a server do not block each other. */
-  async #lockKey(): Promise<bigint> {
-    const [row] = await this.#db.query<{ db: string; schema: string }>('select current_database() as "db", current_schema() as "schema"');
-    const scope = `upshift:${row!.db}:${this.#versionTable.schema ?? row!.schema}:${this.#versionTable.name}`;
-    return createHash('sha256').update(scope).digest().readBigInt64BE(0);
+  /**
+   * Derived from database, schema and table: two apps sharing a server do not block each other.
+   * Read once per Migrator: its ORM's connections all point at the same database and schema.
+   */
+  #lockKey(): Promise<bigint> {
+    this.#key ??= (async () => {
+      const [row] = await this.#db.query<{ db: string; schema: string }>('select current_database() as "db", current_schema() as "schema"');
+      const scope = `upshift:${row!.db}:${this.#versionTable.schema ?? row!.schema}:${this.#versionTable.name}`;
+      return createHash('sha256').update(scope).digest().readBigInt64BE(0);
+    })();
+    // A failed read (the database was unreachable) is not remembered: the next call asks again.
+    this.#key.catch(() => (this.#key = undefined));
+    return this.#key;
   }
 }
 
