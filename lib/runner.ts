@@ -51,6 +51,7 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
       // commits them with the revisions' work, so none can be committed without the other.
       const durations = new Map<Revision, number>();
       await viaUmzug(direction, steps, applied, deps, async (r) => {
+        lock.assertHeld(); // a lock connection known to be gone stops the run now, not at commit
         durations.set(r, await invoke(r, direction, trx, deps));
         return true;
       }, outcome);
