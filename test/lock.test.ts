@@ -9,6 +9,8 @@ import { chain, revisionId } from './helpers/revisions.ts';
 import { versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
 import { startWorker } from './helpers/workers.ts';
+import { Database } from '../lib/database.ts';
+import { PostgreSqlDialect } from '../lib/dialect/postgresql.ts';
 
 eachDialect('a holder killed with SIGKILL mid-upgrade leaves no stale lock and no half-applied revision', async (t, db) => {
   // The first worker applies slow revisions; it is killed while one of them runs.
@@ -88,6 +90,34 @@ onPostgres('the PostgreSQL holder announces its release to waiting instances (NO
   await m.upgrade();
   await listener.query('select 1');
   t.equal(heard.length, 1, 'the fast path takes no lock, so it announces nothing');
+});
+
+onPostgres("the fence (the condition every version-row write carries) holds exactly while this instance's lock session lives", async (t, db) => {
+  const database = new Database(await db.orm());
+  const dialect = new PostgreSqlDialect(database, { name: 'upshift_revisions', schema: undefined });
+  const lock = (await dialect.acquire({ timeoutMs: 1000, logger: memoryLogger().logger }))!;
+  // In a transaction of its own each time, as a version-row write is.
+  const fenceHolds = () =>
+    database.transaction(async (trx) => {
+      const fence = lock.fence();
+      const [row] = await database.query<{ ok: boolean }>(`select ${fence.sql} as "ok"`, fence.params, trx);
+      return row!.ok;
+    });
+  t.equal(await fenceHolds(), true, 'while the lock is held');
+  t.equal(await fenceHolds(), true, 'and again: checking leaves nothing behind');
+
+  // The lock session ends from outside. The fence is asked before this process could notice:
+  // what the database says, not what the client heard, decides.
+  const [killed] = await db.query<{ pid: number }>(
+    "select pid from pg_stat_activity where application_name like 'upshift %' and datname = current_database() and pg_terminate_backend(pid)",
+  );
+  t.ok(killed, 'ended the lock session');
+  for (let i = 0; i < 100 && (await db.query('select 1 from pg_stat_activity where pid = $1', [killed!.pid])).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(await fenceHolds(), false, 'once the lock session is gone');
+  const other = await holdLock(db);
+  t.equal(await fenceHolds(), false, 'also while another instance holds the lock');
+  await other.release();
+  await lock.release();
 });
 
 t.test("SQLite: polling the write lock leaves the app's busy_timeout as it was", async (t) => {

@@ -6,7 +6,7 @@ import { instanceName } from '../instance.ts';
 import type { HeldLock } from './dialect.ts';
 
 /** pg_locks shows a bigint advisory key as two unsigned 32-bit halves (classid, objid). */
-export function keyHalves(key: bigint): { classid: string; objid: string } {
+function keyHalves(key: bigint): { classid: string; objid: string } {
   const unsigned = BigInt.asUintN(64, key);
   return { classid: (unsigned >> 32n).toString(), objid: (unsigned & 0xffffffffn).toString() };
 }

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Transaction } from '@mikro-orm/core';
 import type { Database } from '../database.ts';
 import { LockLostError, type LockHolder } from '../errors.ts';
 import { acquireWithin, type LockOptions } from '../lock.ts';
 import { instanceName } from '../instance.ts';
 import { quoteIdentifier, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
-import { advisoryHolder, keyHalves, PostgreSqlXactLock } from './postgresql-xact-lock.ts';
+import { advisoryHolder, PostgreSqlXactLock } from './postgresql-xact-lock.ts';
 
 /** The subset of node-postgres that the lock needs. */
 interface PgClient {
@@ -105,8 +105,12 @@ class PostgreSqlLock implements HeldLock {
   readonly #keyValue: bigint;
   /** Waiters LISTEN here and the holder NOTIFYs on release, so hand-over is not a polling delay. */
   readonly #channel: string;
-  #pid: number | undefined;
-  #started: string | undefined;
+  /**
+   * A second session lock, on a random key in the two-integer key space, that the lock session
+   * takes together with the real one and keeps exactly as long (see fence()). Random per lock,
+   * so no other session ever holds it: not another replica, nor a later backend with a reused pid.
+   */
+  #token: [number, number] = randomToken();
   #held = false;
   #listening = false;
   #wake: (() => void) | undefined;
@@ -133,24 +137,27 @@ class PostgreSqlLock implements HeldLock {
   }
 
   async tryAcquire(): Promise<boolean> {
-    // backend_start, with the pid, names this session for the fence: a pid alone may be reused.
-    const attempt =
-      'select pg_try_advisory_lock($1::bigint) as locked, pg_backend_pid() as pid, ' +
-      '(select backend_start::text from pg_stat_activity where pid = pg_backend_pid()) as started';
-    type Attempt = { locked: boolean; pid: number; started: string };
-    let rows: Attempt[];
+    // The token is taken in the same statement, only once the lock is: null = lock busy,
+    // true = both held, false = lock held but the token is somebody's (a 2^-64 chance; below).
+    const [a, b] = this.#token;
+    const attempt = `select case when pg_try_advisory_lock(${this.#key}::bigint) then pg_try_advisory_lock(${a}, ${b}) end as "token"`;
+    let rows: { token: boolean | null }[];
     if (this.#listening) {
-      ({ rows } = await this.#client.query<Attempt>(attempt, [this.#key]));
+      ({ rows } = await this.#client.query(attempt));
     } else {
       // The first attempt also starts listening, in the same round trip (a simple-protocol
-      // multi-statement query, so no parameters: the key is a number upshift computed).
-      const results = (await this.#client.query(`listen "${this.#channel}"; ${attempt.replace('$1', this.#key)}`)) as unknown as { rows: Attempt[] }[];
+      // multi-statement query, so no parameters: the keys are numbers upshift computed).
+      const results = (await this.#client.query(`listen "${this.#channel}"; ${attempt}`)) as unknown as { rows: { token: boolean | null }[] }[];
       rows = results[1]!.rows;
       this.#listening = true;
     }
-    this.#pid = rows[0]!.pid;
-    this.#started = rows[0]!.started;
-    this.#held = rows[0]!.locked;
+    let token = rows[0]!.token;
+    while (token === false) {
+      this.#token = randomToken();
+      ({ rows } = await this.#client.query('select pg_try_advisory_lock($1, $2) as "token"', this.#token));
+      token = rows[0]!.token;
+    }
+    this.#held = token === true;
     return this.#held;
   }
 
@@ -177,31 +184,23 @@ class PostgreSqlLock implements HeldLock {
   }
 
   /**
-   * True while the lock session is alive: a session lock is only released by its session (upshift
-   * never unlocks before it is done) or with it. Checked in pg_stat_activity, not pg_locks:
-   * pg_locks copies every lock on the server, and a transaction that created 200 tables holds
-   * over a thousand, so checking it for each version row grew quadratic (bench/3-apply).
-   * Activity is read once per transaction (a snapshot), which is exact for the short
-   * transactions of 'each' mode; an 'all' transaction calls confirm() instead, before commit.
-   * pg_stat_get_activity(pid), the function behind the view, builds one backend's row where the
-   * view builds every backend's: a third of the fence's cost per revision.
+   * True while the lock session is alive, asked of the lock manager: the token can only be taken
+   * by this transaction when no session holds it, and only the lock session ever holds it, from
+   * the moment it took the lock until it lets go of both. If the token is taken here, the lock
+   * session is gone (and so is the lock); the transaction is then rolled back, which frees the
+   * token again. A failed try is one lock-table probe: far cheaper than reading the lock session's
+   * activity or pg_locks (which copies every lock on the server: over a thousand in a transaction
+   * that created 200 tables). Not a snapshot, so it is exact in a long transaction too.
    */
   fence(): { sql: string; params: unknown[] } {
-    return {
-      sql: 'exists (select 1 from pg_stat_get_activity(?) where backend_start = ?::timestamptz)',
-      params: [this.#pid, this.#started],
-    };
+    return { sql: 'not pg_try_advisory_xact_lock(?::int4, ?::int4)', params: [...this.#token] };
   }
 
-  /** A fresh look (pg_locks is never a snapshot), once per long transaction. */
+  /** The fence, once more, just before a long transaction commits. */
   async confirm(trx: Transaction): Promise<void> {
     this.assertHeld();
-    const { classid, objid } = keyHalves(this.#keyValue);
-    const [row] = await this.#db.query<{ held: boolean }>(
-      "select exists (select 1 from pg_locks where locktype = 'advisory' and granted and pid = ? and classid = ?::oid and objid = ?::oid and objsubid = 1) as \"held\"",
-      [this.#pid, classid, objid],
-      trx,
-    );
+    const fence = this.fence();
+    const [row] = await this.#db.query<{ held: boolean }>(`select ${fence.sql} as "held"`, fence.params, trx);
     if (!row?.held) throw new LockLostError('the lock session no longer holds the advisory lock');
   }
 
@@ -216,11 +215,19 @@ class PostgreSqlLock implements HeldLock {
       // Ending the session releases a session lock; unlocking first just makes it prompt, and
       // the notification wakes the instances waiting for it.
       if (this.#held && !this.#lost) {
-        await this.#client.query('select pg_advisory_unlock($1::bigint), pg_notify($2, \'released\')', [this.#key, this.#channel]);
+        // Both session locks at once (the connection is upshift's own): the token never
+        // outlives the lock, so a fence can never see the token held without the lock.
+        await this.#client.query('select pg_advisory_unlock_all(), pg_notify($1, \'released\')', [this.#channel]);
       }
     } catch {
       // The connection is being closed anyway, and the lock with it.
     }
     await this.#client.end().catch(() => undefined);
   }
+}
+
+/** Two random signed 32-bit integers: the token lock's key (see PostgreSqlLock). */
+function randomToken(): [number, number] {
+  const bytes = randomBytes(8);
+  return [bytes.readInt32BE(0), bytes.readInt32BE(4)];
 }
