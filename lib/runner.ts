@@ -7,6 +7,7 @@ import { IrreversibleRevisionError, RevisionFailedError, UpshiftError } from './
 import { instanceName } from './instance.ts';
 import type { Revision, RevisionContext } from './revision.ts';
 import type { RecordDetails, Store } from './store.ts';
+import { requireLeanUmzug, type UmzugModule } from './umzug-loader.ts';
 
 export type Direction = 'up' | 'down';
 export type TransactionMode = 'each' | 'all';
@@ -67,23 +68,22 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
   return outcome;
 }
 
-let umzug: Promise<typeof import('umzug')> | undefined;
+let umzug: UmzugModule | undefined;
 
 /**
- * umzug is loaded on first use: its entry also loads its CLI (~90 ms), a cost every replica's
- * boot would pay although the fast path never runs a revision. The Migrator starts loading it as
- * soon as it holds the lock, so the load overlaps the re-read of the applied set.
+ * umzug is loaded on first use, when there is a revision to run, and without its CLI or glob
+ * support (see umzug-loader.ts): a replica whose boot finds nothing to do never loads it, not
+ * even one that takes the lock only to find that another instance did the work.
  */
-export function loadUmzug(): Promise<typeof import('umzug')> {
-  umzug ??= import('umzug');
-  return umzug;
+export function loadUmzug(): UmzugModule {
+  return (umzug ??= requireLeanUmzug());
 }
 
 /** Returns false when another instance had already done this step. */
 type Step = (revision: Revision) => Promise<boolean>;
 
 async function viaUmzug(direction: Direction, plan: readonly Revision[], applied: ReadonlySet<string>, deps: RunnerDeps, step: Step, outcome: RunOutcome): Promise<void> {
-  const { MigrationError, Umzug } = await loadUmzug();
+  const { MigrationError, Umzug } = loadUmzug();
   const started = new Map<string, number>();
   const runner = new Umzug<object>({
     migrations: plan.map((r) => ({
