@@ -8,9 +8,9 @@ import { resolveOptions, type MigratorOptions, type ResolvedOptions } from './op
 import { downgradePlan, stampSet, upgradePlan, validateTarget } from './plan.ts';
 import { validateRevision, type Revision } from './revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
-import { loadUmzug, runPlan, type Direction } from './runner.ts';
+import { runPlan, type Direction, type RunOutcome } from './runner.ts';
 import { analyze, divergedError, type DatabaseState } from './state.ts';
-import { Store } from './store.ts';
+import { Store, type AppliedRevision } from './store.ts';
 import { checksumOf } from './checksum.ts';
 import { stampRows } from './stamp.ts';
 import type { DowngradeResult, HistoryEntry, StampResult, Status, UpgradeResult } from './results.ts';
@@ -63,26 +63,34 @@ export class Migrator {
   async upgrade(target = 'heads'): Promise<UpgradeResult> {
     const started = performance.now();
     validateTarget(this.#graph, target, 'upgrade');
-    if (target === 'heads' && this.#isExactlyTheBundle(await this.#store.readKeys(this.#compareChecksums))) {
+    const keys = await this.#store.readKeys(this.#compareChecksums);
+    if (target === 'heads' && this.#isExactlyTheBundle(keys)) {
       // The boot path of every replica: nothing unknown, missing or edited, so nothing to report.
       return { applied: [], skipped: [], current: this.#graph.heads(), durationMs: elapsed(started) };
     }
-    let state = this.#check(analyze(this.#graph, await this.#store.readApplied()), 'upgrade');
+    let state = this.#check(analyze(this.#graph, this.#rowsOf(keys) ?? (await this.#store.readApplied())), 'upgrade');
     const pendingBefore = upgradePlan(this.#graph, appliedIds(state), target).map((r) => r.id);
     if (pendingBefore.length === 0) return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
-    const nothingLeft = async () => upgradePlan(this.#graph, appliedIds(analyze(this.#graph, await this.#store.readApplied())), target).length === 0;
-    const outcome = (await this.#locked(async (lock) => {
-      loadUmzug().catch(() => undefined); // prefetch; a failure surfaces where it is awaited
+    let seenWhileWaiting: DatabaseState | undefined;
+    const nothingLeft = async () => {
+      const keys = await this.#store.readKeys(this.#compareChecksums);
+      seenWhileWaiting = analyze(this.#graph, this.#rowsOf(keys) ?? (await this.#store.readApplied()));
+      return upgradePlan(this.#graph, appliedIds(seenWhileWaiting), target).length === 0;
+    };
+    const outcome = await this.#locked(async (lock) => {
       state = await this.#reread(lock, state, 'upgrade');
       return this.#run('up', upgradePlan(this.#graph, appliedIds(state), target), state, lock);
-    }, nothingLeft)) ?? { ran: [], skipped: [] };
+    }, nothingLeft);
     // What was pending when this call started and it did not apply, another instance applied.
-    const ran = new Set(outcome.ran);
+    const ran = new Set(outcome?.ran);
     const skipped = pendingBefore.filter((id) => !ran.has(id));
-    const current = await this.current();
-    this.#logger.info({ applied: outcome.ran, skipped, current, durationMs: elapsed(started) },
-      `upgrade done: ${outcome.ran.length} revision(s) applied in ${elapsed(started)} ms; database at ${current.join(', ') || 'base'}`);
-    return { applied: outcome.ran, skipped, current, durationMs: elapsed(started) };
+    // An instance that stopped waiting has just read where the database is: when many replicas
+    // boot at once, all of them end here together, and one more read each is what they wait on.
+    const current = outcome ? (outcome.current ?? (await this.current())) : seenWhileWaiting!.current;
+    const applied = outcome?.ran ?? [];
+    this.#logger.info({ applied, skipped, current, durationMs: elapsed(started) },
+      `upgrade done: ${applied.length} revision(s) applied in ${elapsed(started)} ms; database at ${current.join(', ') || 'base'}`);
+    return { applied, skipped, current, durationMs: elapsed(started) };
   }
 
   /** Reverts to a target: "-N", "base", or an applied id / prefix (its descendants are reverted). */
@@ -94,11 +102,10 @@ export class Migrator {
     if (plan().length === 0) return { reverted: [], skipped: [], current: state.current, durationMs: elapsed(started) };
     // Without an abandon callback the lock is always taken, so the result is always there.
     const outcome = (await this.#locked(async (lock) => {
-      loadUmzug().catch(() => undefined); // prefetch; a failure surfaces where it is awaited
       state = await this.#reread(lock, state, 'downgrade');
       return this.#run('down', plan(), state, lock);
     }))!;
-    const current = await this.current();
+    const current = outcome.current ?? (await this.current());
     this.#logger.info({ reverted: outcome.ran, current, durationMs: elapsed(started) },
       `downgrade done: ${outcome.ran.length} revision(s) reverted in ${elapsed(started)} ms; database at ${current.join(', ') || 'base'}`);
     return { reverted: outcome.ran, skipped: outcome.skipped, current, durationMs: elapsed(started) };
@@ -175,6 +182,26 @@ export class Migrator {
     return true;
   }
 
+  /**
+   * The applied rows, rebuilt from the keys of the one-row read when every key names a bundled
+   * revision: parents then come from the bundle, which is all that deciding what to run needs.
+   * Undefined when a key is unknown (the database is ahead, or diverged): only the full read has
+   * the stored parents that place such a revision. What runs under the lock is decided from a
+   * full read either way.
+   */
+  #rowsOf(keys: readonly string[] | undefined): AppliedRevision[] | undefined {
+    if (!keys) return undefined;
+    const rows: AppliedRevision[] = [];
+    for (const key of keys) {
+      const space = key.indexOf(' ');
+      const id = space < 0 ? key : key.slice(0, space);
+      const revision = this.#graph.get(id);
+      if (!revision) return undefined;
+      rows.push({ id, parents: [...revision.parents], checksum: space < 0 ? '' : key.slice(space + 1) });
+    }
+    return rows;
+  }
+
   #downgradePlan(state: DatabaseState, target: string): Revision[] {
     const plan = downgradePlan(this.#graph, appliedIds(state), target);
     if (state.relation === 'ahead') {
@@ -201,12 +228,18 @@ export class Migrator {
   /** A session lock: create the table and read the applied set again, now that it cannot move. */
   async #reread(lock: HeldLock, state: DatabaseState, operation: 'upgrade' | 'downgrade'): Promise<DatabaseState> {
     if (lock.scope !== 'session') return state; // SQLite re-checks inside each locked transaction
-    await this.#db.transaction((trx) => this.#store.ensureTable(trx), () => lock.begin());
+    await this.#store.ensureTable();
     return this.#check(analyze(this.#graph, await this.#store.readApplied()), operation, true);
   }
 
-  #run(direction: Direction, plan: Revision[], state: DatabaseState, lock: HeldLock) {
-    return runPlan(direction, plan, appliedIds(state), {
+  /**
+   * Runs the plan. Under a session lock nobody else wrote meanwhile, so where the database now
+   * stands follows from what was read under the lock and what ran: no read after the run, which
+   * would land just as every waiting replica wakes up. A transaction-scoped lock leaves
+   * `current` undefined: the caller reads it.
+   */
+  async #run(direction: Direction, plan: Revision[], state: DatabaseState, lock: HeldLock): Promise<RunOutcome & { current?: string[] }> {
+    const outcome = await runPlan(direction, plan, appliedIds(state), {
       db: this.#db,
       dialect: this.#dialect,
       store: this.#store,
@@ -214,6 +247,14 @@ export class Migrator {
       logger: this.#logger,
       mode: this.#options.transaction,
     });
+    if (lock.scope !== 'session') return outcome;
+    const rows = new Map(state.rows);
+    for (const id of outcome.ran) {
+      const revision = this.#graph.get(id)!;
+      if (direction === 'down') rows.delete(id);
+      else rows.set(id, { id, parents: [...revision.parents], checksum: checksumOf(revision) });
+    }
+    return { ...outcome, current: analyze(this.#graph, [...rows.values()]).current };
   }
 
   /** Refuses a diverged database; applies the onDatabaseAhead and checksums policies. */

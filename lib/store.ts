@@ -62,9 +62,9 @@ export class Store {
   /**
    * The applied set as one key per row, "id checksum" (or "id" alone), in no particular order,
    * read as a single aggregated row: the driver then parses one value instead of one row per
-   * revision, which was most of what the boot path of a replica cost. Undefined when the table
-   * is missing, or when a value holds a comma and the keys cannot be split back one per row:
-   * the full read decides then.
+   * revision, which was most of what the boot path of a replica cost. A missing table is no keys
+   * (the first boot). Undefined when a value holds a comma and the keys cannot be split back one
+   * per row: the full read decides then.
    */
   async readKeys(withChecksums: boolean): Promise<string[] | undefined> {
     const key = withChecksums ? `"id" || ' ' || "checksum"` : '"id"';
@@ -72,7 +72,7 @@ export class Store {
     try {
       rows = await this.#db.query(`select count(*) as "count", ${this.#dialect.joinedList(key)} as "keys" from ${this.#dialect.table}`);
     } catch (error) {
-      if (this.#dialect.isMissingTable(error)) return undefined;
+      if (this.#dialect.isMissingTable(error)) return [];
       throw error;
     }
     const { count, keys } = rows[0]!;
@@ -80,8 +80,12 @@ export class Store {
     return split.length === Number(count) ? split : undefined;
   }
 
-  /** Creates the table if it is missing. Callers hold the lock, which is what makes it race-safe. */
-  async ensureTable(trx: Transaction): Promise<void> {
+  /**
+   * Creates the table if it is missing. Callers hold the lock, which is what makes it race-safe.
+   * Without `trx` each statement commits on its own: enough under a session lock, and one round
+   * trip instead of three.
+   */
+  async ensureTable(trx?: Transaction): Promise<void> {
     for (const sql of this.#dialect.createTableStatements()) await this.#db.run(sql, [], trx);
   }
 

@@ -68,3 +68,19 @@ eachDialect('fast path with checksums "off" compares ids only, and still sees wh
   t.equal(statements.length, 1, 'edited checksums do not leave the one-statement path when they are off');
   t.same((await new Migrator({ orm: counted, revisions: chain(3), logger: memoryLogger().logger, checksums: 'off' }).upgrade()).applied, ['rev0003']);
 });
+
+eachDialect('with revisions pending, the one-row read also decides whether to take the lock: the full read waits for the lock', async (t, db) => {
+  await new Migrator({ orm: await db.orm(), revisions: chain(2), logger: memoryLogger().logger }).upgrade();
+  const held = await holdLock(db);
+  t.teardown(() => held.release());
+  const { options, statements } = countingOptions();
+  const orm = await db.orm([], options);
+  await orm.em.getConnection().execute('select 1');
+  statements.length = 0;
+  const m = new Migrator({ orm, revisions: chain(4), logger: memoryLogger().logger, lock: { timeoutMs: 300 } });
+  await t.rejects(m.upgrade(), LockTimeoutError, 'two revisions pending: it needs the lock, which is held elsewhere');
+  t.ok(statements.length >= 1, `it read the version table: ${statements.join(' | ')}`);
+  t.same(statements.filter((s) => /select "id", "parents"/.test(s)), [], 'but never row by row: that read is for the lock holder');
+  await held.release();
+  t.same((await m.upgrade()).applied, ['rev0003', 'rev0004'], 'once the lock is free, the same call applies them');
+});
