@@ -6,7 +6,7 @@
 import { createDb, inspect, type DialectName } from './support/db.ts';
 import { fmtMs, median, ratio, type BenchOptions, type Recorder } from './support/report.ts';
 import { standalone, type Scenario } from './support/scenario.ts';
-import { ALTERNATIVES, openTool, TOOL_LABEL, type ToolName } from './support/tools.ts';
+import { ALTERNATIVES, LAYOUT, LAYOUT_LABEL, openTool, TOOL_LABEL, upshiftIn, type ToolName } from './support/tools.ts';
 
 const N = 200;
 const TOOLS: ToolName[] = ['upshift', 'upshift-all', ...ALTERNATIVES, 'bare', 'bare-one'];
@@ -53,7 +53,7 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
   // puts all 200 in one transaction is compared with transaction: "all", not with the default.
   const versus = ALTERNATIVES.map((tool) => {
     const layout = LAYOUT[dialect][tool];
-    const ours = med.get(layout === 'one' ? 'upshift-all' : 'upshift')!;
+    const ours = med.get(upshiftIn(layout))!;
     return { tool, layout, ours, theirs: med.get(tool)!, r: ours / med.get(tool)! };
   });
   const worst = versus.reduce((a, b) => (a.r >= b.r ? a : b));
@@ -74,21 +74,5 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
     pass: dialect === 'postgresql' ? up <= bare * 1.25 && upAll <= bareOne * 1.25 : null,
   });
 }
-
-type Alternative = (typeof ALTERNATIVES)[number];
-type Layout = 'one' | 'each' | 'none';
-const LAYOUT_LABEL: Record<Layout, string> = { one: 'one transaction', each: 'a transaction each', none: 'no transaction' };
-
-/**
- * How each alternative runs 200 pending migrations by default, read from its source:
- * @mikro-orm/migrations `allOrNothing: true`; kysely's Migrator wraps the run in a transaction
- * when the adapter `supportsTransactionalDdl` (PostgreSQL yes, SQLite no); knex `transactionForAll`
- * unless disabled; the plain umzug setup here gives each migration its own transaction.
- * "No transaction" is compared with upshift's default, the nearest layout.
- */
-const LAYOUT: Record<DialectName, Record<Alternative, Layout>> = {
-  postgresql: { 'mikro-orm': 'one', kysely: 'one', knex: 'one', umzug: 'each' },
-  sqlite: { 'mikro-orm': 'one', kysely: 'none', knex: 'one', umzug: 'each' },
-};
 
 if (import.meta.main) await standalone(scenario);

@@ -68,6 +68,31 @@ export function benchLogger(): Logger {
 export type ToolName = 'upshift' | 'upshift-all' | 'mikro-orm' | 'kysely' | 'knex' | 'umzug' | 'bare' | 'bare-one';
 
 export const ALTERNATIVES = ['mikro-orm', 'kysely', 'knex', 'umzug'] as const satisfies readonly ToolName[];
+export type Alternative = (typeof ALTERNATIVES)[number];
+
+/** How a tool wraps a run of pending migrations in transactions. */
+export type Layout = 'one' | 'each' | 'none';
+export const LAYOUT_LABEL: Record<Layout, string> = { one: 'one transaction', each: 'a transaction each', none: 'no transaction' };
+
+/**
+ * How each alternative runs its pending migrations by default, read from its source:
+ * @mikro-orm/migrations `allOrNothing: true`; kysely's Migrator wraps the run in a transaction
+ * when the adapter `supportsTransactionalDdl` (PostgreSQL yes, SQLite no); knex `transactionForAll`
+ * unless disabled; the plain umzug setup here gives each migration its own transaction.
+ */
+export const LAYOUT: Record<DialectName, Record<Alternative, Layout>> = {
+  postgresql: { 'mikro-orm': 'one', kysely: 'one', knex: 'one', umzug: 'each' },
+  sqlite: { 'mikro-orm': 'one', kysely: 'none', knex: 'one', umzug: 'each' },
+};
+
+/**
+ * upshift configured in an alternative's layout, so that a comparison is like for like: one
+ * transaction is `transaction: 'all'`; a transaction each is the default, and so is "no
+ * transaction", the nearest layout upshift has.
+ */
+export function upshiftIn(layout: Layout): 'upshift' | 'upshift-all' {
+  return layout === 'one' ? 'upshift-all' : 'upshift';
+}
 
 export const TOOL_LABEL: Record<ToolName, string> = {
   upshift: 'upshift',
