@@ -128,7 +128,7 @@ async function viaUmzug(direction: Direction, plan: readonly Revision[], applied
 async function runOwnUnit(revision: Revision, direction: Direction, deps: RunnerDeps): Promise<boolean> {
   const { db, lock, store } = deps;
   lock.assertHeld();
-  if (!revision.transaction && deps.dialect.name !== 'sqlite') {
+  if (runsOutsideTransaction(revision, deps.dialect.name)) {
     // Outside any transaction (CREATE INDEX CONCURRENTLY): the statements cannot be rolled back,
     // so the version row follows them; a crash in between re-runs the revision next time.
     const durationMs = await invoke(revision, direction, undefined, deps);
@@ -141,6 +141,31 @@ async function runOwnUnit(revision: Revision, direction: Direction, deps: Runner
     await writeRow(revision, direction, trx, deps, await invoke(revision, direction, trx, deps));
     return true;
   }, () => lock.begin());
+}
+
+/**
+ * `transaction: false` (CREATE INDEX CONCURRENTLY) runs outside a transaction on PostgreSQL.
+ * SQLite has nothing that needs it, and a transaction there is what takes the write lock.
+ */
+function runsOutsideTransaction(revision: Revision, dialect: Dialect['name']): boolean {
+  return !revision.transaction && dialect !== 'sqlite';
+}
+
+/** What running a revision's own code needs: no store, no lock. */
+export interface InvokeDeps {
+  db: Database;
+  logger: Logger;
+  dialect: Pick<Dialect, 'name'>;
+}
+
+/**
+ * One revision's up or down on its own, in a transaction unless it runs outside one, with no
+ * version row and no lock: how upshift/dev replays revisions in its private shadow database,
+ * where nobody else runs and the order is its own.
+ */
+export async function runAlone(revision: Revision, direction: Direction, deps: InvokeDeps): Promise<void> {
+  if (runsOutsideTransaction(revision, deps.dialect.name)) await invoke(revision, direction, undefined, deps);
+  else await deps.db.transaction((trx) => invoke(revision, direction, trx, deps));
 }
 
 /** One revision's version row, written under the lock's fence. */
@@ -161,7 +186,7 @@ function rowOf(revision: Revision, durationMs: number): RecordDetails {
 }
 
 /** Runs a revision's up or down with its context; returns how long it took, in ms. */
-async function invoke(revision: Revision, direction: Direction, trx: Transaction | undefined, deps: RunnerDeps): Promise<number> {
+async function invoke(revision: Revision, direction: Direction, trx: Transaction | undefined, deps: InvokeDeps): Promise<number> {
   const started = performance.now();
   // The EntityManager and the child logger are made on first use: most revisions only send SQL,
   // and forking an EntityManager for each of 200 revisions is measurable (bench/3-apply).

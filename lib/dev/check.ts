@@ -47,13 +47,13 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     let irreversible: string[] = [];
     if (options.skipRoundTrip) await shadow.build(revisions);
     else {
-      const quick = await roundTrips(shadow, revisions, graph, fingerprintProbe);
+      const quick = await roundTrips(shadow, graph, fingerprintProbe);
       if (quick) irreversible = quick;
       else {
         // A fingerprint changed: let MikroORM's exact comparison decide, from a fresh shadow.
         await shadow.close();
         shadow = await openShadow(orm, operation);
-        irreversible = (await roundTrips(shadow, revisions, graph, exactProbe))!; // the exact probe never says just "differ"
+        irreversible = (await roundTrips(shadow, graph, exactProbe))!; // the exact probe never says just "differ"
       }
     }
     const { up } = await diffSchema(shadow);
@@ -90,11 +90,11 @@ const exactProbe: Probe<DatabaseSchema> = {
  * the exact probe to name the statements). Each round trip starts where the last one ended, so
  * the schema is read three times per revision.
  */
-async function roundTrips<S>(shadow: Shadow, revisions: readonly Revision[], graph: RevisionGraph, probe: Probe<S>): Promise<string[] | undefined> {
+async function roundTrips<S>(shadow: Shadow, graph: RevisionGraph, probe: Probe<S>): Promise<string[] | undefined> {
   const irreversible: string[] = [];
   let before: S = await probe.read(shadow);
   for (const r of graph.order) {
-    const trip = await roundTrip(shadow, revisions, r, before, probe);
+    const trip = await roundTrip(shadow, r, before, probe);
     if (trip === 'differ') return undefined;
     if (!trip.reversible) irreversible.push(r.id);
     before = trip.after;
@@ -103,26 +103,25 @@ async function roundTrips<S>(shadow: Shadow, revisions: readonly Revision[], gra
 }
 
 /** Applies the next revision, reverts it, applies it again, comparing schemas each time. */
-async function roundTrip<S>(shadow: Shadow, revisions: readonly Revision[], r: Revision, before: S, probe: Probe<S>): Promise<{ reversible: boolean; after: S } | 'differ'> {
-  const migrator = shadow.migrator(revisions);
-  const step = async (what: 'up' | 'down' | 'up-again', run: () => Promise<unknown>) => {
+async function roundTrip<S>(shadow: Shadow, r: Revision, before: S, probe: Probe<S>): Promise<{ reversible: boolean; after: S } | 'differ'> {
+  const step = async (what: 'up' | 'down' | 'up-again') => {
     try {
-      await run();
+      await shadow.step(r, what === 'down' ? 'down' : 'up');
     } catch (error) {
       const cause = error instanceof RevisionFailedError ? error.cause : error;
       throw new RoundTripError(r.id, what, `its ${what === 'down' ? 'down' : 'up'}() failed${what === 'up-again' ? ' when applied again after down()' : ''}: ${(cause as Error)?.message ?? String(cause)}.`, [], error);
     }
   };
-  await step('up', () => migrator.upgrade('+1'));
+  await step('up');
   const after = await probe.read(shadow);
   if (!r.down) return { reversible: false, after };
-  await step('down', () => migrator.downgrade('-1'));
+  await step('down');
   const restored = probe.differences(shadow, await probe.read(shadow), before);
   if (restored === 'differ') return 'differ';
   if (restored.length > 0) {
     throw new RoundTripError(r.id, 'down', 'after up() then down(), the schema is not what it was before up(); these statements would restore it:', restored);
   }
-  await step('up-again', () => migrator.upgrade('+1'));
+  await step('up-again');
   const again = probe.differences(shadow, await probe.read(shadow), after);
   if (again === 'differ') return 'differ';
   if (again.length > 0) {

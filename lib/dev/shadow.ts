@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { MikroORM } from '@mikro-orm/core';
 import { pino } from 'pino';
+import { Database } from '../database.ts';
 import { Migrator } from '../migrator.ts';
+import { runAlone } from '../runner.ts';
 import type { Revision } from '../revision.ts';
 import { RevisionFailedError } from '../errors.ts';
 import { InvalidDevOptionError, RoundTripError, ShadowDatabaseError } from './errors.ts';
@@ -25,6 +27,11 @@ export interface Shadow {
   migrator(revisions: readonly Revision[]): Migrator;
   /** Runs every revision's up, as the app's startup would. */
   build(revisions: readonly Revision[]): Promise<void>;
+  /**
+   * Runs one revision's up or down by itself: no version table, no lock, since nobody else uses
+   * the shadow and the caller keeps the order. Throws RevisionFailedError.
+   */
+  step(revision: Revision, direction: 'up' | 'down'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,6 +104,7 @@ export async function openShadow(appOrm: MikroORM, operation: string): Promise<S
 
 function shadowOf(orm: MikroORM, dialect: DialectName, close: () => Promise<void>): Shadow {
   const logger = pino({ level: 'silent' });
+  const db = new Database(orm);
   // Nobody else uses a shadow, so the lock only has to be cheap: a transaction-scoped lock on the
   // ORM's own connection instead of a new connection per step (check() takes three steps per
   // revision). Revisions that must run outside a transaction need the session lock.
@@ -123,6 +131,7 @@ function shadowOf(orm: MikroORM, dialect: DialectName, close: () => Promise<void
         throw error;
       }
     },
+    step: (revision, direction) => runAlone(revision, direction, { db, logger, dialect: { name: dialect } }),
     close,
   };
 }
