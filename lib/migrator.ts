@@ -25,7 +25,8 @@ export class Migrator {
   readonly #db: Database;
   readonly #dialect: Dialect;
   readonly #store: Store;
-  readonly #logger: Logger;
+  readonly #appLogger: Logger | undefined;
+  #defaultLogger: Logger | undefined;
   /** The version-table keys of the bundle, built on the first boot-path check. */
   #bundleKeys: Set<string> | undefined;
 
@@ -36,7 +37,7 @@ export class Migrator {
     this.#db = new Database(options.orm);
     this.#dialect = createDialect(options.orm, this.#db, { name: this.#options.tableName, schema: this.#options.schema });
     this.#store = new Store(this.#db, this.#dialect);
-    this.#logger = options.logger ?? defaultLogger();
+    this.#appLogger = options.logger;
     const outside = revisions.find((r) => !r.transaction);
     if (outside && this.#options.lockScope === 'transaction') {
       throw new ConfigurationError(
@@ -167,6 +168,14 @@ export class Migrator {
     };
   }
 
+  /**
+   * The app's logger; without one, pino, loaded when there is first something to say: a no-op
+   * boot logs nothing, so it never pays for loading pino.
+   */
+  get #logger(): Logger {
+    return this.#appLogger ?? (this.#defaultLogger ??= defaultLogger());
+  }
+
   get #compareChecksums(): boolean {
     return this.#options.checksums !== 'off';
   }
@@ -283,7 +292,7 @@ function appliedIds(state: DatabaseState): Set<string> {
   return new Set(state.rows.keys());
 }
 
-/** pino is loaded only when the app brings no logger of its own: most apps pass theirs. */
+/** pino, named "upshift", at info: for an app that brings no logger of its own. */
 function defaultLogger(): Logger {
   const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
   return pino({ name: 'upshift', level: 'info' });
