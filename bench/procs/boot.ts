@@ -13,13 +13,14 @@ if (mode === 'floor') {
   const orm = await driver.MikroORM.init({ ...target, ...common } as never);
   await orm.close(true);
 } else if (mode === 'upshift') {
-  const [{ Migrator }, { revisions }, { pino }] = await Promise.all([
+  const [{ Migrator }, { revisions }] = await Promise.all([
     import(upshiftEntry) as Promise<typeof import('upshift')>,
     import(`${bundle}/revisions/index.${ext}`),
-    import('pino'),
   ]);
   const orm = await driver.MikroORM.init({ ...target, ...common } as never);
-  await new Migrator({ orm, revisions, logger: pino({ level: 'info' }) }).upgrade();
+  // No logger option, as an app that brings none: upshift's default (pino) loads only if there
+  // is something to log. An app that has pino already pays for it in its floor too.
+  await new Migrator({ orm, revisions }).upgrade();
   await orm.close(true);
 } else if (mode === 'mikro-orm') {
   const [{ Migrator }, { migrationsList }] = await Promise.all([import('@mikro-orm/migrations'), import(`${bundle}/mikro/index.${ext}`)]);
