@@ -10,7 +10,7 @@ import { validateRevision, type Revision } from './revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
 import { runPlan, type Direction, type RunOutcome } from './runner.ts';
 import { analyze, divergedError, type DatabaseState } from './state.ts';
-import { Store, type AppliedRevision } from './store.ts';
+import { Store, type AppliedKeys, type AppliedRevision } from './store.ts';
 import { checksumOf } from './checksum.ts';
 import { stampRows } from './stamp.ts';
 import type { DowngradeResult, HistoryEntry, StampResult, Status, UpgradeResult } from './results.ts';
@@ -27,8 +27,8 @@ export class Migrator {
   readonly #store: Store;
   readonly #appLogger: Logger | undefined;
   #defaultLogger: Logger | undefined;
-  /** The version-table keys of the bundle, built on the first boot-path check. */
-  #bundleKeys: Set<string> | undefined;
+  /** The bundle's version-table keys, joined in the order they are applied; built on first use. */
+  #bundleKeys: string | undefined;
 
   constructor(options: MigratorOptions) {
     this.#options = resolveOptions(options);
@@ -181,14 +181,15 @@ export class Migrator {
   }
 
   /**
-   * True when the version table holds exactly the bundled revisions, unedited. Keys are unique
-   * (the id is the primary key), so equal counts and every key known means equal sets.
+   * True when the version table holds exactly the bundled revisions, unedited, and returned them
+   * in the order they are applied, which is how the database returns rows that were only ever
+   * appended: one string comparison. No key contains a comma, so an equal string with an equal
+   * count has the same keys, and the id is the primary key. Rows stored in another order take the
+   * general path, which decides from the same keys without another query.
    */
-  #isExactlyTheBundle(keys: readonly string[] | undefined): boolean {
-    if (!keys || keys.length !== this.#graph.size) return false;
-    this.#bundleKeys ??= new Set(this.#graph.order.map((r) => (this.#compareChecksums ? `${r.id} ${checksumOf(r)}` : r.id)));
-    for (const key of keys) if (!this.#bundleKeys.has(key)) return false;
-    return true;
+  #isExactlyTheBundle(keys: AppliedKeys): boolean {
+    this.#bundleKeys ??= this.#graph.order.map((r) => (this.#compareChecksums ? `${r.id} ${checksumOf(r)}` : r.id)).join(',');
+    return keys.count === this.#graph.size && keys.joined === this.#bundleKeys;
   }
 
   /**
@@ -198,10 +199,11 @@ export class Migrator {
    * the stored parents that place such a revision. What runs under the lock is decided from a
    * full read either way.
    */
-  #rowsOf(keys: readonly string[] | undefined): AppliedRevision[] | undefined {
-    if (!keys) return undefined;
+  #rowsOf(keys: AppliedKeys): AppliedRevision[] | undefined {
+    const list = keys.list();
+    if (!list) return undefined;
     const rows: AppliedRevision[] = [];
-    for (const key of keys) {
+    for (const key of list) {
       const space = key.indexOf(' ');
       const id = space < 0 ? key : key.slice(0, space);
       const revision = this.#graph.get(id);

@@ -25,6 +25,30 @@ export interface RecordDetails {
 }
 
 /**
+ * The version table's keys as the database joined them: `count` rows, their keys joined with
+ * commas in the order the database read them (for a table only ever appended to, the order the
+ * revisions were applied in).
+ */
+export class AppliedKeys {
+  readonly count: number;
+  readonly joined: string;
+
+  constructor(count: number, joined: string) {
+    this.count = count;
+    this.joined = joined;
+  }
+
+  /**
+   * One key per row; undefined when a value holds a comma and the keys cannot be split back one
+   * per row (the full read decides then).
+   */
+  list(): string[] | undefined {
+    const keys = this.joined ? this.joined.split(',') : [];
+    return keys.length === this.count ? keys : undefined;
+  }
+}
+
+/**
  * The version table: one row per applied revision, primary key = revision id, so a second
  * insert of the same revision fails loudly instead of double-recording. The store reads and
  * writes rows; it never decides what to run.
@@ -60,24 +84,20 @@ export class Store {
   }
 
   /**
-   * The applied set as one key per row, "id checksum" (or "id" alone), in no particular order,
-   * read as a single aggregated row: the driver then parses one value instead of one row per
-   * revision, which was most of what the boot path of a replica cost. A missing table is no keys
-   * (the first boot). Undefined when a value holds a comma and the keys cannot be split back one
-   * per row: the full read decides then.
+   * The applied set as one key per row, "id checksum" (or "id" alone), read as a single
+   * aggregated row: the driver then parses one value instead of one row per revision, which was
+   * most of what the boot path of a replica cost. A missing table is no keys (the first boot).
    */
-  async readKeys(withChecksums: boolean): Promise<string[] | undefined> {
+  async readKeys(withChecksums: boolean): Promise<AppliedKeys> {
     const key = withChecksums ? `"id" || ' ' || "checksum"` : '"id"';
     let rows: { count: number | string; keys: string | null }[];
     try {
       rows = await this.#db.query(`select count(*) as "count", ${this.#dialect.joinedList(key)} as "keys" from ${this.#dialect.table}`);
     } catch (error) {
-      if (this.#dialect.isMissingTable(error)) return [];
+      if (this.#dialect.isMissingTable(error)) return new AppliedKeys(0, '');
       throw error;
     }
-    const { count, keys } = rows[0]!;
-    const split = keys ? keys.split(',') : [];
-    return split.length === Number(count) ? split : undefined;
+    return new AppliedKeys(Number(rows[0]!.count), rows[0]!.keys ?? '');
   }
 
   /**
