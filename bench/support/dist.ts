@@ -1,5 +1,5 @@
 /**
- * Compiles lib/index.ts to JavaScript in bench/.generated/dist, the way `npm run build` does,
+ * Builds the package into bench/.generated/dist with `npm run build`'s own script (.ci/build.mjs),
  * so scenarios can measure what an npm user loads rather than the TypeScript sources.
  */
 import { execFileSync } from 'node:child_process';
@@ -16,14 +16,9 @@ export function compiledUpshift(): string {
   const dist = join(GENERATED, 'dist');
   rmSync(dist, { recursive: true, force: true });
   const root = join(BENCH_DIR, '..');
-  execFileSync(process.execPath, [
-    join(root, 'node_modules/typescript/bin/tsc'),
-    ...['--target', 'es2023', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck'],
-    ...['--verbatimModuleSyntax', '--allowImportingTsExtensions', '--rewriteRelativeImportExtensions', '--customConditions', 'upshift-source'],
-    ...['--outDir', dist, '--rootDir', join(root, 'lib'), join(root, 'lib/index.ts')],
-  ], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, '.ci/build.mjs'), dist], { stdio: 'inherit' });
   const entry = join(dist, 'index.js');
-  if (!existsSync(entry)) throw new Error(`tsc did not write ${entry}`);
+  if (!existsSync(entry)) throw new Error(`the build did not write ${entry}`);
   built = entry;
   return entry;
 }
