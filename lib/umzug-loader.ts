@@ -17,12 +17,19 @@ const require = createRequire(import.meta.url);
  * module on first use: an app that calls getCli(), runAsCLI() or uses a glob on any Umzug still
  * gets umzug's own code, only later.
  *
- * If umzug is already loaded, or a future umzug touches either module while loading, this is a
- * plain require of umzug: slower, never different.
+ * If umzug is already loaded, or a future umzug moves these files or touches either module while
+ * loading, this is a plain require of umzug: slower, never different.
  */
 export function requireLeanUmzug(): UmzugModule {
-  const mainPath = require.resolve('umzug/lib/umzug.js');
-  const deferred = [require.resolve('umzug/lib/cli.js'), createRequire(mainPath).resolve('tinyglobby')];
+  let mainPath: string;
+  let deferred: string[];
+  try {
+    mainPath = require.resolve('umzug/lib/umzug.js');
+    deferred = [require.resolve('umzug/lib/cli.js'), createRequire(mainPath).resolve('tinyglobby')];
+  } catch {
+    // A umzug whose files moved, or that no longer lets them be required by path.
+    return require('umzug') as UmzugModule;
+  }
   if ([mainPath, ...deferred].some((path) => require.cache[path])) return require(mainPath) as UmzugModule;
   const standIns = deferred.map(standInFor);
   for (const standIn of standIns) require.cache[standIn.filename] = standIn;
