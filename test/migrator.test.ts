@@ -1,8 +1,9 @@
 import { Migrator } from 'upshift';
-import { eachDialect } from './helpers/each-dialect.ts';
+import { eachDialect, onPostgres } from './helpers/each-dialect.ts';
 import { branchAndMerge, chain } from './helpers/revisions.ts';
 import { userTables, versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
+import { countingOptions } from './helpers/counting.ts';
 
 const tables = (...ids: string[]) => ids.map((id) => `t_${id}`).sort();
 
@@ -90,4 +91,21 @@ eachDialect('custom table name and logging through the given logger', async (t, 
   t.equal(row!.parents, 'rev0001');
   t.match(row!.checksum, /^v1:[0-9a-f]{64}$/);
   t.match(row!.applied_by, new RegExp(`pid ${process.pid}`));
+});
+
+onPostgres('schema option: the version table lives in its own schema, created on the first upgrade; the fast path reads it there', async (t, db) => {
+  const orm = await db.orm();
+  const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger, schema: 'upshift_meta' });
+  t.same((await m.upgrade()).applied, ['rev0001', 'rev0002', 'rev0003'], 'the missing schema is a first boot, not an error');
+  const rows = await db.query<{ id: string }>('select id from upshift_meta.upshift_revisions order by id');
+  t.same(rows.map((r) => r.id), ['rev0001', 'rev0002', 'rev0003']);
+  t.same(await db.query("select 1 from pg_tables where schemaname = 'public' and tablename = 'upshift_revisions'"), [], 'nothing in the default schema');
+  const { options, statements } = countingOptions();
+  const counted = await db.orm([], options);
+  await counted.em.getConnection().execute('select 1');
+  statements.length = 0;
+  const again = await new Migrator({ orm: counted, revisions: chain(3), logger: memoryLogger().logger, schema: 'upshift_meta' }).upgrade();
+  t.same(again.applied, []);
+  t.equal(statements.length, 1, `a no-op is one statement: ${statements.join(' | ')}`);
+  t.match(statements[0], /"upshift_meta"\."upshift_revisions"/);
 });
