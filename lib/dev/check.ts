@@ -5,7 +5,7 @@ import { RevisionGraph } from '../revision-graph.ts';
 import { InvalidDevOptionError, RoundTripError, SchemaDriftError, UnmergedHeadsError } from './errors.ts';
 import { requireOrm } from './revision.ts';
 import type { DatabaseSchema } from '@mikro-orm/sql';
-import { compareSchemas, diffSchema, readSchema } from './schema-diff.ts';
+import { compareSchemas, readSchema, schemaDrift } from './schema-diff.ts';
 import { schemaFingerprint } from './fingerprint.ts';
 import { openShadow, type Shadow } from './shadow.ts';
 
@@ -56,8 +56,8 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
         irreversible = (await roundTrips(shadow, graph, exactProbe))!; // the exact probe never says just "differ"
       }
     }
-    const { up } = await diffSchema(shadow);
-    if (up.length > 0) throw new SchemaDriftError(up.map((s) => s.sql));
+    const drift = await schemaDrift(shadow);
+    if (drift.length > 0) throw new SchemaDriftError(drift);
     return { revisions: revisions.length, irreversible, durationMs: Math.round(performance.now() - started) };
   } finally {
     await shadow.close();

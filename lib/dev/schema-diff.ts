@@ -32,6 +32,16 @@ export async function diffSchema(shadow: Shadow): Promise<SchemaDiff> {
   };
 }
 
+/**
+ * The statements that would take the shadow to the entities, without down or data-loss notes:
+ * what check() needs to know whether the revisions and the entities agree, from one schema read.
+ */
+export async function schemaDrift(shadow: Shadow): Promise<string[]> {
+  const fromSchema = await readSchema(shadow);
+  const { up } = await generatorOf(shadow.orm).getUpdateSchemaMigrationSQL({ wrap: false, safe: false, dropTables: true, fromSchema });
+  return statementsOf(up, shadow);
+}
+
 /** The schema in the shadow database, without the version table and what the app skips. */
 export async function readSchema(shadow: Shadow): Promise<DatabaseSchema> {
   const orm = shadow.orm;

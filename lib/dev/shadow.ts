@@ -61,8 +61,18 @@ export async function openShadow(appOrm: MikroORM, operation: string): Promise<S
     const orm = await OrmClass.init({ ...base, dbName: ':memory:', pool: { min: 1, max: 1 } });
     return shadowOf(orm, dialect, async () => orm.close(true));
   }
-  const admin = await adminClient(appOrm);
   const name = `upshift_shadow_${process.pid}_${randomBytes(4).toString('hex')}`; // the pid tells whose it is
+  // MikroORM's init discovers the entities and does not connect: it runs while the server
+  // creates the database, which takes about as long.
+  const ormReady = OrmClass.init({ ...base, dbName: name, pool: { min: 0, max: 4 } });
+  const discard = () => ormReady.then((orm) => orm.close(true), () => undefined);
+  let admin: PgClient;
+  try {
+    admin = await adminClient(appOrm);
+  } catch (error) {
+    await discard();
+    throw error;
+  }
   try {
     await admin.query(`create database "${name}"`);
     // A throw-away database need not wait for its WAL to reach disk at each commit; check()
@@ -70,6 +80,7 @@ export async function openShadow(appOrm: MikroORM, operation: string): Promise<S
     await admin.query(`alter database "${name}" set synchronous_commit = off`).catch(() => undefined);
   } catch (error) {
     await admin.end().catch(() => undefined);
+    await discard();
     const code = (error as { code?: string }).code;
     throw new ShadowDatabaseError(
       code === '42501'
@@ -88,10 +99,10 @@ export async function openShadow(appOrm: MikroORM, operation: string): Promise<S
   };
   let orm: MikroORM;
   try {
-    orm = await OrmClass.init({ ...base, dbName: name, pool: { min: 0, max: 4 } });
+    orm = await ormReady;
   } catch (error) {
     await drop();
-    throw new ShadowDatabaseError(`cannot connect to the shadow database "${name}": ${(error as Error).message}`, error);
+    throw new ShadowDatabaseError(`MikroORM could not start on the shadow database "${name}": ${(error as Error).message}`, error);
   }
   return shadowOf(orm, dialect, async () => {
     try {
