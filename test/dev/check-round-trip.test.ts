@@ -74,3 +74,50 @@ eachDialect('check() passes a down() that restores the same schema with differen
   t.equal(result.revisions, 2);
   t.same(result.irreversible, []);
 });
+
+/**
+ * A revision whose up() builds something else each time it runs (table flaky_a on odd calls,
+ * flaky_b on even ones), and whose down() removes either: down() restores the schema, but up()
+ * applied again does not rebuild the same one.
+ */
+function flaky(id: string, parent: string) {
+  let calls = 0;
+  return defineRevision({
+    id,
+    parents: [parent],
+    message: 'not the same twice',
+    async up({ sql }) {
+      calls += 1;
+      await sql(`create table "flaky_${calls % 2 === 1 ? 'a' : 'b'}" ("id" integer not null primary key)`);
+    },
+    async down({ sql }) {
+      await sql('drop table if exists "flaky_a"');
+      await sql('drop table if exists "flaky_b"');
+    },
+  });
+}
+
+const after = (id: string, parent: string, reversible: boolean) =>
+  defineRevision({
+    id,
+    parents: [parent],
+    message: 'a revision after the flaky one',
+    async up({ sql }) {
+      await sql(`create table "${id}" ("id" integer not null primary key)`);
+    },
+    ...(reversible ? { async down({ sql }: { sql: (text: string) => Promise<unknown> }) { await sql(`drop table "${id}"`); } } : {}),
+  });
+
+for (const [where, next] of [
+  ['last', undefined],
+  ['followed by a reversible revision', true],
+  ['followed by an irreversible revision', false],
+] as const) {
+  eachDialect(`check() names a revision whose up() applied again builds another schema (${where})`, async (t, db) => {
+    const orm = await db.orm([]);
+    const revisions = [createNote, flaky('flaky_0002', 'note_0001'), ...(next === undefined ? [] : [after('next_0003', 'flaky_0002', next)])];
+    const error = await check({ orm, revisions }).catch((e: unknown) => e);
+    t.type(error, RoundTripError);
+    t.match(error, { revisionId: 'flaky_0002', step: 'up-again' });
+  });
+}
