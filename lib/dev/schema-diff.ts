@@ -21,10 +21,8 @@ export interface SchemaDiff {
  * driver): the app's ORM is not used here at all.
  */
 export async function diffSchema(shadow: Shadow): Promise<SchemaDiff> {
-  const generator = generatorOf(shadow.orm);
-  const fromSchema = await readSchema(shadow);
-  const toSchema = generator.getTargetSchema();
-  const { up, down } = await generator.getUpdateSchemaMigrationSQL({ wrap: false, safe: false, dropTables: true, fromSchema });
+  const toSchema = generatorOf(shadow.orm).getTargetSchema();
+  const { up, down } = await migrationSql(shadow);
   const fromForLoss = await readSchema(shadow);
   return {
     up: annotate(statementsOf(up, shadow), fromForLoss, toSchema),
@@ -37,9 +35,13 @@ export async function diffSchema(shadow: Shadow): Promise<SchemaDiff> {
  * what check() needs to know whether the revisions and the entities agree, from one schema read.
  */
 export async function schemaDrift(shadow: Shadow): Promise<string[]> {
+  return statementsOf((await migrationSql(shadow)).up, shadow);
+}
+
+/** MikroORM's SQL from the shadow's schema (read once) to the entities', and back. */
+async function migrationSql(shadow: Shadow): Promise<{ up: string; down: string }> {
   const fromSchema = await readSchema(shadow);
-  const { up } = await generatorOf(shadow.orm).getUpdateSchemaMigrationSQL({ wrap: false, safe: false, dropTables: true, fromSchema });
-  return statementsOf(up, shadow);
+  return generatorOf(shadow.orm).getUpdateSchemaMigrationSQL({ wrap: false, safe: false, dropTables: true, fromSchema });
 }
 
 /** The schema in the shadow database, without the version table and what the app skips. */
