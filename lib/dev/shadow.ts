@@ -65,6 +65,8 @@ export async function openShadow(appOrm: MikroORM, operation: string): Promise<S
   // MikroORM's init discovers the entities and does not connect: it runs while the server
   // creates the database, which takes about as long.
   const ormReady = OrmClass.init({ ...base, dbName: name, pool: { min: 0, max: 4 } });
+  // Its failure is reported where it is awaited; until then it must not count as unhandled.
+  ormReady.catch(() => undefined);
   const discard = () => ormReady.then((orm) => orm.close(true), () => undefined);
   let admin: PgClient;
   try {
