@@ -28,6 +28,37 @@ export class Database {
     return res.affectedRows ?? 0;
   }
 
+  /** The driver MikroORM wraps (pg Pool, better-sqlite3 Database); undefined when it does not own one. */
+  async nativeClient<T>(): Promise<T | undefined> {
+    try {
+      return (await this.connection.getNativeClient()) as T;
+    } catch {
+      // A Kysely instance or dialect passed in driverOptions owns it: the caller uses query().
+      return undefined;
+    }
+  }
+
+  /**
+   * Runs a statement that `send` puts on the native driver, and reports it to MikroORM's query
+   * log as execute() would have: an app debugging its queries still sees every one upshift sends.
+   * Without a query log, `send()` alone: this is the boot path, and every await costs there.
+   */
+  logged<T>(sql: string, send: () => T): T | Promise<T> {
+    const logger = this.orm.config.getLogger();
+    if (!logger.isEnabled('query')) return send();
+    return (async () => {
+      const started = Date.now();
+      try {
+        const result: T = await send();
+        logger.logQuery({ query: sql, took: Date.now() - started, results: result === undefined ? 0 : 1, level: 'info' });
+        return result;
+      } catch (error) {
+        logger.logQuery({ query: sql, took: Date.now() - started, level: 'error' });
+        throw error;
+      }
+    })();
+  }
+
   begin(): Promise<Transaction> {
     return this.connection.begin();
   }

@@ -35,7 +35,9 @@ export class Migrator {
     const revisions = options.revisions.map((r, i) => validateRevision(r, `revisions[${i}]`));
     this.#graph = new RevisionGraph(revisions);
     this.#db = new Database(options.orm);
-    this.#dialect = createDialect(options.orm, this.#db, { name: this.#options.tableName, schema: this.#options.schema });
+    this.#dialect = createDialect(options.orm, this.#db, { name: this.#options.tableName, schema: this.#options.schema }, {
+      preparedReads: this.#options.lockScope === 'session',
+    });
     this.#store = new Store(this.#db, this.#dialect);
     this.#appLogger = options.logger;
     const outside = revisions.find((r) => !r.transaction);

@@ -1,5 +1,5 @@
 import type { Transaction } from '@mikro-orm/core';
-import type { Database } from './database.ts';
+import type { Database, Row } from './database.ts';
 import type { Dialect, HeldLock } from './dialect/dialect.ts';
 import { LockLostError } from './errors.ts';
 
@@ -56,6 +56,7 @@ export class AppliedKeys {
 export class Store {
   readonly #db: Database;
   readonly #dialect: Dialect;
+  readonly #readKeysSql: Record<string, string> = {};
 
   constructor(db: Database, dialect: Dialect) {
     this.#db = db;
@@ -90,14 +91,15 @@ export class Store {
    */
   async readKeys(withChecksums: boolean): Promise<AppliedKeys> {
     const key = withChecksums ? `"id" || ' ' || "checksum"` : '"id"';
-    let rows: { count: number | string; keys: string | null }[];
+    const sql = (this.#readKeysSql[key] ??= `select count(*) as "count", ${this.#dialect.joinedList(key)} as "keys" from ${this.#dialect.table}`);
+    let row: Row | undefined;
     try {
-      rows = await this.#db.query(`select count(*) as "count", ${this.#dialect.joinedList(key)} as "keys" from ${this.#dialect.table}`);
+      row = await this.#dialect.readRow(sql);
     } catch (error) {
       if (this.#dialect.isMissingTable(error)) return new AppliedKeys(0, '');
       throw error;
     }
-    return new AppliedKeys(Number(rows[0]!.count), rows[0]!.keys ?? '');
+    return new AppliedKeys(Number(row?.count ?? 0), (row?.keys as string | null | undefined) ?? '');
   }
 
   /**

@@ -94,7 +94,7 @@ onPostgres('the PostgreSQL holder announces its release to waiting instances (NO
 
 onPostgres("the fence (the condition every version-row write carries) holds exactly while this instance's lock session lives", async (t, db) => {
   const database = new Database(await db.orm());
-  const dialect = new PostgreSqlDialect(database, { name: 'upshift_revisions', schema: undefined });
+  const dialect = new PostgreSqlDialect(database, { name: 'upshift_revisions', schema: undefined }, { preparedReads: true });
   const lock = (await dialect.acquire({ timeoutMs: 1000, logger: memoryLogger().logger }))!;
   // In a transaction of its own each time, as a version-row write is.
   const fenceHolds = () =>

@@ -1,4 +1,5 @@
 import type { Transaction } from '@mikro-orm/core';
+import type { Row } from '../database.ts';
 import type { LockOptions } from '../lock.ts';
 
 /** Where the version table lives. Both names are validated before they reach SQL. */
@@ -22,6 +23,12 @@ export interface Dialect {
   isMissingTable(error: unknown): boolean;
   /** An aggregate joining `expression` over all rows with commas, in no particular order. */
   joinedList(expression: string): string;
+  /**
+   * Runs one parameterless read outside any transaction and returns its first row: the boot
+   * path's one statement. Sent on the driver itself where that is safe, through MikroORM where it
+   * is not; MikroORM's query log sees it either way.
+   */
+  readRow(sql: string): Promise<Row | undefined>;
   /**
    * Takes the lock that guards one upgrade, downgrade or stamp. With scope 'transaction' the
    * lock is taken by each transaction that `begin()` opens (PostgreSQL: pg_advisory_xact_lock).

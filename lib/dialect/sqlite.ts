@@ -1,12 +1,22 @@
 import type { Transaction } from '@mikro-orm/core';
-import type { Database } from '../database.ts';
+import type { Database, Row } from '../database.ts';
 import { acquireWithin, type LockOptions } from '../lock.ts';
 import { quoteIdentifier, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
+
+/** The subset of better-sqlite3 that the boot read needs. */
+interface BetterSqlite {
+  readonly open: boolean;
+  readonly inTransaction: boolean;
+  prepare(sql: string): { get(): Row | undefined };
+}
 
 export class SqliteDialect implements Dialect {
   readonly name = 'sqlite' as const;
   readonly table: string;
   readonly #db: Database;
+  #sqlite: BetterSqlite | undefined;
+  /** The boot read, prepared once per connection (MikroORM prepares every statement it runs). */
+  #prepared: { on: BetterSqlite; sql: string; statement: { get(): Row | undefined } } | undefined;
 
   constructor(db: Database, versionTable: VersionTable) {
     this.#db = db;
@@ -28,6 +38,27 @@ export class SqliteDialect implements Dialect {
 
   joinedList(expression: string): string {
     return `group_concat(${expression}, ',')`;
+  }
+
+  async readRow(sql: string): Promise<Row | undefined> {
+    // Kept between calls; a closed one means MikroORM has reconnected, or will on the next ask.
+    if (!this.#sqlite?.open) this.#sqlite = await this.#db.nativeClient<BetterSqlite>();
+    const sqlite = this.#sqlite;
+    // The app and upshift share one connection. While a transaction is open on it, a read here
+    // would see that transaction's uncommitted rows; MikroORM's execute() waits for it to end.
+    if (sqlite?.inTransaction !== false || typeof sqlite.prepare !== 'function') return (await this.#db.query(sql))[0];
+    try {
+      return await this.#db.logged(sql, () => {
+        if (this.#prepared?.on !== sqlite || this.#prepared.sql !== sql) {
+          this.#prepared = { on: sqlite, sql, statement: sqlite.prepare(sql) };
+        }
+        return this.#prepared.statement.get();
+      });
+    } catch (error) {
+      // A streamed query is still reading rows on the connection: MikroORM's queue waits for it.
+      if (error instanceof TypeError && /busy executing a query/.test(error.message)) return (await this.#db.query(sql))[0];
+      throw error;
+    }
   }
 
   async acquire(options: LockOptions): Promise<HeldLock> {
