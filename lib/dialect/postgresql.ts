@@ -75,8 +75,8 @@ export class PostgreSqlDialect implements Dialect {
     if (!this.#pool || this.#pool.ending) this.#pool = await this.#db.nativeClient<PgPool>();
     const pool = this.#pool;
     if (!pool) return (await this.#db.query(sql))[0];
-    // Straight on the pool: MikroORM's execute() costs a third more than the read itself, and a
-    // named statement skips planning, which is most of what is left of it on the server.
+    // Straight on the pool: MikroORM's execute() added 20-40 % to this read in a tight loop, and a
+    // named statement is parsed and planned once per connection instead of on every boot check.
     const query = this.#preparedReads ? { name: this.#statementName(sql), text: sql } : sql;
     return this.#db.logged(sql, async () => (await pool.query(query)).rows[0]);
   }
