@@ -12,6 +12,7 @@ import { runPlan, type Direction, type RunOutcome } from './runner.ts';
 import { analyze, divergedError, type DatabaseState } from './state.ts';
 import { Store, type AppliedKeys, type AppliedRevision } from './store.ts';
 import { checksumOf } from './checksum.ts';
+import { appliedDigest } from './applied-digest.ts';
 import { stampRows } from './stamp.ts';
 import type { DowngradeResult, HistoryEntry, StampResult, Status, UpgradeResult } from './results.ts';
 
@@ -27,8 +28,8 @@ export class Migrator {
   readonly #store: Store;
   readonly #appLogger: Logger | undefined;
   #defaultLogger: Logger | undefined;
-  /** The bundle's version-table keys, joined in the order they are applied; built on first use. */
-  #bundleKeys: string | undefined;
+  /** See #bundleDigest(); built on first use. */
+  #bundleDigestValue: string | undefined;
 
   constructor(options: MigratorOptions) {
     this.#options = resolveOptions(options);
@@ -66,14 +67,21 @@ export class Migrator {
   async upgrade(target = 'heads'): Promise<UpgradeResult> {
     const started = performance.now();
     validateTarget(this.#graph, target, 'upgrade');
-    const keys = await this.#store.readKeys(this.#compareChecksums);
-    if (target === 'heads' && this.#isExactlyTheBundle(keys)) {
+    const stored = await this.#store.readStateDigest(this.#compareChecksums);
+    if (target === 'heads' && stored === this.#bundleDigest()) {
       // The boot path of every replica: nothing unknown, missing or edited, so nothing to report.
       return { applied: [], skipped: [], current: this.#graph.heads(), durationMs: elapsed(started) };
     }
-    let state = this.#check(analyze(this.#graph, this.#rowsOf(keys) ?? (await this.#store.readApplied())), 'upgrade');
+    const keys = await this.#store.readKeys(this.#compareChecksums);
+    const rows = this.#rowsOf(keys) ?? (await this.#store.readApplied());
+    let state = this.#check(analyze(this.#graph, rows), 'upgrade');
     const pendingBefore = upgradePlan(this.#graph, appliedIds(state), target).map((r) => r.id);
-    if (pendingBefore.length === 0) return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
+    if (pendingBefore.length === 0) {
+      // Nothing to run, but the state row did not say so: it is missing (a killed run, a hand
+      // edit) or describes the table as it is. Written again, the next boot is one short read.
+      if (stored !== appliedDigest(rows, this.#compareChecksums)) await this.#refreshState();
+      return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
+    }
     let seenWhileWaiting: DatabaseState | undefined;
     const nothingLeft = async () => {
       const keys = await this.#store.readKeys(this.#compareChecksums);
@@ -182,16 +190,23 @@ export class Migrator {
     return this.#options.checksums !== 'off';
   }
 
+  /** The digest the state row holds when the version table is exactly the bundle, unedited. */
+  #bundleDigest(): string {
+    return (this.#bundleDigestValue ??= appliedDigest(this.#graph.order.map((r) => ({ id: r.id, checksum: checksumOf(r) })), this.#compareChecksums));
+  }
+
   /**
-   * True when the version table holds exactly the bundled revisions, unedited, and returned them
-   * in the order they are applied, which is how the database returns rows that were only ever
-   * appended: one string comparison. No key contains a comma, so an equal string with an equal
-   * count has the same keys, and the id is the primary key. Rows stored in another order take the
-   * general path, which decides from the same keys without another query.
+   * Writes the state row again. Never fails the operation: without the row the next boot reads
+   * the whole table, which is slower, not wrong.
    */
-  #isExactlyTheBundle(keys: AppliedKeys): boolean {
-    this.#bundleKeys ??= this.#graph.order.map((r) => (this.#compareChecksums ? `${r.id} ${checksumOf(r)}` : r.id)).join(',');
-    return keys.count === this.#graph.size && keys.joined === this.#bundleKeys;
+  async #refreshState(): Promise<void> {
+    try {
+      if (!(await this.#store.refreshState())) {
+        this.#logger.debug('state row not written: another instance is writing the version table, and writes it when done');
+      }
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'could not write the state row; the next boot reads the whole version table instead');
+    }
   }
 
   /**
@@ -234,6 +249,9 @@ export class Migrator {
     try {
       return await work(lock);
     } finally {
+      // Whatever the work wrote deleted the state row; it is written again before anyone waiting
+      // for the lock goes on, also after a failure, from what the table now holds.
+      await this.#refreshState();
       await lock.release();
     }
   }

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
-import { IDENTIFIER } from './dialect/dialect.ts';
+import { IDENTIFIER, STATE_SUFFIX } from './dialect/dialect.ts';
 import { ConfigurationError } from './errors.ts';
 import type { Revision } from './revision.ts';
 import type { TransactionMode } from './runner.ts';
@@ -12,7 +12,10 @@ export interface MigratorOptions {
   revisions: readonly Revision[];
   /** The app's pino logger (or a child). Default: pino named "upshift" at info. */
   logger?: Logger;
-  /** Version table name. Default "upshift_revisions". */
+  /**
+   * Version table name, at most 57 characters. Default "upshift_revisions". The state table
+   * beside it is named the same with "_state" appended.
+   */
   tableName?: string;
   /** PostgreSQL schema of the version table. Default: the connection's current schema. */
   schema?: string;
@@ -56,6 +59,14 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
   }
   const tableName = options.tableName ?? 'upshift_revisions';
   checkIdentifier('tableName', tableName);
+  if (tableName.length > 63 - STATE_SUFFIX.length) {
+    // PostgreSQL would silently cut the state table's name to 63 characters: to the version
+    // table's own name, for one of exactly 63.
+    throw new ConfigurationError(
+      `new Migrator(options): tableName "${tableName}" is ${tableName.length} characters; use at most ${63 - STATE_SUFFIX.length}, ` +
+        `so that the state table beside it ("${tableName}${STATE_SUFFIX}") fits PostgreSQL's 63-character names.`,
+    );
+  }
   if (options.schema !== undefined) checkIdentifier('schema', options.schema);
   const lockTimeoutMs = options.lock?.timeoutMs ?? 60_000;
   if (!Number.isFinite(lockTimeoutMs) || lockTimeoutMs < 0) {

@@ -1,6 +1,7 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Database, Row } from './database.ts';
 import type { Dialect, HeldLock } from './dialect/dialect.ts';
+import { appliedDigests } from './applied-digest.ts';
 import { LockLostError } from './errors.ts';
 
 /** Rows per statement when many are written at once: short SQL, far below any parameter limit. */
@@ -57,10 +58,24 @@ export class Store {
   readonly #db: Database;
   readonly #dialect: Dialect;
   readonly #readKeysSql: Record<string, string> = {};
+  readonly #readDigestSql: { keys: string; ids: string };
 
   constructor(db: Database, dialect: Dialect) {
     this.#db = db;
     this.#dialect = dialect;
+    const read = (column: string) => `select "${column}" as "digest" from ${dialect.stateTable}`;
+    this.#readDigestSql = { keys: read('keys_digest'), ids: read('ids_digest') };
+  }
+
+  /**
+   * Every change to the version table goes through here: it deletes the state row in the same
+   * transaction (see Dialect.clearingState). Returns the rows the write changed.
+   */
+  async #write(sql: string, params: readonly unknown[], trx: Transaction): Promise<number> {
+    const statements = this.#dialect.clearingState(sql);
+    let changed = 0;
+    for (const [i, statement] of statements.entries()) changed = await this.#db.run(statement, i === statements.length - 1 ? params : [], trx);
+    return changed;
   }
 
   /** The whole applied set in one query. A missing table is an empty set (the first boot). */
@@ -103,6 +118,40 @@ export class Store {
   }
 
   /**
+   * The digest of the version table as upshift last wrote it, from the state row: the boot
+   * path's one read. Undefined when there is no row (the table changed since, and the change's
+   * writer has not written the row again yet; or nothing was ever recorded) or no table.
+   */
+  async readStateDigest(withChecksums: boolean): Promise<string | undefined> {
+    const sql = withChecksums ? this.#readDigestSql.keys : this.#readDigestSql.ids;
+    try {
+      return (await this.#dialect.readRow(sql))?.digest as string | undefined;
+    } catch (error) {
+      if (this.#dialect.isMissingTable(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Writes the state row from what the version table holds now, in a transaction that no writer
+   * can interleave with. False, without waiting, when another transaction is writing the table
+   * (its operation writes the row when it is done) or the table does not exist.
+   */
+  async refreshState(): Promise<boolean> {
+    const done = await this.#dialect.whileNoOneWrites(async (trx) => {
+      const digests = appliedDigests(await this.readApplied(trx));
+      await this.#db.run(
+        `insert into ${this.#dialect.stateTable} ("id", "keys_digest", "ids_digest") values (1, ?, ?) ` +
+          'on conflict ("id") do update set "keys_digest" = excluded."keys_digest", "ids_digest" = excluded."ids_digest"',
+        [digests.keys, digests.ids],
+        trx,
+      );
+      return true;
+    });
+    return done === true;
+  }
+
+  /**
    * Creates the table if it is missing. Callers hold the lock, which is what makes it race-safe.
    * Without `trx` each statement commits on its own: enough under a session lock, and one round
    * trip instead of three.
@@ -119,7 +168,7 @@ export class Store {
   /** Records a revision in the caller's transaction, only while the lock is still held. */
   async record(trx: Transaction, lock: HeldLock, row: RecordDetails): Promise<void> {
     const fence = lock.fence();
-    const inserted = await this.#db.run(
+    const inserted = await this.#write(
       `insert into ${this.#dialect.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") ` +
         `select ?, ?, ?, ?, ?, ?, ? where ${fence.sql}`,
       [row.id, row.parents.join(' '), row.message, row.checksum, new Date().toISOString(), Math.round(row.durationMs), row.appliedBy, ...fence.params],
@@ -138,7 +187,7 @@ export class Store {
     const appliedAt = new Date().toISOString();
     for (let start = 0; start < rows.length; start += BATCH) {
       const batch = rows.slice(start, start + BATCH);
-      const inserted = await this.#db.run(
+      const inserted = await this.#write(
         `insert into ${this.#dialect.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") values ` +
           batch.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', '),
         batch.flatMap((row) => [row.id, row.parents.join(' '), row.message, row.checksum, appliedAt, Math.round(row.durationMs), row.appliedBy]),
@@ -152,7 +201,7 @@ export class Store {
   async unrecordMany(trx: Transaction, ids: readonly string[]): Promise<void> {
     for (let start = 0; start < ids.length; start += BATCH) {
       const batch = ids.slice(start, start + BATCH);
-      const deleted = await this.#db.run(`delete from ${this.#dialect.table} where "id" in (${batch.map(() => '?').join(', ')})`, batch, trx);
+      const deleted = await this.#write(`delete from ${this.#dialect.table} where "id" in (${batch.map(() => '?').join(', ')})`, batch, trx);
       if (deleted !== batch.length) throw new LockLostError(`the version rows of ${batch.length} revision(s) could not be removed: another instance changed them`);
     }
   }
@@ -160,7 +209,7 @@ export class Store {
   /** Removes a revision's row in the caller's transaction, only while the lock is still held. */
   async unrecord(trx: Transaction, lock: HeldLock, id: string): Promise<void> {
     const fence = lock.fence();
-    const deleted = await this.#db.run(
+    const deleted = await this.#write(
       `delete from ${this.#dialect.table} where "id" = ? and ${fence.sql}`,
       [id, ...fence.params],
       trx,
@@ -170,6 +219,6 @@ export class Store {
 
   /** Rewrites a kept row's checksum: how stamp() accepts an edited revision. */
   async updateChecksum(trx: Transaction, id: string, checksum: string): Promise<void> {
-    await this.#db.run(`update ${this.#dialect.table} set "checksum" = ? where "id" = ?`, [checksum, id], trx);
+    await this.#write(`update ${this.#dialect.table} set "checksum" = ? where "id" = ?`, [checksum, id], trx);
   }
 }

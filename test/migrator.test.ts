@@ -107,5 +107,5 @@ onPostgres('schema option: the version table lives in its own schema, created on
   const again = await new Migrator({ orm: counted, revisions: chain(3), logger: memoryLogger().logger, schema: 'upshift_meta' }).upgrade();
   t.same(again.applied, []);
   t.equal(statements.length, 1, `a no-op is one statement: ${statements.join(' | ')}`);
-  t.match(statements[0], /"upshift_meta"\."upshift_revisions"/);
+  t.match(statements[0], /"upshift_meta"\."upshift_revisions_state"/);
 });

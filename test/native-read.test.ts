@@ -17,11 +17,11 @@ eachDialect('the boot read never sees rows of a transaction that is still open o
   const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger, checksums: 'error' });
   await m.upgrade();
   const conn = orm.em.getConnection();
-  const edit = `update "upshift_revisions" set "checksum" = 'v1:edited' where "id" = 'rev0002'`;
+  // A hand edit done as the README says: the version table, and the state row deleted with it.
+  const edit = [`update "upshift_revisions" set "checksum" = 'v1:edited' where "id" = 'rev0002'`, `delete from "upshift_revisions_state"`];
   const trx = (await conn.begin()) as Transaction;
-  // Uncommitted: an edited checksum. Were it seen, upgrade() would throw ChecksumMismatchError
-  // from the one read alone, with no second read to correct it.
-  await conn.execute(edit, [], 'run', trx);
+  // Uncommitted: an edited checksum. Were it seen, upgrade() would throw ChecksumMismatchError.
+  for (const sql of edit) await conn.execute(sql, [], 'run', trx);
   const pending = m.upgrade();
   // SQLite has one connection: the read must wait for the transaction to end, not read inside it.
   await new Promise((resolve) => setTimeout(resolve, 100));
@@ -30,7 +30,7 @@ eachDialect('the boot read never sees rows of a transaction that is still open o
   t.same(result.applied, []);
   t.same(result.current, ['rev0003'], 'the rolled-back edit was never part of what the read saw');
   // The same edit, committed, is seen: the read is not blind, it waited.
-  await conn.execute(edit);
+  for (const sql of edit) await conn.execute(sql);
   await t.rejects(m.upgrade(), ChecksumMismatchError);
 });
 

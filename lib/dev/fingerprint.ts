@@ -1,4 +1,4 @@
-import { SHADOW_VERSION_TABLE, type Shadow } from './shadow.ts';
+import { SHADOW_UPSHIFT_TABLES, type Shadow } from './shadow.ts';
 
 /**
  * A hash of the shadow database's schema in one query: tables, columns (type, length, precision,
@@ -34,7 +34,7 @@ async function nativePool(shadow: Shadow): Promise<PgPool | undefined> {
 }
 
 // A constant of ours, so it is written into the SQL (MikroORM's formatter has no numbered placeholders).
-const VERSION_TABLE = `'${SHADOW_VERSION_TABLE}'`;
+const UPSHIFT_TABLES = `(${SHADOW_UPSHIFT_TABLES.map((name) => `'${name}'`).join(', ')})`;
 const USER_SCHEMA = "not in ('pg_catalog', 'information_schema', 'pg_toast')";
 
 // From pg_catalog directly: the information_schema views cost tens of milliseconds per read.
@@ -48,22 +48,22 @@ const COMMENT = "left join pg_description ds on ds.objoid = c.oid and ds.classoi
 const POSTGRESQL = `select count(*) || ':' || coalesce(sum(hashtextextended(item, 0)::numeric), 0) as "fp" from (
   select concat_ws(':', 't', n.nspname, c.relname, c.relkind, ds.description) as item
     from pg_class c join pg_namespace n on n.oid = c.relnamespace ${COMMENT} = 0
-    where c.relkind in ('r', 'p', 'v', 'm', 'S') and n.nspname ${USER_SCHEMA} and c.relname <> ${VERSION_TABLE}
+    where c.relkind in ('r', 'p', 'v', 'm', 'S') and n.nspname ${USER_SCHEMA} and c.relname not in ${UPSHIFT_TABLES}
   union all
   select concat_ws(':', 'c', n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
       pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, ds.description)
     from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
     left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum ${COMMENT} = a.attnum
-    where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm') and n.nspname ${USER_SCHEMA} and c.relname <> ${VERSION_TABLE}
+    where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm') and n.nspname ${USER_SCHEMA} and c.relname not in ${UPSHIFT_TABLES}
   union all
   select concat_ws(':', 'i', n.nspname, c.relname, coalesce('constraint ' || ck.conname || ':' || concat_ws(':', ci.reloptions, ci.reltablespace), pg_get_indexdef(i.indexrelid)))
     from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace join pg_class ci on ci.oid = i.indexrelid
     left join pg_constraint ck on ck.conindid = i.indexrelid and ck.conrelid = i.indrelid and ck.contype in ('p', 'u', 'x')
-    where n.nspname ${USER_SCHEMA} and c.relname <> ${VERSION_TABLE}
+    where n.nspname ${USER_SCHEMA} and c.relname not in ${UPSHIFT_TABLES}
   union all
   select concat_ws(':', 'k', n.nspname, r.relname, k.conname, pg_get_constraintdef(k.oid))
     from pg_constraint k join pg_class r on r.oid = k.conrelid join pg_namespace n on n.oid = r.relnamespace
-    where n.nspname ${USER_SCHEMA} and r.relname <> ${VERSION_TABLE}
+    where n.nspname ${USER_SCHEMA} and r.relname not in ${UPSHIFT_TABLES}
   union all
   select concat_ws(':', 'e', n.nspname, t.typname, string_agg(e.enumlabel, ',' order by e.enumsortorder))
     from pg_type t join pg_enum e on e.enumtypid = t.oid join pg_namespace n on n.oid = t.typnamespace group by n.nspname, t.typname
@@ -71,5 +71,5 @@ const POSTGRESQL = `select count(*) || ':' || coalesce(sum(hashtextextended(item
 
 const SQLITE = `select group_concat(item, char(10)) as "fp" from (
   select type || ':' || name || ':' || coalesce(sql, '') as item from sqlite_master
-  where name not like 'sqlite_%' and tbl_name <> ${VERSION_TABLE} order by item
+  where name not like 'sqlite_%' and tbl_name not in ${UPSHIFT_TABLES} order by item
 )`;

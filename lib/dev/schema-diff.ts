@@ -1,6 +1,6 @@
 import { DatabaseSchema, SchemaComparator, type AbstractSqlConnection, type AbstractSqlPlatform, type SqlSchemaGenerator } from '@mikro-orm/sql';
 import type { MikroORM } from '@mikro-orm/core';
-import { SHADOW_VERSION_TABLE, type Shadow } from './shadow.ts';
+import { SHADOW_UPSHIFT_TABLES, type Shadow } from './shadow.ts';
 import { rewriteSqliteRebuilds, splitStatements } from './sql-split.ts';
 import { dataLossOf } from './data-loss.ts';
 
@@ -44,11 +44,11 @@ async function migrationSql(shadow: Shadow): Promise<{ up: string; down: string 
   return generatorOf(shadow.orm).getUpdateSchemaMigrationSQL({ wrap: false, safe: false, dropTables: true, fromSchema });
 }
 
-/** The schema in the shadow database, without the version table and what the app skips. */
+/** The schema in the shadow database, without upshift's tables and what the app skips. */
 export async function readSchema(shadow: Shadow): Promise<DatabaseSchema> {
   const orm = shadow.orm;
   const options = orm.config.get('schemaGenerator') ?? {};
-  const skipTables = [...(options.skipTables ?? []), SHADOW_VERSION_TABLE];
+  const skipTables = [...(options.skipTables ?? []), ...SHADOW_UPSHIFT_TABLES];
   const namespaces = generatorOf(orm).getTargetSchema().getNamespaces();
   return DatabaseSchema.create(
     orm.em.getConnection() as unknown as AbstractSqlConnection,

@@ -7,12 +7,15 @@ import { Migrator } from '../migrator.ts';
 import { runAlone } from '../runner.ts';
 import type { Revision } from '../revision.ts';
 import { RevisionFailedError } from '../errors.ts';
+import { STATE_SUFFIX } from '../dialect/dialect.ts';
 import { InvalidDevOptionError, RoundTripError, ShadowDatabaseError } from './errors.ts';
 
 export type DialectName = 'postgresql' | 'sqlite';
 
 /** The version table of the shadow database; never part of the entities' schema. */
 export const SHADOW_VERSION_TABLE = 'upshift_revisions';
+/** upshift's own tables in the shadow database: the version table and the state table beside it. */
+export const SHADOW_UPSHIFT_TABLES = [SHADOW_VERSION_TABLE, SHADOW_VERSION_TABLE + STATE_SUFFIX];
 
 /**
  * A throw-away database with the app's entities and driver, where upshift/dev replays the

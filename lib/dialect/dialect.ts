@@ -17,7 +17,12 @@ export interface Dialect {
   readonly name: 'postgresql' | 'sqlite';
   /** The version table, quoted and schema-qualified, ready to paste into SQL. */
   readonly table: string;
-  /** Statements that create the version table when it is missing. Run under the lock only. */
+  /**
+   * The state table beside it, same quoting: at most one row, the digests of the version table
+   * as upshift last wrote it (see applied-digest.ts). The boot path reads that row instead of the table.
+   */
+  readonly stateTable: string;
+  /** Statements that create the version and state tables when missing. Run under the lock only. */
   createTableStatements(): string[];
   /** True when `error` says the version table does not exist (the first boot). */
   isMissingTable(error: unknown): boolean;
@@ -29,6 +34,18 @@ export interface Dialect {
    * is not; MikroORM's query log sees it either way.
    */
   readRow(sql: string): Promise<Row | undefined>;
+  /**
+   * The statements that run `write`, a change to the version table, and in the same transaction
+   * delete the state row, so that no commit ever leaves a row that vouches for a version table it
+   * no longer describes. The last statement is `write` itself: its row count is the write's.
+   */
+  clearingState(write: string): string[];
+  /**
+   * Runs `work` in a transaction that no writer of the version table can interleave with, so
+   * what it reads of the table stays true until it commits. Undefined, without waiting, when
+   * another transaction is writing the table now (or the table does not exist yet).
+   */
+  whileNoOneWrites<T>(work: (trx: Transaction) => Promise<T>): Promise<T | undefined>;
   /**
    * Takes the lock that guards one upgrade, downgrade or stamp. With scope 'transaction' the
    * lock is taken by each transaction that `begin()` opens (PostgreSQL: pg_advisory_xact_lock).
@@ -67,6 +84,9 @@ export interface HeldLock {
 
 /** Identifiers must match this before they are quoted: quoting is the second line of defence. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** The state table's name: the version table's, with this suffix (tableName leaves room for it). */
+export const STATE_SUFFIX = '_state';
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

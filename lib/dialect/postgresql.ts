@@ -4,7 +4,7 @@ import type { Database, Row } from '../database.ts';
 import { LockLostError, type LockHolder } from '../errors.ts';
 import { acquireWithin, type LockOptions } from '../lock.ts';
 import { instanceName } from '../instance.ts';
-import { quoteIdentifier, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
+import { quoteIdentifier, STATE_SUFFIX, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
 import { advisoryHolder, PostgreSqlXactLock } from './postgresql-xact-lock.ts';
 
 /** The subset of node-postgres that the lock needs. */
@@ -34,6 +34,7 @@ export interface PostgreSqlOptions {
 export class PostgreSqlDialect implements Dialect {
   readonly name = 'postgresql' as const;
   readonly table: string;
+  readonly stateTable: string;
   readonly #db: Database;
   readonly #versionTable: VersionTable;
   readonly #preparedReads: boolean;
@@ -46,7 +47,9 @@ export class PostgreSqlDialect implements Dialect {
     this.#versionTable = versionTable;
     this.#preparedReads = options.preparedReads;
     const { schema, name } = versionTable;
-    this.table = schema ? `${quoteIdentifier(schema)}.${quoteIdentifier(name)}` : quoteIdentifier(name);
+    const qualified = (table: string) => (schema ? `${quoteIdentifier(schema)}.${quoteIdentifier(table)}` : quoteIdentifier(table));
+    this.table = qualified(name);
+    this.stateTable = qualified(name + STATE_SUFFIX);
   }
 
   createTableStatements(): string[] {
@@ -57,7 +60,27 @@ export class PostgreSqlDialect implements Dialect {
         '"id" varchar(64) primary key, "parents" text not null, "message" text not null, ' +
         '"checksum" varchar(80) not null, "applied_at" timestamptz not null, ' +
         '"duration_ms" integer not null, "applied_by" varchar(255) not null)',
+      `create table if not exists ${this.stateTable} ("id" integer primary key, "keys_digest" varchar(80) not null, "ids_digest" varchar(80) not null)`,
     ];
+  }
+
+  clearingState(write: string): string[] {
+    // A data-modifying WITH runs whether or not the main statement reads it: one round trip.
+    return [`with "upshift_cleared" as (delete from ${this.stateTable}) ${write}`];
+  }
+
+  async whileNoOneWrites<T>(work: (trx: Transaction) => Promise<T>): Promise<T | undefined> {
+    const trx = await this.#db.begin();
+    try {
+      // SHARE conflicts with the ROW EXCLUSIVE lock of every insert, update and delete: until
+      // this commits nobody writes the table, and NOWAIT returns at once if somebody is writing.
+      await this.#db.run(`lock table ${this.table} in share mode nowait`, [], trx);
+    } catch (error) {
+      await this.#db.rollback(trx);
+      if (this.isMissingTable(error) || (error as { code?: unknown } | null)?.code === '55P03') return undefined;
+      throw error;
+    }
+    return this.#db.transaction(work, async () => trx);
   }
 
   isMissingTable(error: unknown): boolean {

@@ -1,7 +1,7 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Database, Row } from '../database.ts';
 import { acquireWithin, type LockOptions } from '../lock.ts';
-import { quoteIdentifier, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
+import { quoteIdentifier, STATE_SUFFIX, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
 
 /** The subset of better-sqlite3 that the boot read needs. */
 interface BetterSqlite {
@@ -10,9 +10,15 @@ interface BetterSqlite {
   prepare(sql: string): { get(): Row | undefined };
 }
 
+/** The app's busy_timeout as read at the start of an operation. */
+interface BusyTimeout {
+  value?: number;
+}
+
 export class SqliteDialect implements Dialect {
   readonly name = 'sqlite' as const;
   readonly table: string;
+  readonly stateTable: string;
   readonly #db: Database;
   #sqlite: BetterSqlite | undefined;
   /** The boot read, prepared once per connection (MikroORM prepares every statement it runs). */
@@ -21,6 +27,7 @@ export class SqliteDialect implements Dialect {
   constructor(db: Database, versionTable: VersionTable) {
     this.#db = db;
     this.table = quoteIdentifier(versionTable.name);
+    this.stateTable = quoteIdentifier(versionTable.name + STATE_SUFFIX);
   }
 
   createTableStatements(): string[] {
@@ -29,6 +36,7 @@ export class SqliteDialect implements Dialect {
         '"id" text primary key not null, "parents" text not null, "message" text not null, ' +
         '"checksum" text not null, "applied_at" text not null, ' +
         '"duration_ms" integer not null, "applied_by" text not null)',
+      `create table if not exists ${this.stateTable} ("id" integer primary key not null, "keys_digest" text not null, "ids_digest" text not null)`,
     ];
   }
 
@@ -61,6 +69,56 @@ export class SqliteDialect implements Dialect {
     }
   }
 
+  clearingState(write: string): string[] {
+    // One transaction, two statements: SQLite has no data-modifying WITH. In process, so cheap.
+    return [`delete from ${this.stateTable}`, write];
+  }
+
+  async whileNoOneWrites<T>(work: (trx: Transaction) => Promise<T>): Promise<T | undefined> {
+    const trx = await this.#db.begin();
+    let locked: boolean;
+    try {
+      locked = await this.takeWriteLock(trx, {});
+    } catch (error) {
+      await this.#db.rollback(trx);
+      throw error;
+    }
+    if (!locked) {
+      await this.#db.rollback(trx);
+      return undefined;
+    }
+    return this.#db.transaction(work, async () => trx);
+  }
+
+  /**
+   * Makes `trx` the writer, without waiting: a no-op write as its first statement takes the
+   * database's write lock (like BEGIN IMMEDIATE) or fails at once with busy_timeout 0, so that
+   * waiting never blocks the event loop. False when another connection holds the write lock.
+   */
+  async takeWriteLock(trx: Transaction, busyTimeout: BusyTimeout): Promise<boolean> {
+    // The app's own busy_timeout, read once per operation, is put back after every attempt.
+    if (busyTimeout.value === undefined) {
+      const [setting] = await this.#db.query<{ timeout: number }>('pragma busy_timeout', [], trx);
+      busyTimeout.value = Number(setting?.timeout ?? 5000);
+    }
+    await this.#db.query('pragma busy_timeout = 0', [], trx);
+    try {
+      try {
+        await this.#db.run(`update ${this.table} set "id" = "id" where 1 = 0`, [], trx);
+      } catch (error) {
+        if (!this.isMissingTable(error)) throw error;
+        // The first boot: creating the tables is itself the first write, and takes the lock.
+        for (const sql of this.createTableStatements()) await this.#db.run(sql, [], trx);
+      }
+      return true;
+    } catch (error) {
+      if (isBusy(error)) return false;
+      throw error;
+    } finally {
+      await this.#db.query(`pragma busy_timeout = ${busyTimeout.value}`, [], trx);
+    }
+  }
+
   async acquire(options: LockOptions): Promise<HeldLock> {
     // Each transaction re-checks its revision under the write lock, so there is nothing to abandon.
     return new SqliteWriteLock(this.#db, this, { timeoutMs: options.timeoutMs, logger: options.logger });
@@ -70,15 +128,14 @@ export class SqliteDialect implements Dialect {
 /**
  * SQLite's own write lock, never a lock row: a lock row outlives a crashed holder, the write
  * lock dies with its transaction. It cannot outlive a transaction, so each write transaction
- * takes it with a no-op write as its first statement (like BEGIN IMMEDIATE), polled with
- * busy_timeout 0 so that waiting never blocks the event loop.
+ * takes it (SqliteDialect.takeWriteLock), polled until the timeout.
  */
 class SqliteWriteLock implements HeldLock {
   readonly scope = 'transaction' as const;
   readonly #db: Database;
   readonly #dialect: SqliteDialect;
   readonly #options: LockOptions;
-  #busyTimeout: number | undefined;
+  readonly #busyTimeout: BusyTimeout = {};
 
   constructor(db: Database, dialect: SqliteDialect, options: LockOptions) {
     this.#db = db;
@@ -93,7 +150,7 @@ class SqliteWriteLock implements HeldLock {
         what: 'SQLite write lock',
         tryAcquire: async () => {
           const attempt = await this.#db.begin();
-          if (await this.#takeWriteLock(attempt)) {
+          if (await this.#dialect.takeWriteLock(attempt, this.#busyTimeout)) {
             trx = attempt;
             return true;
           }
@@ -106,30 +163,6 @@ class SqliteWriteLock implements HeldLock {
       this.#options,
     );
     return trx!;
-  }
-
-  async #takeWriteLock(trx: Transaction): Promise<boolean> {
-    // The app's own busy_timeout, read once per operation, is put back after every attempt.
-    if (this.#busyTimeout === undefined) {
-      const [setting] = await this.#db.query<{ timeout: number }>('pragma busy_timeout', [], trx);
-      this.#busyTimeout = Number(setting?.timeout ?? 5000);
-    }
-    await this.#db.query('pragma busy_timeout = 0', [], trx);
-    try {
-      try {
-        await this.#db.run(`update ${this.#dialect.table} set "id" = "id" where 1 = 0`, [], trx);
-      } catch (error) {
-        if (!this.#dialect.isMissingTable(error)) throw error;
-        // The first boot: creating the table is itself the first write, and takes the lock.
-        for (const sql of this.#dialect.createTableStatements()) await this.#db.run(sql, [], trx);
-      }
-      return true;
-    } catch (error) {
-      if (isBusy(error)) return false;
-      throw error;
-    } finally {
-      await this.#db.query(`pragma busy_timeout = ${this.#busyTimeout}`, [], trx);
-    }
   }
 
   fence(): { sql: string; params: unknown[] } {

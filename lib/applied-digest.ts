@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The boot path compares two digests instead of reading the version table. The state table
+ * holds the digest of the version table as upshift last wrote it; the bundle's digest is
+ * computed the same way from the revisions in the code. Reading one short row costs the same
+ * for 20 revisions as for 10,000, where reading and joining every row's key grows with them.
+ *
+ * Only upshift's own writes keep the row true: each one deletes it in the same transaction,
+ * and upshift writes it again, from the table, once the operation is done. A version table
+ * edited by hand must get the same treatment (delete the state row), or the boot path keeps
+ * trusting the digest of what the table held before.
+ */
+
+/** Prefixed with its format, like checksums: a future change can be told from an edit. */
+const FORMAT = 'v1';
+
+export interface DigestedRow {
+  readonly id: string;
+  readonly checksum: string;
+}
+
+/** The two digests the state row holds: with checksums, and of the ids alone (checksums: "off"). */
+export interface AppliedDigests {
+  readonly keys: string;
+  readonly ids: string;
+}
+
+/**
+ * A digest of a set of applied revisions, independent of the order the rows come in: keys are
+ * sorted first. With checksums the key of a row is "id checksum", so an edited revision changes
+ * it; without, the id alone.
+ */
+export function appliedDigest(rows: Iterable<DigestedRow>, withChecksums: boolean): string {
+  const keys: string[] = [];
+  for (const row of rows) keys.push(withChecksums ? `${row.id} ${row.checksum}` : row.id);
+  keys.sort();
+  return `${FORMAT}:${createHash('sha256').update(keys.join('\n')).digest('hex')}`;
+}
+
+export function appliedDigests(rows: readonly DigestedRow[]): AppliedDigests {
+  return { keys: appliedDigest(rows, true), ids: appliedDigest(rows, false) };
+}
