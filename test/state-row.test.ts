@@ -1,0 +1,128 @@
+/**
+ * The boot path trusts the state row (the digests of the version table) instead of reading the
+ * table. These tests pin down what makes that safe: every operation leaves the row equal to the
+ * table, a write that is never followed by upshift writing the row again (a killed replica)
+ * leaves no row at all, a missing row is written back by the next boot, and writing it back
+ * never waits for, nor interleaves with, a transaction that is writing the table.
+ */
+import { Migrator, RevisionFailedError, defineRevision } from 'upshift';
+import pg from 'pg';
+import { appliedDigests, type AppliedDigests } from '../lib/applied-digest.ts';
+import { eachDialect, type TapTest } from './helpers/each-dialect.ts';
+import type { TestDatabase } from './helpers/databases.ts';
+import { chain } from './helpers/revisions.ts';
+import { countingOptions } from './helpers/counting.ts';
+import { memoryLogger } from './helpers/silent-logger.ts';
+import { startWorker } from './helpers/workers.ts';
+
+async function stateRow(db: TestDatabase): Promise<AppliedDigests | undefined> {
+  const [row] = await db.query<{ keys_digest: string; ids_digest: string }>('select "keys_digest", "ids_digest" from "upshift_revisions_state"');
+  return row ? { keys: row.keys_digest, ids: row.ids_digest } : undefined;
+}
+
+async function tableDigests(db: TestDatabase): Promise<AppliedDigests> {
+  return appliedDigests(await db.query<{ id: string; checksum: string }>('select "id", "checksum" from "upshift_revisions"'));
+}
+
+async function stateMatchesTable(t: TapTest, db: TestDatabase, what: string): Promise<void> {
+  const row = await stateRow(db);
+  t.ok(row, `${what}: there is a state row`);
+  t.same(row, await tableDigests(db), `${what}: it is the digest of the version table`);
+}
+
+eachDialect('upgrade, downgrade, stamp and a failed upgrade each leave the state row equal to the version table', async (t, db) => {
+  const orm = await db.orm();
+  const m = new Migrator({ orm, revisions: chain(4), logger: memoryLogger().logger });
+  await m.upgrade('rev0002');
+  await stateMatchesTable(t, db, 'upgrade to rev0002');
+  await m.upgrade();
+  await stateMatchesTable(t, db, 'upgrade to head');
+  await m.downgrade('-1');
+  await stateMatchesTable(t, db, 'downgrade -1');
+  await m.stamp('rev0004');
+  await stateMatchesTable(t, db, 'stamp rev0004 (adds a row)');
+  await m.stamp('rev0003');
+  await stateMatchesTable(t, db, 'stamp rev0003 (removes it again)');
+  const failing = defineRevision({
+    id: 'boom',
+    parents: ['rev0004'],
+    async up() {
+      throw new Error('boom');
+    },
+  });
+  await t.rejects(new Migrator({ orm, revisions: [...chain(4), failing], logger: memoryLogger().logger }).upgrade(), RevisionFailedError);
+  t.equal((await tableDigests(db)).ids, appliedDigests(chain(4).map((r) => ({ id: r.id, checksum: '' }))).ids, 'rev0004 was applied before boom failed');
+  await stateMatchesTable(t, db, 'a failed upgrade');
+  t.same((await m.upgrade()).applied, [], 'and the boot path of the bundle that is applied is the fast one again');
+});
+
+eachDialect('a no-op upgrade that finds no state row writes it back: the next boot is one statement', async (t, db) => {
+  await new Migrator({ orm: await db.orm(), revisions: chain(3), logger: memoryLogger().logger }).upgrade();
+  await db.query('delete from "upshift_revisions_state"');
+  const { options, statements } = countingOptions();
+  const orm = await db.orm([], options);
+  await orm.em.getConnection().execute('select 1');
+  statements.length = 0;
+  const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger });
+  t.same((await m.upgrade()).applied, []);
+  t.ok(statements.length > 1, `without the row, the whole table is read (${statements.length} statements)`);
+  await stateMatchesTable(t, db, 'after that boot');
+  statements.length = 0;
+  t.same((await m.upgrade()).current, ['rev0003']);
+  t.equal(statements.length, 1, `the next boot is one statement: ${statements.join(' | ')}`);
+});
+
+eachDialect('writing the state row back never waits for a transaction that is writing the version table', async (t, db) => {
+  const m = new Migrator({ orm: await db.orm(), revisions: chain(2), logger: memoryLogger().logger, lock: { timeoutMs: 200 } });
+  await m.upgrade();
+  await db.query('delete from "upshift_revisions_state"');
+  // Another writer, mid-transaction, on a connection of its own: the row it is adding is not
+  // committed, so a state row written now could describe a table that is about to change.
+  const write = `update "upshift_revisions" set "applied_by" = 'a hand edit' where "id" = 'rev0001'`;
+  let rollback: () => Promise<void>;
+  if (db.dialect === 'postgresql') {
+    const client = new pg.Client({ connectionString: db.location });
+    await client.connect();
+    await client.query('begin');
+    await client.query(write);
+    rollback = async () => {
+      await client.query('rollback');
+      await client.end();
+    };
+  } else {
+    const { default: Sqlite } = await import('better-sqlite3');
+    const conn = new Sqlite(db.location);
+    conn.exec('begin immediate');
+    conn.exec(write);
+    rollback = async () => {
+      conn.exec('rollback');
+      conn.close();
+    };
+  }
+  const started = Date.now();
+  t.same((await m.upgrade()).applied, [], 'the boot goes on');
+  t.ok(Date.now() - started < 1_000, `without waiting for the writer (${Date.now() - started} ms)`);
+  await rollback();
+  t.equal(await stateRow(db), undefined, 'and wrote no state row while the table was being written');
+  await m.upgrade();
+  await stateMatchesTable(t, db, 'the next boot, once the writer is gone');
+});
+
+eachDialect('a replica killed after a revision committed leaves no state row, so the older release sees the database ahead', async (t, db) => {
+  const first = await startWorker(db, { REVISIONS: 1 }).done;
+  t.equal(first.code, 0, 'the older release (1 revision) boots');
+  t.ok(await stateRow(db), 'and the state row vouches for its one revision');
+  const victim = startWorker(db, { REVISIONS: 3, DELAY_MS: 400 });
+  await victim.logged(/applied revision rev0002/);
+  victim.child.kill('SIGKILL');
+  const killed = await victim.done;
+  t.equal(killed.signal, 'SIGKILL', 'the newer release (3 revisions) was killed while applying rev0003');
+  t.same((await db.query<{ id: string }>('select "id" from "upshift_revisions" order by "id"')).map((r) => r.id), ['rev0001', 'rev0002']);
+  t.equal(await stateRow(db), undefined, 'no state row vouches for a version table that changed');
+  const older = await startWorker(db, { REVISIONS: 1 }).done;
+  t.equal(older.code, 0);
+  t.match(older.stderr, /newer than this code \(rev0002\)/, 'the older release reads the table and sees rev0002 (onDatabaseAhead: "warn")');
+  const next = await startWorker(db, { REVISIONS: 3 }).done;
+  t.equal(next.code, 0, 'the newer release finishes');
+  await stateMatchesTable(t, db, 'after it');
+});
