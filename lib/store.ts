@@ -101,8 +101,9 @@ export class Store {
 
   /**
    * The applied set as one key per row, "id checksum" (or "id" alone), read as a single
-   * aggregated row: the driver then parses one value instead of one row per revision, which was
-   * most of what the boot path of a replica cost. A missing table is no keys (the first boot).
+   * aggregated row: the driver then parses one value instead of one row per revision. What a
+   * boot reads when the state row did not vouch for the bundle, and what a replica waiting for
+   * the lock polls. A missing table is no keys (the first boot).
    */
   async readKeys(withChecksums: boolean): Promise<AppliedKeys> {
     const key = withChecksums ? `"id" || ' ' || "checksum"` : '"id"';
