@@ -28,7 +28,7 @@ export const scenario: Scenario = {
   title: `no-op boot as a whole process (${N} revisions, one module each)`,
   async run(options: BenchOptions, rec: Recorder) {
     const upshiftEntry = compiledUpshift();
-    const bundles = { ts: writeBundle('s2', { n: N }), js: writeBundle('s2js', { n: N }, { upshiftEntry }) };
+    const bundles = { ts: writeBundle('s2', { n: N }), js: writeBundle('s2js', { n: N }, true) };
     for (const dialect of options.dialects) await runOn(dialect, bundles, upshiftEntry, options, rec);
   },
 };

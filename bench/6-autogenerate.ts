@@ -92,10 +92,10 @@ async function writeRevisions(dir: string, orm: MikroORM): Promise<RevisionSql[]
     sql.push({ up, down: [...tables].reverse().map((t) => `drop table "${t}"`) });
     writeFileSync(
       join(dir, `${id}.ts`),
-      `import { defineRevision } from 'upshift';\n\nexport default defineRevision({\n  id: '${id}',\n  parents: [${r === 1 ? '' : `'a${String(r - 1).padStart(11, '0')}'`}],\n` +
+      `import type { Revision } from 'upshift';\n\nexport default {\n  id: '${id}',\n  parents: [${r === 1 ? '' : `'a${String(r - 1).padStart(11, '0')}'`}],\n` +
         `  message: 'tables ${tables.join(', ')}',\n  createdAt: '${new Date(Date.UTC(2026, 0, 1) + r * 1000).toISOString()}',\n  transaction: true,\n` +
         `  async up({ sql }) {\n${up.map((s) => `    await sql(${JSON.stringify(s)});\n`).join('')}  },\n` +
-        `  async down({ sql }) {\n${[...tables].reverse().map((t) => `    await sql(${JSON.stringify(`drop table "${t}"`)});\n`).join('')}  },\n});\n`,
+        `  async down({ sql }) {\n${[...tables].reverse().map((t) => `    await sql(${JSON.stringify(`drop table "${t}"`)});\n`).join('')}  },\n} satisfies Revision;\n`,
     );
     imports.push(`import r_${id} from './${id}.ts';`);
     list.push(`  r_${id},`);

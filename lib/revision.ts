@@ -41,8 +41,8 @@ export interface RevisionInput {
 export const REVISION_ID = /^[A-Za-z0-9_]{4,64}$/;
 
 /**
- * Validates and freezes a revision. Called by each revision module at import time, and again by
- * the Migrator for every bundled entry, so a hand-written object is held to the same rules.
+ * Validates and freezes a revision. Called by the Migrator for every bundled entry (a generated
+ * revision is a plain object), and by defineRevision() in modules that use it.
  */
 export function defineRevision(input: RevisionInput): Revision {
   return validateRevision(input, 'defineRevision()');

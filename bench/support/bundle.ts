@@ -6,18 +6,17 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { pad, revisionName, revisionSql, type WorkSpec } from './tools.ts';
 
 export const GENERATED = join(dirname(fileURLToPath(import.meta.url)), '..', '.generated');
 
 /**
- * With `compiled`, the bundle is plain JavaScript (.js files, no TypeScript syntax) importing
- * upshift from that compiled entry: what a production build of the app loads.
+ * With `compiled`, the bundle is plain JavaScript (.js files, no TypeScript syntax): what a
+ * production build of the app loads.
  */
-export function writeBundle(name: string, spec: WorkSpec, compiled?: { upshiftEntry: string }): string {
+export function writeBundle(name: string, spec: WorkSpec, compiled = false): string {
   const ext = compiled ? 'js' : 'ts';
-  const upshift = compiled ? pathToFileURL(compiled.upshiftEntry).href : 'upshift';
   const override = compiled ? '' : 'override ';
   const returnsVoid = compiled ? '' : ': void';
   const dir = join(GENERATED, name);
@@ -31,11 +30,13 @@ export function writeBundle(name: string, spec: WorkSpec, compiled?: { upshiftEn
     const sql = revisionSql(i, spec);
     writeFileSync(
       join(dir, 'revisions', `${id}.${ext}`),
-      `import { defineRevision } from '${upshift}';\n\nexport default defineRevision({\n` +
+      // As revisions-template/ writes it; compiled, the type import and `satisfies` are gone.
+      `${compiled ? '' : "import type { Revision } from 'upshift';\n\n"}export default {\n` +
         `  id: '${id}',\n  parents: [${i === 1 ? '' : `'${revisionName(i - 1)}'`}],\n  message: 'create bench_${pad(i)}',\n` +
         `  createdAt: '${new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString()}',\n` +
+        '  transaction: true,\n' +
         `  async up({ sql }) {\n${sql.map((s) => `    await sql(${JSON.stringify(s)});\n`).join('')}  },\n` +
-        `  async down({ sql }) {\n    await sql('drop table "bench_${pad(i)}"');\n  },\n});\n`,
+        `  async down({ sql }) {\n    await sql('drop table "bench_${pad(i)}"');\n  },\n}${compiled ? '' : ' satisfies Revision'};\n`,
     );
     revImports.push(`import ${id} from './${id}.${ext}';`);
     const cls = `Migration${pad(i)}`;

@@ -71,7 +71,8 @@ eachDialect('each model change yields a revision whose up matches the entities a
     t.same(await snapshot(db), before, `step ${step}: revision() left the app's database (schema and rows) untouched`);
     t.match(generated.id, /^[0-9a-f]{12}$/, `step ${step}: id is 12 hex characters`);
     const source = readFileSync(generated.path, 'utf8');
-    t.match(source, /import \{ defineRevision \} from 'upshift';/);
+    t.match(source, /import type \{ Revision \} from 'upshift';/);
+    t.match(source, /\} satisfies Revision;\n$/);
 
     const revisions = await loadRevisions(ws.dir);
     t.equal(revisions.at(-1)!.id, generated.id, `step ${step}: index.ts lists the new revision last`);
