@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './crypto.ts';
 
 /**
  * The boot path compares two digests instead of reading the version table. The state table
@@ -35,7 +35,7 @@ export function appliedDigest(rows: Iterable<DigestedRow>, withChecksums: boolea
   const keys: string[] = [];
   for (const row of rows) keys.push(withChecksums ? `${row.id} ${row.checksum}` : row.id);
   keys.sort();
-  return `${FORMAT}:${createHash('sha256').update(keys.join('\n')).digest('hex')}`;
+  return `${FORMAT}:${sha256Hex(keys.join('\n'))}`;
 }
 
 export function appliedDigests(rows: readonly DigestedRow[]): AppliedDigests {

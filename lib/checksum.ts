@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './crypto.ts';
 import type { Revision } from './revision.ts';
 
 /**
@@ -17,7 +17,7 @@ export function checksumOf(revision: Revision): string {
   let sum = cache.get(revision);
   if (sum === undefined) {
     const text = [revision.id, revision.parents.join(' '), source(revision.up), source(revision.down)].join('\n\u0000\n');
-    sum = `${FORMAT}:${createHash('sha256').update(text).digest('hex')}`;
+    sum = `${FORMAT}:${sha256Hex(text)}`;
     cache.set(revision, sum);
   }
   return sum;

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Transaction } from '@mikro-orm/core';
+import { randomBytes, sha256Hex, sha256Int64 } from '../crypto.ts';
 import type { Database, Row } from '../database.ts';
 import { LockLostError, type LockHolder } from '../errors.ts';
 import { acquireWithin, type LockOptions } from '../lock.ts';
@@ -107,7 +107,7 @@ export class PostgreSqlDialect implements Dialect {
   /** node-postgres refuses one name for two texts, so the name is derived from the text. */
   #statementName(sql: string): string {
     let name = this.#statementNames.get(sql);
-    if (!name) this.#statementNames.set(sql, (name = `upshift_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`));
+    if (!name) this.#statementNames.set(sql, (name = `upshift_${sha256Hex(sql).slice(0, 16)}`));
     return name;
   }
 
@@ -145,7 +145,7 @@ export class PostgreSqlDialect implements Dialect {
     this.#key ??= (async () => {
       const [row] = await this.#db.query<{ db: string; schema: string }>('select current_database() as "db", current_schema() as "schema"');
       const scope = `upshift:${row!.db}:${this.#versionTable.schema ?? row!.schema}:${this.#versionTable.name}`;
-      return createHash('sha256').update(scope).digest().readBigInt64BE(0);
+      return sha256Int64(scope);
     })();
     // A failed read (the database was unreachable) is not remembered: the next call asks again.
     this.#key.catch(() => (this.#key = undefined));
