@@ -126,3 +126,13 @@ eachDialect('a replica killed after a revision committed leaves no state row, so
   t.equal(next.code, 0, 'the newer release finishes');
   await stateMatchesTable(t, db, 'after it');
 });
+
+eachDialect('a state table dropped by hand comes back with the next upgrade that writes', async (t, db) => {
+  const orm = await db.orm();
+  await new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger }).upgrade();
+  await db.query('drop table "upshift_revisions_state"');
+  const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger });
+  t.same((await m.upgrade()).applied, ['rev0003']);
+  await stateMatchesTable(t, db, 'after that upgrade');
+  t.same((await m.upgrade()).applied, []);
+});

@@ -10,9 +10,12 @@ interface BetterSqlite {
   prepare(sql: string): { get(): Row | undefined };
 }
 
-/** The app's busy_timeout as read at the start of an operation. */
-interface BusyTimeout {
-  value?: number;
+/** What one operation (an upgrade, a stamp, a state refresh) learns once and keeps. */
+interface OperationState {
+  /** The app's busy_timeout, read at the operation's first write transaction. */
+  busyTimeout?: number;
+  /** Both tables are known to exist (created, if one was missing, under the write lock). */
+  tablesEnsured?: boolean;
 }
 
 export class SqliteDialect implements Dialect {
@@ -95,27 +98,33 @@ export class SqliteDialect implements Dialect {
    * database's write lock (like BEGIN IMMEDIATE) or fails at once with busy_timeout 0, so that
    * waiting never blocks the event loop. False when another connection holds the write lock.
    */
-  async takeWriteLock(trx: Transaction, busyTimeout: BusyTimeout): Promise<boolean> {
+  async takeWriteLock(trx: Transaction, operation: OperationState): Promise<boolean> {
     // The app's own busy_timeout, read once per operation, is put back after every attempt.
-    if (busyTimeout.value === undefined) {
+    if (operation.busyTimeout === undefined) {
       const [setting] = await this.#db.query<{ timeout: number }>('pragma busy_timeout', [], trx);
-      busyTimeout.value = Number(setting?.timeout ?? 5000);
+      operation.busyTimeout = Number(setting?.timeout ?? 5000);
     }
     await this.#db.query('pragma busy_timeout = 0', [], trx);
     try {
+      let missing = false;
       try {
         await this.#db.run(`update ${this.table} set "id" = "id" where 1 = 0`, [], trx);
       } catch (error) {
         if (!this.isMissingTable(error)) throw error;
-        // The first boot: creating the tables is itself the first write, and takes the lock.
+        missing = true; // the first boot: creating the tables is the first write, and takes the lock
+      }
+      // Also once per operation, under the write lock: "if not exists" then brings back a state
+      // table dropped by hand, which every version-table write needs.
+      if (missing || !operation.tablesEnsured) {
         for (const sql of this.createTableStatements()) await this.#db.run(sql, [], trx);
+        operation.tablesEnsured = true;
       }
       return true;
     } catch (error) {
       if (isBusy(error)) return false;
       throw error;
     } finally {
-      await this.#db.query(`pragma busy_timeout = ${busyTimeout.value}`, [], trx);
+      await this.#db.query(`pragma busy_timeout = ${operation.busyTimeout}`, [], trx);
     }
   }
 
@@ -135,7 +144,7 @@ class SqliteWriteLock implements HeldLock {
   readonly #db: Database;
   readonly #dialect: SqliteDialect;
   readonly #options: LockOptions;
-  readonly #busyTimeout: BusyTimeout = {};
+  readonly #operation: OperationState = {};
 
   constructor(db: Database, dialect: SqliteDialect, options: LockOptions) {
     this.#db = db;
@@ -150,7 +159,7 @@ class SqliteWriteLock implements HeldLock {
         what: 'SQLite write lock',
         tryAcquire: async () => {
           const attempt = await this.#db.begin();
-          if (await this.#dialect.takeWriteLock(attempt, this.#busyTimeout)) {
+          if (await this.#dialect.takeWriteLock(attempt, this.#operation)) {
             trx = attempt;
             return true;
           }
