@@ -77,8 +77,10 @@ export class Migrator {
     let state = this.#check(analyze(this.#graph, rows), 'upgrade');
     const pendingBefore = upgradePlan(this.#graph, appliedIds(state), target).map((r) => r.id);
     if (pendingBefore.length === 0) {
-      // Nothing to run, but the state row did not say so: it is missing (a killed run, a hand
-      // edit) or describes the table as it is. Written again, the next boot is one short read.
+      // Nothing to run, yet the state row did not vouch for the bundle. Either the table is not
+      // exactly the bundle (a newer release's rows, edited checksums), and the row says so too;
+      // or the row is missing or stale (a killed run, a hand edit): only then is it written
+      // again, so that the next boot is one short read.
       if (stored !== appliedDigest(rows, this.#compareChecksums)) await this.#refreshState();
       return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
     }

@@ -19,7 +19,8 @@ export interface Dialect {
   readonly table: string;
   /**
    * The state table beside it, same quoting: at most one row, the digests of the version table
-   * as upshift last wrote it (see applied-digest.ts). The boot path reads that row instead of the table.
+   * as upshift last wrote it (see applied-digest.ts). The boot path reads that row instead of
+   * the version table.
    */
   readonly stateTable: string;
   /** Statements that create the version and state tables when missing. Run under the lock only. */
