@@ -136,3 +136,17 @@ eachDialect('a state table dropped by hand comes back with the next upgrade that
   await stateMatchesTable(t, db, 'after that upgrade');
   t.same((await m.upgrade()).applied, []);
 });
+
+eachDialect('the state row stays true with transaction: "all" and, on PostgreSQL, lock.scope "transaction"', async (t, db) => {
+  const configs = [{ transaction: 'all' as const }, ...(db.dialect === 'postgresql' ? [{ lock: { scope: 'transaction' as const } }] : [])];
+  for (const config of configs) {
+    const what = JSON.stringify(config);
+    const orm = await db.orm();
+    const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger, ...config });
+    t.same((await m.upgrade()).applied, ['rev0001', 'rev0002', 'rev0003'], `${what}: upgrade`);
+    await stateMatchesTable(t, db, `${what}: after upgrade`);
+    t.same((await m.downgrade('base')).reverted, ['rev0003', 'rev0002', 'rev0001'], `${what}: downgrade to base`);
+    await stateMatchesTable(t, db, `${what}: after downgrade`);
+    t.equal((await tableDigests(db)).ids, appliedDigests([]).ids, `${what}: the table is empty, and so says the row`);
+  }
+});
