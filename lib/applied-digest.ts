@@ -6,10 +6,10 @@ import { sha256Hex } from './crypto.ts';
  * computed the same way from the revisions in the code. Reading one short row costs the same
  * for 20 revisions as for 10,000, where reading and joining every row's key grows with them.
  *
- * Only upshift's own writes keep the row true: each one deletes it in the same transaction,
- * and upshift writes it again, from the table, once the operation is done. A version table
- * edited by hand must get the same treatment (delete the state row), or the boot path keeps
- * trusting the digest of what the table held before.
+ * What keeps the row true: triggers on the version table delete it in the same transaction as
+ * any change to the table, upshift's own or one made by hand (see the dialects'
+ * createTableStatements), and upshift writes it again, from the table, once an operation is
+ * done. Dropping the version table by hand fires no trigger: drop the state table with it.
  */
 
 /** Prefixed with its format, like checksums: a future change can be told from an edit. */

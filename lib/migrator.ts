@@ -251,8 +251,8 @@ export class Migrator {
     try {
       return await work(lock);
     } finally {
-      // Whatever the work wrote deleted the state row; it is written again before anyone waiting
-      // for the lock goes on, also after a failure, from what the table now holds.
+      // Whatever the work wrote, the triggers deleted the state row with it; it is written again
+      // before anyone waiting for the lock goes on, also after a failure, from what the table holds.
       await this.#refreshState();
       await lock.release();
     }

@@ -67,17 +67,6 @@ export class Store {
     this.#readDigestSql = { keys: read('keys_digest'), ids: read('ids_digest') };
   }
 
-  /**
-   * Every change to the version table goes through here: it deletes the state row in the same
-   * transaction (see Dialect.clearingState). Returns the rows the write changed.
-   */
-  async #write(sql: string, params: readonly unknown[], trx: Transaction): Promise<number> {
-    const statements = this.#dialect.clearingState(sql);
-    let changed = 0;
-    for (const [i, statement] of statements.entries()) changed = await this.#db.run(statement, i === statements.length - 1 ? params : [], trx);
-    return changed;
-  }
-
   /** The whole applied set in one query. A missing table is an empty set (the first boot). */
   async readApplied(trx?: Transaction, { withAppliedAt = false } = {}): Promise<AppliedRevision[]> {
     let rows: Record<string, unknown>[];
@@ -169,7 +158,7 @@ export class Store {
   /** Records a revision in the caller's transaction, only while the lock is still held. */
   async record(trx: Transaction, lock: HeldLock, row: RecordDetails): Promise<void> {
     const fence = lock.fence();
-    const inserted = await this.#write(
+    const inserted = await this.#db.run(
       `insert into ${this.#dialect.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") ` +
         `select ?, ?, ?, ?, ?, ?, ? where ${fence.sql}`,
       [row.id, row.parents.join(' '), row.message, row.checksum, new Date().toISOString(), Math.round(row.durationMs), row.appliedBy, ...fence.params],
@@ -188,7 +177,7 @@ export class Store {
     const appliedAt = new Date().toISOString();
     for (let start = 0; start < rows.length; start += BATCH) {
       const batch = rows.slice(start, start + BATCH);
-      const inserted = await this.#write(
+      const inserted = await this.#db.run(
         `insert into ${this.#dialect.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") values ` +
           batch.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', '),
         batch.flatMap((row) => [row.id, row.parents.join(' '), row.message, row.checksum, appliedAt, Math.round(row.durationMs), row.appliedBy]),
@@ -202,7 +191,7 @@ export class Store {
   async unrecordMany(trx: Transaction, ids: readonly string[]): Promise<void> {
     for (let start = 0; start < ids.length; start += BATCH) {
       const batch = ids.slice(start, start + BATCH);
-      const deleted = await this.#write(`delete from ${this.#dialect.table} where "id" in (${batch.map(() => '?').join(', ')})`, batch, trx);
+      const deleted = await this.#db.run(`delete from ${this.#dialect.table} where "id" in (${batch.map(() => '?').join(', ')})`, batch, trx);
       if (deleted !== batch.length) throw new LockLostError(`the version rows of ${batch.length} revision(s) could not be removed: another instance changed them`);
     }
   }
@@ -210,7 +199,7 @@ export class Store {
   /** Removes a revision's row in the caller's transaction, only while the lock is still held. */
   async unrecord(trx: Transaction, lock: HeldLock, id: string): Promise<void> {
     const fence = lock.fence();
-    const deleted = await this.#write(
+    const deleted = await this.#db.run(
       `delete from ${this.#dialect.table} where "id" = ? and ${fence.sql}`,
       [id, ...fence.params],
       trx,
@@ -220,6 +209,6 @@ export class Store {
 
   /** Rewrites a kept row's checksum: how stamp() accepts an edited revision. */
   async updateChecksum(trx: Transaction, id: string, checksum: string): Promise<void> {
-    await this.#write(`update ${this.#dialect.table} set "checksum" = ? where "id" = ?`, [checksum, id], trx);
+    await this.#db.run(`update ${this.#dialect.table} set "checksum" = ? where "id" = ?`, [checksum, id], trx);
   }
 }

@@ -63,6 +63,8 @@ eachDialect('fast path with checksums "off" compares ids only, and still sees wh
   const { options, statements } = countingOptions();
   const counted = await db.orm([], options);
   await counted.em.getConnection().execute('select 1');
+  // The edit deleted the state row (the trigger): the first boot reads the table and writes it back.
+  t.same((await new Migrator({ orm: counted, revisions: chain(2), logger: memoryLogger().logger, checksums: 'off' }).upgrade()).applied, []);
   statements.length = 0;
   t.same((await new Migrator({ orm: counted, revisions: chain(2), logger: memoryLogger().logger, checksums: 'off' }).upgrade()).applied, []);
   t.equal(statements.length, 1, 'edited checksums do not leave the one-statement path when they are off');
@@ -99,10 +101,13 @@ eachDialect('fast path: rows stored in another order than they were applied stil
   t.equal(order.at(-1)?.id, 'rev0001', 'the table now returns rev0001 last');
   const { options, statements } = countingOptions();
   const orm = await db.orm([], options);
-  await orm.em.getConnection().execute('select 1');
+  // The hand edit deleted the state row (the trigger): this boot reads the table, in its new
+  // order, and writes the row back from it.
+  const first = await new Migrator({ orm, revisions: chain(5), logger: memoryLogger().logger }).upgrade();
+  t.same(first.applied, []);
+  t.same(first.current, ['rev0005']);
   statements.length = 0;
   const result = await new Migrator({ orm, revisions: chain(5), logger: memoryLogger().logger }).upgrade();
   t.same(result.applied, []);
-  t.same(result.current, ['rev0005']);
-  t.equal(statements.length, 1, `one statement: ${statements.join(' | ')}`);
+  t.equal(statements.length, 1, `the digest written from the reordered table is the bundle's: one statement: ${statements.join(' | ')}`);
 });

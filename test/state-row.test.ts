@@ -2,13 +2,14 @@
  * The boot path trusts the state row (the digests of the version table) instead of reading the
  * table. These tests pin down what makes that safe: every operation leaves the row equal to the
  * table, a write that is never followed by upshift writing the row again (a killed replica)
- * leaves no row at all, a missing row is written back by the next boot, and writing it back
- * never waits for, nor interleaves with, a transaction that is writing the table.
+ * leaves no row at all, so does a change made by hand (the triggers on the version table), a
+ * missing row is written back by the next boot, and writing it back never waits for, nor
+ * interleaves with, a transaction that is writing the table.
  */
-import { Migrator, RevisionFailedError, defineRevision } from 'upshift';
+import { ChecksumMismatchError, Migrator, RevisionFailedError, defineRevision } from 'upshift';
 import pg from 'pg';
 import { appliedDigests, type AppliedDigests } from '../lib/applied-digest.ts';
-import { eachDialect, type TapTest } from './helpers/each-dialect.ts';
+import { eachDialect, onPostgres, type TapTest } from './helpers/each-dialect.ts';
 import type { TestDatabase } from './helpers/databases.ts';
 import { chain } from './helpers/revisions.ts';
 import { countingOptions } from './helpers/counting.ts';
@@ -151,4 +152,69 @@ eachDialect('the state row stays true with transaction: "all" and, on PostgreSQL
     await stateMatchesTable(t, db, `${what}: after downgrade`);
     t.equal((await tableDigests(db)).ids, appliedDigests([]).ids, `${what}: the table is empty, and so says the row`);
   }
+});
+
+eachDialect('a hand edit of the version table deletes the state row, so the next boot reads the table and acts on it', async (t, db) => {
+  const orm = await db.orm();
+  const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger, checksums: 'error' });
+  await m.upgrade();
+  // What a person does at 3 a.m. to run a revision again: undo it by hand, delete its row. No
+  // word to upshift, no thought of the state table.
+  await db.query('drop table t_rev0003');
+  await db.query(`delete from "upshift_revisions" where "id" = 'rev0003'`);
+  t.equal(await stateRow(db), undefined, 'the delete took the state row with it');
+  t.same((await m.upgrade()).applied, ['rev0003'], 'the next boot runs the revision again');
+  await stateMatchesTable(t, db, 'after it');
+  await db.query(`update "upshift_revisions" set "checksum" = 'v1:edited' where "id" = 'rev0001'`);
+  t.equal(await stateRow(db), undefined, 'an update takes it too');
+  await t.rejects(m.upgrade(), ChecksumMismatchError, 'and the next boot sees the edited checksum');
+  await m.stamp('heads');
+  await stateMatchesTable(t, db, 'after stamp() accepted it');
+  await db.query(`insert into "upshift_revisions" ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") values ('rev0004', 'rev0003', '', 'v1:x', '2026-01-01T00:00:00.000Z', 0, 'a person')`);
+  t.equal(await stateRow(db), undefined, 'an insert takes it too');
+  const logs = memoryLogger();
+  t.same((await new Migrator({ orm, revisions: chain(3), logger: logs.logger }).upgrade()).applied, []);
+  t.ok(logs.lines.some((line) => /newer than this code \(rev0004\)/.test(String(line.msg))), 'and the next boot sees the inserted row');
+  if (db.dialect === 'postgresql') {
+    await m.stamp('heads');
+    t.ok(await stateRow(db));
+    await db.query('truncate "upshift_revisions"');
+    t.equal(await stateRow(db), undefined, 'PostgreSQL: so does a TRUNCATE');
+  }
+});
+
+eachDialect('a version table made without the triggers gets them with the next operation that takes the lock', async (t, db) => {
+  const orm = await db.orm();
+  await new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger }).upgrade();
+  // As an upshift release from before the triggers left it.
+  if (db.dialect === 'postgresql') await db.query('drop trigger "upshift_clear_state" on "upshift_revisions"');
+  else for (const event of ['insert', 'update', 'delete']) await db.query(`drop trigger "upshift_revisions_clear_state_on_${event}"`);
+  await db.query(`update "upshift_revisions" set "applied_by" = 'a person' where "id" = 'rev0001'`);
+  t.ok(await stateRow(db), 'without the triggers, a hand edit leaves the state row');
+  t.same((await new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger }).upgrade()).applied, ['rev0003']);
+  await stateMatchesTable(t, db, 'after an upgrade');
+  await db.query(`update "upshift_revisions" set "applied_by" = 'a person' where "id" = 'rev0002'`);
+  t.equal(await stateRow(db), undefined, 'the upgrade put the triggers back: a hand edit deletes the row again');
+});
+
+onPostgres('a hand edit from a session on another search_path clears the state row beside the version table', async (t, db) => {
+  const orm = await db.orm();
+  const m = new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger });
+  await m.upgrade();
+  // Another schema with a state table of the same name, first on the editing session's path.
+  await db.query('create schema elsewhere');
+  await db.query('create table elsewhere.upshift_revisions_state ("id" integer primary key, "keys_digest" text, "ids_digest" text)');
+  await db.query(`insert into elsewhere.upshift_revisions_state values (1, 'theirs', 'theirs')`);
+  const client = new pg.Client({ connectionString: db.location });
+  await client.connect();
+  try {
+    await client.query('set search_path = elsewhere, public');
+    await client.query(`delete from public."upshift_revisions" where "id" = 'rev0002'`);
+  } finally {
+    await client.end();
+  }
+  t.equal(await stateRow(db), undefined, 'the state row beside the version table is gone');
+  t.equal((await db.query('select 1 from elsewhere.upshift_revisions_state')).length, 1, "the other schema's row is untouched");
+  await db.query('drop table t_rev0002');
+  t.same((await m.upgrade()).applied, ['rev0002'], 'and the next boot runs the revision again');
 });

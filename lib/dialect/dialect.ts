@@ -23,7 +23,10 @@ export interface Dialect {
    * the version table.
    */
   readonly stateTable: string;
-  /** Statements that create the version and state tables when missing. Run under the lock only. */
+  /**
+   * Statements that create the version and state tables when missing, and the trigger that
+   * deletes the state row whenever the version table changes. Run under the lock only.
+   */
   createTableStatements(): string[];
   /** True when `error` says the version table does not exist (the first boot). */
   isMissingTable(error: unknown): boolean;
@@ -35,12 +38,6 @@ export interface Dialect {
    * is not; MikroORM's query log sees it either way.
    */
   readRow(sql: string): Promise<Row | undefined>;
-  /**
-   * The statements that run `write`, a change to the version table, and in the same transaction
-   * delete the state row, so that no commit ever leaves a row that vouches for a version table it
-   * no longer describes. The last statement is `write` itself: its row count is the write's.
-   */
-  clearingState(write: string): string[];
   /**
    * Runs `work` in a transaction that no writer of the version table can interleave with, so
    * what it reads of the table stays true until it commits. Undefined, without waiting, when
@@ -88,6 +85,7 @@ export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** The state table's name: the version table's, with this suffix (tableName leaves room for it). */
 export const STATE_SUFFIX = '_state';
+
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

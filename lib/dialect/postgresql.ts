@@ -22,6 +22,9 @@ interface PgPool {
   readonly ending: boolean;
 }
 
+/** The trigger on the version table that clears the state row. Trigger names are per table here. */
+const CLEAR_STATE_TRIGGER = 'upshift_clear_state';
+
 export interface PostgreSqlOptions {
   /**
    * Send the boot read as a named statement, planned once per pooled connection. Not behind a
@@ -61,12 +64,30 @@ export class PostgreSqlDialect implements Dialect {
         '"checksum" varchar(80) not null, "applied_at" timestamptz not null, ' +
         '"duration_ms" integer not null, "applied_by" varchar(255) not null)',
       `create table if not exists ${this.stateTable} ("id" integer primary key, "keys_digest" varchar(80) not null, "ids_digest" varchar(80) not null)`,
+      this.#clearStateTrigger(),
     ];
   }
 
-  clearingState(write: string): string[] {
-    // A data-modifying WITH runs whether or not the main statement reads it: one round trip.
-    return [`with "upshift_cleared" as (delete from ${this.stateTable}) ${write}`];
+  /**
+   * Any change to the version table deletes the state row in the same transaction, whoever makes
+   * it: upshift, or a person fixing the table by hand at 3 a.m. One statement-level trigger
+   * (TRUNCATE included), created once; the check makes running this under every lock cheap. The
+   * function (named like the state table: a function may share a table's name) names the state
+   * table with the version table's actual schema, so a session with another search_path that
+   * edits the table still clears the right row.
+   */
+  #clearStateTrigger(): string {
+    const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+    const { name } = this.#versionTable;
+    const state = literal(name + STATE_SUFFIX);
+    return (
+      `do $upshift$ declare s name := (select relnamespace::regnamespace::name from pg_class where oid = ${literal(this.table)}::regclass); begin ` +
+      `if not exists (select 1 from pg_trigger where tgrelid = ${literal(this.table)}::regclass and tgname = ${literal(CLEAR_STATE_TRIGGER)}) then ` +
+      `execute format('create or replace function %I.%I() returns trigger language plpgsql as $body$ begin delete from %I.%I; return null; end $body$', s, ${state}, s, ${state}); ` +
+      `execute format('create trigger %I after insert or update or delete or truncate on %I.%I for each statement execute function %I.%I()', ` +
+      `${literal(CLEAR_STATE_TRIGGER)}, s, ${literal(name)}, s, ${state}); ` +
+      'end if; end $upshift$'
+    );
   }
 
   async whileNoOneWrites<T>(work: (trx: Transaction) => Promise<T>): Promise<T | undefined> {

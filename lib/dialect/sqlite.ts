@@ -23,12 +23,14 @@ export class SqliteDialect implements Dialect {
   readonly table: string;
   readonly stateTable: string;
   readonly #db: Database;
+  readonly #name: string;
   #sqlite: BetterSqlite | undefined;
   /** The boot read, prepared once per connection (MikroORM prepares every statement it runs). */
   #prepared: { on: BetterSqlite; sql: string; statement: { get(): Row | undefined } } | undefined;
 
   constructor(db: Database, versionTable: VersionTable) {
     this.#db = db;
+    this.#name = versionTable.name;
     this.table = quoteIdentifier(versionTable.name);
     this.stateTable = quoteIdentifier(versionTable.name + STATE_SUFFIX);
   }
@@ -40,6 +42,14 @@ export class SqliteDialect implements Dialect {
         '"checksum" text not null, "applied_at" text not null, ' +
         '"duration_ms" integer not null, "applied_by" text not null)',
       `create table if not exists ${this.stateTable} ("id" integer primary key not null, "keys_digest" text not null, "ids_digest" text not null)`,
+      // Any change to the version table deletes the state row in the same transaction, whoever
+      // makes it: upshift, or a hand edit. SQLite triggers fire per row and per event, and their
+      // names are per database: hence three, named after the table.
+      ...(['insert', 'update', 'delete'] as const).map(
+        (event) =>
+          `create trigger if not exists ${quoteIdentifier(`${this.#name}_clear_state_on_${event}`)} after ${event} on ${this.table} ` +
+          `begin delete from ${this.stateTable}; end`,
+      ),
     ];
   }
 
@@ -70,11 +80,6 @@ export class SqliteDialect implements Dialect {
       if (error instanceof TypeError && /busy executing a query/.test(error.message)) return (await this.#db.query(sql))[0];
       throw error;
     }
-  }
-
-  clearingState(write: string): string[] {
-    // One transaction, two statements: SQLite has no data-modifying WITH. In process, so cheap.
-    return [`delete from ${this.stateTable}`, write];
   }
 
   async whileNoOneWrites<T>(work: (trx: Transaction) => Promise<T>): Promise<T | undefined> {
@@ -114,7 +119,8 @@ export class SqliteDialect implements Dialect {
         missing = true; // the first boot: creating the tables is the first write, and takes the lock
       }
       // Also once per operation, under the write lock: "if not exists" then brings back a state
-      // table dropped by hand, which every version-table write needs.
+      // table dropped by hand, which the triggers of every version-table write need, and the
+      // triggers themselves on a table made before upshift had them.
       if (missing || !operation.tablesEnsured) {
         for (const sql of this.createTableStatements()) await this.#db.run(sql, [], trx);
         operation.tablesEnsured = true;
