@@ -86,7 +86,6 @@ export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** The state table's name: the version table's, with this suffix (tableName leaves room for it). */
 export const STATE_SUFFIX = '_state';
 
-
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
