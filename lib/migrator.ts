@@ -79,8 +79,9 @@ export class Migrator {
     if (pendingBefore.length === 0) {
       // Nothing to run, yet the state row did not vouch for the bundle. Either the table is not
       // exactly the bundle (a newer release's rows, edited checksums), and the row says so too;
-      // or the row is missing or stale (a killed run, a hand edit): only then is it written
-      // again, so that the next boot is one short read.
+      // or the row is missing (a killed run; a hand edit, whose trigger deleted it) or stale (a
+      // table made before the triggers): only then is it written again, so that the next boot
+      // is one short read.
       if (stored !== appliedDigest(rows, this.#compareChecksums)) await this.#refreshState();
       return { applied: [], skipped: [], current: state.current, durationMs: elapsed(started) };
     }
