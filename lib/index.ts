@@ -4,6 +4,7 @@ export type { UpgradeResult, DowngradeResult, StampResult, HistoryEntry, Status 
 export type { MigratorOptions } from './options.ts';
 export { defineRevision } from './revision.ts';
 export type { Revision, RevisionInput, RevisionContext } from './revision.ts';
+export type { LazyRevision, RevisionEntry } from './lazy-revision.ts';
 export type { LockHolder } from './errors.ts';
 export {
   UpshiftError,

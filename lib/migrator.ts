@@ -7,6 +7,7 @@ import { ChecksumMismatchError, ConfigurationError, DatabaseAheadError } from '.
 import { resolveOptions, type MigratorOptions, type ResolvedOptions } from './options.ts';
 import { downgradePlan, stampSet, upgradePlan, validateTarget } from './plan.ts';
 import { validateRevision, type Revision } from './revision.ts';
+import { declareRevision, isLazyEntry, loadDeclared, type DeclaredRevision, type LazyRevision } from './lazy-revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
 import { runPlan, type Direction, type RunOutcome } from './runner.ts';
 import { analyze, divergedError, type DatabaseState } from './state.ts';
@@ -22,7 +23,11 @@ import type { DowngradeResult, HistoryEntry, StampResult, Status, UpgradeResult 
  */
 export class Migrator {
   readonly #options: ResolvedOptions;
-  readonly #graph: RevisionGraph;
+  /** Until #load(), declared revisions stand in it as placeholders; the shape never changes. */
+  #graph: RevisionGraph;
+  /** Declared revisions whose modules are not loaded yet. */
+  #declared: DeclaredRevision[] = [];
+  #loading: Promise<void> | undefined;
   readonly #db: Database;
   readonly #dialect: Dialect;
   readonly #store: Store;
@@ -33,7 +38,12 @@ export class Migrator {
 
   constructor(options: MigratorOptions) {
     this.#options = resolveOptions(options);
-    const revisions = options.revisions.map((r, i) => validateRevision(r, `revisions[${i}]`));
+    const revisions = options.revisions.map((r, i) => {
+      if (!isLazyEntry(r)) return validateRevision(r, `revisions[${i}]`);
+      const declared = declareRevision(r as LazyRevision, `revisions[${i}]`);
+      this.#declared.push(declared);
+      return declared.placeholder;
+    });
     this.#graph = new RevisionGraph(revisions);
     this.#db = new Database(options.orm);
     this.#dialect = createDialect(options.orm, this.#db, { name: this.#options.tableName, schema: this.#options.schema }, {
@@ -69,9 +79,11 @@ export class Migrator {
     validateTarget(this.#graph, target, 'upgrade');
     const stored = await this.#store.readStateDigest(this.#compareChecksums);
     if (target === 'heads' && stored === this.#bundleDigest()) {
-      // The boot path of every replica: nothing unknown, missing or edited, so nothing to report.
+      // The boot path of every replica: nothing unknown, missing or edited, so nothing to report,
+      // and no declared revision module to import.
       return { applied: [], skipped: [], current: this.#graph.heads(), durationMs: elapsed(started) };
     }
+    await this.#load();
     const keys = await this.#store.readKeys(this.#compareChecksums);
     const rows = this.#rowsOf(keys) ?? (await this.#store.readApplied());
     let state = this.#check(analyze(this.#graph, rows), 'upgrade');
@@ -111,6 +123,7 @@ export class Migrator {
   async downgrade(target: string): Promise<DowngradeResult> {
     const started = performance.now();
     validateTarget(this.#graph, target, 'downgrade');
+    await this.#load();
     let state = this.#check(analyze(this.#graph, await this.#store.readApplied()), 'downgrade');
     const plan = () => this.#downgradePlan(state, target);
     if (plan().length === 0) return { reverted: [], skipped: [], current: state.current, durationMs: elapsed(started) };
@@ -131,6 +144,7 @@ export class Migrator {
    * is how an edit of an applied revision is accepted.
    */
   async stamp(target: string): Promise<StampResult> {
+    await this.#load();
     const wanted = stampSet(this.#graph, target);
     const result = (await this.#locked(async (lock) =>
       this.#db.transaction(async (trx) => {
@@ -146,11 +160,13 @@ export class Migrator {
 
   /** Ids of the applied heads in the database. */
   async current(): Promise<string[]> {
+    await this.#load();
     return analyze(this.#graph, await this.#store.readApplied()).current;
   }
 
   /** Every bundled revision, parents first, with whether and when it was applied. */
   async history(): Promise<HistoryEntry[]> {
+    await this.#load();
     const { rows } = analyze(this.#graph, await this.#store.readApplied(undefined, { withAppliedAt: true }));
     const heads = new Set(this.#graph.heads());
     return this.#graph.order.map((r) => ({
@@ -166,6 +182,7 @@ export class Migrator {
 
   /** Where the database stands against the bundle. Never throws for what it finds; reports it. */
   async status(): Promise<Status> {
+    await this.#load();
     const state = analyze(this.#graph, await this.#store.readApplied());
     const pending = upgradePlan(this.#graph, appliedIds(state)).map((r) => r.id);
     if (state.edited.length > 0 && this.#options.checksums === 'warn') this.#warnEdited(state.edited);
@@ -193,9 +210,42 @@ export class Migrator {
     return this.#options.checksums !== 'off';
   }
 
-  /** The digest the state row holds when the version table is exactly the bundle, unedited. */
+  /**
+   * The digest the state row holds when the version table is exactly the bundle, unedited.
+   * Until the modules are loaded, declared revisions count with their declared checksums.
+   */
   #bundleDigest(): string {
-    return (this.#bundleDigestValue ??= appliedDigest(this.#graph.order.map((r) => ({ id: r.id, checksum: checksumOf(r) })), this.#compareChecksums));
+    if (this.#bundleDigestValue === undefined) {
+      const declared = new Map(this.#declared.map((d) => [d.placeholder, d.entry.checksum]));
+      const rows = this.#graph.order.map((r) => ({ id: r.id, checksum: declared.get(r) ?? checksumOf(r) }));
+      this.#bundleDigestValue = appliedDigest(rows, this.#compareChecksums);
+    }
+    return this.#bundleDigestValue;
+  }
+
+  /**
+   * Imports the declared revision modules, once, and puts them in the graph in place of their
+   * placeholders. Every path but the no-op boot needs them: to run a revision, and to compare
+   * the checksums the database holds with the modules' own.
+   */
+  async #load(): Promise<void> {
+    if (this.#declared.length === 0) return;
+    this.#loading ??= this.#loadDeclared().finally(() => {
+      this.#loading = undefined;
+    });
+    await this.#loading;
+  }
+
+  async #loadDeclared(): Promise<void> {
+    const { revisions, stale } = await loadDeclared(this.#declared);
+    this.#graph = new RevisionGraph(this.#graph.order.map((r) => revisions.get(r.id) ?? r));
+    this.#declared = [];
+    this.#bundleDigestValue = undefined;
+    if (stale.length > 0) {
+      this.#logger.warn({ stale },
+        `revisions/index.ts declares a checksum that is not its module's for ${stale.map((s) => s.id).join(', ')}: ` +
+          'until the entries are corrected, every boot imports the revision modules to compare them. check() from upshift/dev reports the values to declare.');
+    }
   }
 
   /**

@@ -2,14 +2,17 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { IDENTIFIER, STATE_SUFFIX } from './dialect/dialect.ts';
 import { ConfigurationError } from './errors.ts';
-import type { Revision } from './revision.ts';
+import type { RevisionEntry } from './lazy-revision.ts';
 import type { TransactionMode } from './runner.ts';
 
 export interface MigratorOptions {
   /** A MikroORM 7 instance on PostgreSQL or SQLite. */
   orm: MikroORM;
-  /** The bundle: every revision, usually `revisions` from revisions/index.ts. */
-  revisions: readonly Revision[];
+  /**
+   * The bundle: every revision, usually `revisions` from revisions/index.ts. An entry is a
+   * revision, or a declaration of one whose module is imported only when needed (LazyRevision).
+   */
+  revisions: readonly RevisionEntry[];
   /** The app's pino logger (or a child). Default: pino named "upshift" at info. */
   logger?: Logger;
   /**

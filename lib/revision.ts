@@ -54,30 +54,30 @@ const validated = new WeakSet<object>();
 export function validateRevision(input: unknown, where: string): Revision {
   if (typeof input === 'object' && input !== null && validated.has(input)) return input as Revision;
   if (input === null || typeof input !== 'object') {
-    throw new InvalidRevisionError(`${where}: expected a revision object (the default export of a revision module), got ${describe(input)}.`);
+    throw new InvalidRevisionError(`${where}: expected a revision object (the default export of a revision module), got ${describeValue(input)}.`);
   }
   const r = input as Record<string, unknown>;
   const id = r.id;
   if (typeof id !== 'string' || !REVISION_ID.test(id)) {
-    throw new InvalidRevisionError(`${where}: revision id ${describe(id)} is invalid; an id is 4 to 64 characters of A-Z, a-z, 0-9 and _.`);
+    throw new InvalidRevisionError(`${where}: revision id ${describeValue(id)} is invalid; an id is 4 to 64 characters of A-Z, a-z, 0-9 and _.`);
   }
   const fail = (what: string): never => {
     throw new InvalidRevisionError(`Revision "${id}": ${what}`, id);
   };
-  if (!Array.isArray(r.parents)) fail(`parents must be an array of revision ids ([] for a base), got ${describe(r.parents)}.`);
+  if (!Array.isArray(r.parents)) fail(`parents must be an array of revision ids ([] for a base), got ${describeValue(r.parents)}.`);
   const parents = r.parents as unknown[];
   for (const p of parents) {
-    if (typeof p !== 'string' || !REVISION_ID.test(p)) fail(`parent ${describe(p)} is not a valid revision id.`);
+    if (typeof p !== 'string' || !REVISION_ID.test(p)) fail(`parent ${describeValue(p)} is not a valid revision id.`);
   }
   if (new Set(parents).size !== parents.length) fail('a parent is listed twice.');
   if (parents.includes(id)) fail('a revision cannot be its own parent.');
-  if (typeof r.up !== 'function') fail(`up must be a function, got ${describe(r.up)}.`);
-  if (r.down !== undefined && typeof r.down !== 'function') fail(`down must be a function or left out, got ${describe(r.down)}.`);
-  if (r.message !== undefined && typeof r.message !== 'string') fail(`message must be a string, got ${describe(r.message)}.`);
+  if (typeof r.up !== 'function') fail(`up must be a function, got ${describeValue(r.up)}.`);
+  if (r.down !== undefined && typeof r.down !== 'function') fail(`down must be a function or left out, got ${describeValue(r.down)}.`);
+  if (r.message !== undefined && typeof r.message !== 'string') fail(`message must be a string, got ${describeValue(r.message)}.`);
   if (r.createdAt !== undefined && r.createdAt !== '' && (typeof r.createdAt !== 'string' || Number.isNaN(Date.parse(r.createdAt)))) {
-    fail(`createdAt must be an ISO-8601 date string, got ${describe(r.createdAt)}.`);
+    fail(`createdAt must be an ISO-8601 date string, got ${describeValue(r.createdAt)}.`);
   }
-  if (r.transaction !== undefined && typeof r.transaction !== 'boolean') fail(`transaction must be true or false, got ${describe(r.transaction)}.`);
+  if (r.transaction !== undefined && typeof r.transaction !== 'boolean') fail(`transaction must be true or false, got ${describeValue(r.transaction)}.`);
   const revision: Revision = Object.freeze({
     id,
     parents: Object.freeze([...(parents as string[])]),
@@ -91,7 +91,7 @@ export function validateRevision(input: unknown, where: string): Revision {
   return revision;
 }
 
-function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';

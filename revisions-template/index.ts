@@ -1,12 +1,13 @@
 /**
- * The revision bundle: every revision of this app's database, oldest first. The list is static
- * (plain imports) so that bundlers and serverless builds include every revision.
+ * The revision bundle: every revision of this app's database, oldest first. Each entry declares
+ * a revision (id, parents, createdAt, checksum) and how to import its module: a boot with
+ * nothing to do imports none of them, and bundlers still see every `import()`.
  *
- * Edited by upshift/dev's revision() and merge(): keep the two marker comments.
+ * Edited by upshift/dev's revision() and merge(): keep the marker comment. check() from
+ * upshift/dev fails when an entry and its module disagree (say, after an edit of the module).
  */
-import type { Revision } from 'upshift';
-// upshift:imports
+import type { RevisionEntry } from 'upshift';
 
-export const revisions: readonly Revision[] = [
+export const revisions: readonly RevisionEntry[] = [
   // upshift:revisions
 ];

@@ -1,13 +1,14 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { checksumOf } from '../checksum.ts';
 import { validateRevision, type Revision } from '../revision.ts';
 import { RevisionGraph } from '../revision-graph.ts';
+import { resolveEntries } from './entries.ts';
 import { BundleIndexError, DirectoryNotEmptyError, InvalidDevOptionError } from './errors.ts';
-import { TEMPLATE_DIR, TEMPLATE_FILE } from './render.ts';
+import { jsString, TEMPLATE_DIR, TEMPLATE_FILE } from './render.ts';
 
 export const INDEX_FILE = 'index.ts';
-const IMPORTS_MARKER = '// upshift:imports';
 const LIST_MARKER = '// upshift:revisions';
 
 /** The revisions folder as init() made it: its index.ts and what that bundles. */
@@ -46,7 +47,7 @@ export async function loadBundle(operation: string, dir: string): Promise<Bundle
   if (!Array.isArray(list)) {
     throw new BundleIndexError(indexPath, 'does not export `revisions` as an array. Keep the `export const revisions = [...]` that init() wrote.');
   }
-  const revisions = list.map((r, i) => validateRevision(r, `${indexPath}: revisions[${i}]`));
+  const revisions = await resolveEntries(operation, list, `${indexPath}: revisions`);
   return { dir, indexPath, revisions, graph: new RevisionGraph(revisions) };
 }
 
@@ -58,37 +59,44 @@ function readIndex(indexPath: string): string {
 }
 
 function markerLines(indexPath: string, source: string): void {
-  for (const marker of [IMPORTS_MARKER, LIST_MARKER]) {
-    if (source.split('\n').filter((line) => line.trim() === marker).length !== 1) {
-      throw new BundleIndexError(
-        indexPath,
-        `must contain the line "${marker}" exactly once; upshift adds revisions next to it. Restore it from revisions-template/index.ts.`,
-      );
-    }
+  if (source.split('\n').filter((line) => line.trim() === LIST_MARKER).length !== 1) {
+    throw new BundleIndexError(
+      indexPath,
+      `must contain the line "${LIST_MARKER}" exactly once; upshift adds revisions above it. Restore it from revisions-template/index.ts.`,
+    );
   }
-}
-
-/** The identifier a revision is imported as in index.ts. */
-export function importName(id: string): string {
-  return `r_${id}`;
 }
 
 /**
- * Adds a revision file to index.ts: an import above the imports marker and an entry above the
- * list marker, so the newest is last. The file is rewritten whole, in one write.
+ * Adds a revision file to index.ts as a declared entry (LazyRevision) above the list marker, so
+ * the newest is last: the app's boot then imports the module only when it has to run it. The
+ * entry's checksum is the module's own, computed from the module as the app will import it.
+ * The file is rewritten whole, in one write.
  */
-export function appendToIndex(indexPath: string, id: string, file: string): void {
+export async function appendToIndex(indexPath: string, file: string): Promise<void> {
   const source = readIndex(indexPath);
   markerLines(indexPath, source);
-  const name = importName(id);
-  const lines = source.split('\n');
+  const revision = validateRevision(((await import(pathToFileURL(file).href)) as { default?: unknown }).default, file);
+  const entry = declaredEntry(revision, `./${basename(file)}`);
   const out: string[] = [];
-  for (const line of lines) {
-    if (line.trim() === IMPORTS_MARKER) out.push(`import ${name} from './${basename(file)}';`);
-    if (line.trim() === LIST_MARKER) out.push(`${line.slice(0, line.indexOf(LIST_MARKER))}${name},`);
+  for (const line of source.split('\n')) {
+    if (line.trim() === LIST_MARKER) out.push(`${line.slice(0, line.indexOf(LIST_MARKER))}${entry}`);
     out.push(line);
   }
   writeFileSync(indexPath, out.join('\n'));
+}
+
+/** One line of index.ts: what the boot path needs to know of a revision without importing it. */
+export function declaredEntry(revision: Revision, specifier: string): string {
+  const fields = [
+    `id: ${jsString(revision.id)}`,
+    `parents: [${revision.parents.map(jsString).join(', ')}]`,
+    `createdAt: ${jsString(revision.createdAt)}`,
+    ...(revision.transaction ? [] : ['transaction: false']),
+    `checksum: ${jsString(checksumOf(revision))}`,
+    `load: () => import(${jsString(specifier)})`,
+  ];
+  return `{ ${fields.join(', ')} },`;
 }
 
 export interface InitResult {

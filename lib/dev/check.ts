@@ -1,6 +1,8 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { RevisionFailedError } from '../errors.ts';
-import { validateRevision, type Revision } from '../revision.ts';
+import type { RevisionEntry } from '../lazy-revision.ts';
+import type { Revision } from '../revision.ts';
+import { resolveEntries } from './entries.ts';
 import { RevisionGraph } from '../revision-graph.ts';
 import { InvalidDevOptionError, RoundTripError, SchemaDriftError, UnmergedHeadsError } from './errors.ts';
 import { requireOrm } from './revision.ts';
@@ -12,8 +14,8 @@ import { openShadow, type Shadow } from './shadow.ts';
 export interface CheckOptions {
   /** The app's MikroORM instance: lends its entities and configuration; its database is never used. */
   orm: MikroORM;
-  /** The bundle, as the app passes it to the Migrator. */
-  revisions: readonly Revision[];
+  /** The bundle, as the app passes it to the Migrator. Declared entries are loaded and compared with their modules. */
+  revisions: readonly RevisionEntry[];
   /** Skip the upgrade → downgrade → upgrade test of each revision (faster; default false). */
   skipRoundTrip?: boolean;
 }
@@ -37,7 +39,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   if (!options || typeof options !== 'object') throw new InvalidDevOptionError(operation, 'options', 'must be an object: { orm, revisions }.');
   const orm = requireOrm(operation, options.orm);
   if (!Array.isArray(options.revisions)) throw new InvalidDevOptionError(operation, 'revisions', 'must be the array exported by revisions/index.ts.');
-  const revisions = options.revisions.map((r, i) => validateRevision(r, `revisions[${i}]`));
+  const revisions = await resolveEntries(operation, options.revisions, 'revisions');
   const graph = new RevisionGraph(revisions);
   const heads = graph.heads();
   if (heads.length > 1) throw new UnmergedHeadsError(heads, operation);

@@ -104,3 +104,18 @@ export class ShadowDatabaseError extends UpshiftError {
     );
   }
 }
+
+/** A declared revision's checksum (revisions/index.ts) is not its module's: the file was edited. */
+export class StaleDeclarationError extends UpshiftError {
+  readonly revisions: { id: string; declared: string; actual: string }[];
+  constructor(operation: string, revisions: { id: string; declared: string; actual: string }[]) {
+    super(
+      'UPSHIFT_STALE_DECLARATION',
+      `${operation}: revisions/index.ts declares a checksum that is not its module's, so the module was edited after upshift wrote the entry:\n` +
+        revisions.map((r) => `  ${r.id}: declared "${r.declared}", the module's is "${r.actual}"`).join('\n') +
+        '\nIf the revision has not been applied to any shared database yet, put the module\'s checksum in its entry. ' +
+        'If it has, undo the edit and add a new revision instead: databases that ran it keep the old checksum.',
+    );
+    this.revisions = revisions;
+  }
+}

@@ -16,4 +16,5 @@ export {
   InvalidDevOptionError,
   RoundTripError,
   ShadowDatabaseError,
+  StaleDeclarationError,
 } from './errors.ts';

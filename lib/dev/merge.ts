@@ -47,7 +47,7 @@ export async function merge(options: MergeOptions): Promise<MergedRevision> {
   const file = join(dir, `${id}_${slugOf(message)}.ts`);
   const source = renderRevision(readTemplate(dir), { id, parents, message, createdAt: new Date().toISOString(), up: [], down: [] });
   writeFileSync(file, source, { flag: 'wx' });
-  appendToIndex(bundle.indexPath, id, file);
+  await appendToIndex(bundle.indexPath, file);
   logger.info({ revision: id, parents, path: file }, `merge revision ${id} of ${parents.join(', ')} written to ${file}`);
   return { id, parents, path: file };
 }

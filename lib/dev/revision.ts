@@ -74,7 +74,7 @@ export async function revision(options: RevisionOptions): Promise<GeneratedRevis
   const file = join(dir, `${id}_${slugOf(message)}.ts`);
   const source = renderRevision(template, { id, parents: heads, message, createdAt: new Date().toISOString(), up, down });
   writeFileSync(file, source, { flag: 'wx' });
-  appendToIndex(bundle.indexPath, id, file);
+  await appendToIndex(bundle.indexPath, file);
 
   const dataLoss: string[] = [];
   for (const [direction, statements] of [['up', up], ['down', down]] as const) {

@@ -71,7 +71,7 @@ t.test('revision() and merge() check their input before writing anything', async
   t.same(files(ws.dir), now, 'a refused call writes nothing');
   t.not(now.length, listed.length);
   writeFileSync(join(ws.dir, 'index.ts'), 'export const revisions = [];\n');
-  await t.rejects(revision({ dir: ws.dir, message: 'x', autogenerate: false }), { code: 'UPSHIFT_BUNDLE_INDEX', message: /upshift:imports/ }, 'index.ts without markers');
+  await t.rejects(revision({ dir: ws.dir, message: 'x', autogenerate: false }), { code: 'UPSHIFT_BUNDLE_INDEX', message: /upshift:revisions/ }, 'index.ts without its marker');
 });
 
 eachDialect('check() reports drift and a revision whose down does not undo its up, and never touches the app database', async (t, db) => {

@@ -37,9 +37,8 @@ eachDialect('several heads: a clear error, then merge() and revision() work', as
   const other = await revision({ orm: await db.orm(model({ b: true })), dir: theirs, message: 'add b', logger: silent });
   // What a git merge of the two branches yields:
   copyFileSync(other!.path, join(ws.dir, basename(other!.path)));
-  const index = readFileSync(join(ws.dir, 'index.ts'), 'utf8')
-    .replace('// upshift:imports', `import r_${other!.id} from './${basename(other!.path)}';\n// upshift:imports`)
-    .replace('  // upshift:revisions', `  r_${other!.id},\n  // upshift:revisions`);
+  const theirEntry = readFileSync(join(theirs, 'index.ts'), 'utf8').split('\n').find((line) => line.includes(`id: '${other!.id}'`))!;
+  const index = readFileSync(join(ws.dir, 'index.ts'), 'utf8').replace('  // upshift:revisions', `${theirEntry}\n  // upshift:revisions`);
   writeFileSync(join(ws.dir, 'index.ts'), index);
   t.same(other!.parents, [base!.id]);
   t.same(mine!.parents, [base!.id]);

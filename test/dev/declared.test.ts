@@ -1,0 +1,49 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { defineEntity, p } from '@mikro-orm/core';
+import { Migrator } from 'upshift';
+import { check, init, revision, StaleDeclarationError } from 'upshift/dev';
+import { checksumOf } from '../../lib/checksum.ts';
+import { eachDialect } from '../helpers/each-dialect.ts';
+import { loadEntries, loadRevisions, silent } from './load.ts';
+import { workspace } from './workspace.ts';
+
+const Note = defineEntity({ name: 'Note', properties: { id: p.integer().primary(), body: p.string() } });
+
+eachDialect('revision() declares each module in index.ts; check() and revision() refuse an entry its module no longer matches', async (t, db) => {
+  const ws = workspace();
+  t.teardown(ws.remove);
+  await init({ dir: ws.dir });
+  const orm = await db.orm([Note]);
+  const made = (await revision({ orm, dir: ws.dir, message: 'create note', logger: silent }))!;
+  const empty = (await revision({ dir: ws.dir, message: 'data only', autogenerate: false, logger: silent }))!;
+
+  const entries = await loadEntries(ws.dir);
+  const modules = await loadRevisions(ws.dir);
+  t.equal(entries.length, 2);
+  for (const [i, entry] of entries.entries()) {
+    t.ok('load' in entry, `entry ${i} is declared, not imported`);
+    const module = modules[i]!;
+    t.match(entry, { id: module.id, parents: module.parents, createdAt: module.createdAt, checksum: checksumOf(module) }, 'it declares what its module is');
+  }
+  const index = readFileSync(join(ws.dir, 'index.ts'), 'utf8');
+  t.match(index, `load: () => import('./${basename(made.path)}')`);
+  t.match(index, `load: () => import('./${basename(empty.path)}')`);
+  t.same((await check({ orm, revisions: entries })).revisions, 2, 'check() passes');
+  const applied = await new Migrator({ orm: await db.orm([Note]), revisions: entries, logger: silent }).upgrade();
+  t.same(applied.applied, [made.id, empty.id], 'the app applies the declared bundle');
+
+  // An edit of the empty revision after it was written: its entry is now stale. (A copy of the
+  // folder, since this process has imported the original modules; a test run imports afresh.)
+  const copy = join(ws.root, 'edited');
+  cpSync(ws.dir, copy, { recursive: true });
+  const editedPath = join(copy, basename(empty.path));
+  writeFileSync(editedPath, readFileSync(editedPath, 'utf8').replace('async up({ sql }) {', "async up({ sql }) {\n    await sql('select 1');"));
+  const edited = await loadEntries(copy);
+  const error = await check({ orm, revisions: edited }).catch((e: unknown) => e);
+  t.ok(error instanceof StaleDeclarationError, 'check() refuses the stale entry');
+  t.match((error as StaleDeclarationError).revisions, [{ id: empty.id, declared: (entries[1] as { checksum: string }).checksum }]);
+  t.match((error as Error).message, new RegExp(`${empty.id}: declared "v1:[0-9a-f]{64}", the module's is "v1:[0-9a-f]{64}"[\\s\\S]*add a new revision`));
+  await t.rejects(revision({ dir: copy, message: 'more', autogenerate: false, logger: silent }), { code: 'UPSHIFT_STALE_DECLARATION' }, 'revision() too, writing nothing');
+  t.equal((await loadEntries(copy)).length, 2);
+});
