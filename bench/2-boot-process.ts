@@ -13,11 +13,12 @@ import { standalone, type Scenario } from './support/scenario.ts';
 const N = 200;
 // "js": the app's production build (compiled bundle, compiled upshift as published); "ts": the
 // same from TypeScript sources, stripped by Node at load (as in development).
-const MODES = ['floor', 'upshift-js', 'mikro-orm-js', 'upshift-ts', 'mikro-orm-ts'] as const;
+const MODES = ['floor', 'upshift-js', 'upshift-js-static', 'mikro-orm-js', 'upshift-ts', 'mikro-orm-ts'] as const;
 type Mode = (typeof MODES)[number];
 const LABEL: Record<Mode, string> = {
   floor: 'floor (no migration call)',
   'upshift-js': 'upshift (compiled)',
+  'upshift-js-static': 'upshift (compiled, revisions as static imports)',
   'mikro-orm-js': '@mikro-orm/migrations (compiled bundle)',
   'upshift-ts': 'upshift (TypeScript sources)',
   'mikro-orm-ts': '@mikro-orm/migrations (TypeScript bundle)',
@@ -28,7 +29,7 @@ export const scenario: Scenario = {
   title: `no-op boot as a whole process (${N} revisions, one module each)`,
   async run(options: BenchOptions, rec: Recorder) {
     const upshiftEntry = compiledUpshift();
-    const bundles = { ts: writeBundle('s2', { n: N }), js: writeBundle('s2js', { n: N }, true) };
+    const bundles = { ts: await writeBundle('s2', { n: N }), js: await writeBundle('s2js', { n: N }, true) };
     for (const dialect of options.dialects) await runOn(dialect, bundles, upshiftEntry, options, rec);
   },
 };
@@ -37,6 +38,7 @@ async function runOn(dialect: DialectName, bundles: { ts: string; js: string }, 
   const dbs = { upshift: await createDb(dialect, 's2u'), 'mikro-orm': await createDb(dialect, 's2m') };
   const args = (mode: Mode): string[] => {
     if (mode === 'floor') return ['floor', dialect, dbs.upshift.location, bundles.ts];
+    if (mode === 'upshift-js-static') return ['upshift', dialect, dbs.upshift.location, bundles.js, 'js', upshiftEntry, 'static-index'];
     const [tool, ext] = mode.split(/-(?=js$|ts$)/) as ['upshift' | 'mikro-orm', 'js' | 'ts'];
     return [tool, dialect, dbs[tool].location, bundles[ext], ext, ...(tool === 'upshift' && ext === 'js' ? [upshiftEntry] : [])];
   };
@@ -59,7 +61,7 @@ async function runOn(dialect: DialectName, bundles: { ts: string; js: string }, 
     goal: '(2) whole-process no-op boot ≤ 1.15× the floor (compiled, as deployed)',
     measured:
       `${fmtMs(med['upshift-js'])} vs floor ${fmtMs(med.floor)} = ${ratio(med['upshift-js'], med.floor)} (+${fmtMs(med['upshift-js'] - med.floor)}); ` +
-      `@mikro-orm/migrations ${ratio(med['mikro-orm-js'], med.floor)}; from TypeScript sources: upshift ${ratio(med['upshift-ts'], med.floor)}, @mikro-orm/migrations ${ratio(med['mikro-orm-ts'], med.floor)}`,
+      `revisions as static imports ${ratio(med['upshift-js-static'], med.floor)}; @mikro-orm/migrations ${ratio(med['mikro-orm-js'], med.floor)}; from TypeScript sources: upshift ${ratio(med['upshift-ts'], med.floor)}, @mikro-orm/migrations ${ratio(med['mikro-orm-ts'], med.floor)}`,
     pass: med['upshift-js'] <= med.floor * 1.15,
   });
   await dbs.upshift.drop();

@@ -7,9 +7,12 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { MikroORM } from '@mikro-orm/core';
 import { createDb, openOrm, type DialectName } from './support/db.ts';
 import { GENERATED } from './support/bundle.ts';
+import { declaredEntry } from '../lib/dev/bundle.ts';
+import { validateRevision } from '../lib/revision.ts';
 import { fmtMs, median, ratio, type BenchOptions, type Recorder } from './support/report.ts';
 import { standalone, type Scenario } from './support/scenario.ts';
 
@@ -81,7 +84,6 @@ async function writeRevisions(dir: string, orm: MikroORM): Promise<RevisionSql[]
     if (!table) throw new Error(`cannot place statement: ${s}`);
     byTable.set(table, [...(byTable.get(table) ?? []), s]);
   }
-  const imports: string[] = [];
   const list: string[] = [];
   const sql: RevisionSql[] = [];
   const perRevision = ENTITIES / REVISIONS;
@@ -97,12 +99,11 @@ async function writeRevisions(dir: string, orm: MikroORM): Promise<RevisionSql[]
         `  async up({ sql }) {\n${up.map((s) => `    await sql(${JSON.stringify(s)});\n`).join('')}  },\n` +
         `  async down({ sql }) {\n${[...tables].reverse().map((t) => `    await sql(${JSON.stringify(`drop table "${t}"`)});\n`).join('')}  },\n} satisfies Revision;\n`,
     );
-    imports.push(`import r_${id} from './${id}.ts';`);
-    list.push(`  r_${id},`);
+    // Declared in index.ts as revision() declares what it writes.
+    const module = (await import(pathToFileURL(join(dir, `${id}.ts`)).href)) as { default: unknown };
+    list.push(`  ${declaredEntry(validateRevision(module.default, id), `./${id}.ts`)}`);
   }
-  const index = readFileSync(join(dir, 'index.ts'), 'utf8')
-    .replace('// upshift:imports', `${imports.join('\n')}\n// upshift:imports`)
-    .replace('  // upshift:revisions', `${list.join('\n')}\n  // upshift:revisions`);
+  const index = readFileSync(join(dir, 'index.ts'), 'utf8').replace('  // upshift:revisions', `${list.join('\n')}\n  // upshift:revisions`);
   writeFileSync(join(dir, 'index.ts'), index);
   return sql;
 }

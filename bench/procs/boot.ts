@@ -1,10 +1,10 @@
 /**
  * One application boot, as a whole process: imports → ORM init → migration call → close → exit.
- *   node --conditions=upshift-source bench/procs/boot.ts <floor|upshift|mikro-orm> <postgresql|sqlite> <location> <bundleDir> [ts|js] [upshiftEntry]
+ *   node --conditions=upshift-source bench/procs/boot.ts <floor|upshift|mikro-orm> <postgresql|sqlite> <location> <bundleDir> [ts|js] [upshiftEntry] [index|static-index]
  * floor: the same process with no migration call (and no migration import) at all.
  * js + upshiftEntry: the compiled bundle and the compiled upshift (what production loads).
  */
-const [mode, dialect, location, bundle, ext = 'ts', upshiftEntry = 'upshift'] = process.argv.slice(2) as [string, string, string, string, string?, string?];
+const [mode, dialect, location, bundle, ext = 'ts', upshiftEntry = 'upshift', index = 'index'] = process.argv.slice(2) as [string, string, string, string, string?, string?, string?];
 const common = { entities: [], discovery: { warnWhenNoEntities: false } };
 const driver = dialect === 'postgresql' ? await import('@mikro-orm/postgresql') : await import('@mikro-orm/sqlite');
 const target = dialect === 'postgresql' ? { clientUrl: location } : { dbName: location };
@@ -15,7 +15,7 @@ if (mode === 'floor') {
 } else if (mode === 'upshift') {
   const [{ Migrator }, { revisions }] = await Promise.all([
     import(upshiftEntry) as Promise<typeof import('upshift')>,
-    import(`${bundle}/revisions/index.${ext}`),
+    import(`${bundle}/revisions/${index}.${ext}`),
   ]);
   const orm = await driver.MikroORM.init({ ...target, ...common } as never);
   // No logger option, as an app that brings none: upshift's default (pino) loads only if there

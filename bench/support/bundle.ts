@@ -6,16 +6,20 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { declaredEntry } from '../../lib/dev/bundle.ts';
+import { validateRevision } from '../../lib/revision.ts';
 import { pad, revisionName, revisionSql, type WorkSpec } from './tools.ts';
 
 export const GENERATED = join(dirname(fileURLToPath(import.meta.url)), '..', '.generated');
 
 /**
  * With `compiled`, the bundle is plain JavaScript (.js files, no TypeScript syntax): what a
- * production build of the app loads.
+ * production build of the app loads. revisions/index is what upshift/dev's revision() writes:
+ * declared entries, each module imported only when needed; revisions/static-index, the same
+ * revisions as plain static imports (an index written before declared entries existed).
  */
-export function writeBundle(name: string, spec: WorkSpec, compiled = false): string {
+export async function writeBundle(name: string, spec: WorkSpec, compiled = false): Promise<string> {
   const ext = compiled ? 'js' : 'ts';
   const override = compiled ? '' : 'override ';
   const returnsVoid = compiled ? '' : ': void';
@@ -48,9 +52,16 @@ export function writeBundle(name: string, spec: WorkSpec, compiled = false): str
     mikroImports.push(`import { ${cls} } from './${cls}.${ext}';`);
   }
   writeFileSync(
-    join(dir, 'revisions', `index.${ext}`),
+    join(dir, 'revisions', `static-index.${ext}`),
     `${revImports.join('\n')}\n\nexport const revisions = [${Array.from({ length: spec.n }, (_, k) => revisionName(k + 1)).join(', ')}];\n`,
   );
+  const entries: string[] = [];
+  for (let i = 1; i <= spec.n; i++) {
+    const file = `./${revisionName(i)}.${ext}`;
+    const module = (await import(pathToFileURL(join(dir, 'revisions', file)).href)) as { default: unknown };
+    entries.push(`  ${declaredEntry(validateRevision(module.default, file), file)}`);
+  }
+  writeFileSync(join(dir, 'revisions', `index.${ext}`), `export const revisions = [\n${entries.join('\n')}\n];\n`);
   writeFileSync(
     join(dir, 'mikro', `index.${ext}`),
     `${mikroImports.join('\n')}\n\nexport const migrationsList = [\n${Array.from({ length: spec.n }, (_, k) => `  { name: 'Migration${pad(k + 1)}', class: Migration${pad(k + 1)} },`).join('\n')}\n];\n`,
