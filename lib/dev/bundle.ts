@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checksumOf } from '../checksum.ts';
@@ -76,7 +76,15 @@ function markerLines(indexPath: string, source: string): void {
 export async function appendToIndex(indexPath: string, file: string): Promise<void> {
   const source = readIndex(indexPath);
   markerLines(indexPath, source);
-  const revision = validateRevision(((await import(pathToFileURL(file).href)) as { default?: unknown }).default, file);
+  let revision: Revision;
+  try {
+    revision = validateRevision(((await import(pathToFileURL(file).href)) as { default?: unknown }).default, file);
+  } catch (error) {
+    // The file was written a moment ago from the template: take it back, so that nothing is
+    // left half-added (a file the index does not list).
+    rmSync(file, { force: true });
+    throw new BundleIndexError(file, `was written from revision.ts.template but cannot be imported (${(error as Error)?.message ?? String(error)}), so it was removed again. Fix the template and run again.`, error);
+  }
   const entry = declaredEntry(revision, `./${basename(file)}`);
   const out: string[] = [];
   for (const line of source.split('\n')) {

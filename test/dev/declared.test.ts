@@ -5,7 +5,8 @@ import { Migrator } from 'upshift';
 import { check, init, revision, StaleDeclarationError } from 'upshift/dev';
 import { checksumOf } from '../../lib/checksum.ts';
 import { eachDialect } from '../helpers/each-dialect.ts';
-import { loadEntries, loadRevisions, silent } from './load.ts';
+import t from 'tap';
+import { files, loadEntries, loadRevisions, silent } from './load.ts';
 import { workspace } from './workspace.ts';
 
 const Note = defineEntity({ name: 'Note', properties: { id: p.integer().primary(), body: p.string() } });
@@ -46,4 +47,17 @@ eachDialect('revision() declares each module in index.ts; check() and revision()
   t.match((error as Error).message, new RegExp(`${empty.id}: declared "v1:[0-9a-f]{64}", the module's is "v1:[0-9a-f]{64}"[\\s\\S]*add a new revision`));
   await t.rejects(revision({ dir: copy, message: 'more', autogenerate: false, logger: silent }), { code: 'UPSHIFT_STALE_DECLARATION' }, 'revision() too, writing nothing');
   t.equal((await loadEntries(copy)).length, 2);
+});
+
+t.test('revision() takes its file back when the written module cannot be imported to declare it', async (t) => {
+  const ws = workspace();
+  t.teardown(ws.remove);
+  await init({ dir: ws.dir });
+  const template = join(ws.dir, 'revision.ts.template');
+  writeFileSync(template, `${readFileSync(template, 'utf8')}\nthrow new Error('a template that breaks on import');\n`);
+  const before = files(ws.dir);
+  const indexBefore = readFileSync(join(ws.dir, 'index.ts'), 'utf8');
+  await t.rejects(revision({ dir: ws.dir, message: 'x', autogenerate: false, logger: silent }), { code: 'UPSHIFT_BUNDLE_INDEX', message: /cannot be imported \(a template that breaks on import\), so it was removed again/ });
+  t.same(files(ws.dir), before, 'no file left behind');
+  t.equal(readFileSync(join(ws.dir, 'index.ts'), 'utf8'), indexBefore, 'index.ts untouched');
 });
