@@ -1,17 +1,25 @@
+import { canonicalSource } from './canonical-source.ts';
 import { sha256Hex } from './crypto.ts';
 import type { Revision } from './revision.ts';
 
 /**
- * Checksums are prefixed with their format version: a future change of what is hashed can then
- * recompute old rows instead of reporting every revision as edited (Liquibase's lesson).
+ * Checksums are prefixed with their format version, so a change of what is hashed never reports
+ * every revision as edited (Liquibase's lesson): a recorded checksum of another format is not
+ * compared. v1 hashed the source text as the runtime printed it, which differed between Node's
+ * type stripping, tsc and esbuild; v2 hashes its canonical form.
  */
-const FORMAT = 'v1';
+const FORMAT = 'v2';
 const cache = new WeakMap<Revision, string>();
 
+/** Whether a recorded checksum was computed the way checksumOf() computes one today. */
+export function isCurrentFormat(checksum: string): boolean {
+  return checksum.startsWith(`${FORMAT}:`);
+}
+
 /**
- * A checksum of what a revision does: id, parents, and the source text of up and down. Line
- * endings and trailing whitespace are ignored, so a checkout with CRLF or an editor's whitespace
- * clean-up does not read as an edit (Prisma's lesson).
+ * A checksum of what a revision does: id, parents, and the canonical source of up and down.
+ * Formatting, comments and what compilers change are ignored (see canonicalSource), so a checkout
+ * with CRLF, an editor's clean-up or running compiled code does not read as an edit.
  */
 export function checksumOf(revision: Revision): string {
   let sum = cache.get(revision);
@@ -24,11 +32,5 @@ export function checksumOf(revision: Revision): string {
 }
 
 function source(fn: ((...args: never[]) => unknown) | undefined): string {
-  if (!fn) return '';
-  return fn
-    .toString()
-    .split(/\r\n|\r|\n/)
-    .map((line) => line.trimEnd())
-    .join('\n')
-    .trimEnd();
+  return fn ? canonicalSource(fn.toString()) : '';
 }

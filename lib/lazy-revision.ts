@@ -32,7 +32,8 @@ export interface DeclaredRevision {
   readonly where: string;
 }
 
-const CHECKSUM = /^v1:[0-9a-f]{64}$/;
+/** Any format upshift has written: an entry from an older format is merely stale, not invalid. */
+const CHECKSUM = /^v[0-9]+:[0-9a-f]{64}$/;
 
 export function isLazyEntry(input: unknown): boolean {
   return typeof input === 'object' && input !== null && typeof (input as { load?: unknown }).load === 'function';
@@ -47,7 +48,7 @@ export function declareRevision(input: LazyRevision, where: string): DeclaredRev
   const e = input as unknown as Record<string, unknown>;
   if (typeof e.checksum !== 'string' || !CHECKSUM.test(e.checksum)) {
     throw new InvalidRevisionError(
-      `${where}: checksum ${describeValue(e.checksum)} is not one upshift writes ("v1:" and 64 hex digits). ` +
+      `${where}: checksum ${describeValue(e.checksum)} is not one upshift writes (like "v2:" and 64 hex digits). ` +
         'Copy the value that check() from upshift/dev reports for this revision, or import the module instead of declaring it.',
       typeof e.id === 'string' ? e.id : undefined,
     );

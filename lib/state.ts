@@ -1,4 +1,4 @@
-import { checksumOf } from './checksum.ts';
+import { checksumOf, isCurrentFormat } from './checksum.ts';
 import { DivergedError } from './errors.ts';
 import type { RevisionGraph } from './revision-graph.ts';
 import type { AppliedRevision } from './store.ts';
@@ -36,7 +36,7 @@ export function analyze(graph: RevisionGraph, applied: readonly AppliedRevision[
     if (!row) continue;
     // If every applied revision's parents are applied, so are all its ancestors (by induction).
     for (const p of revision.parents) if (!rows.has(p)) missing.add(p);
-    if (sameFormat(row.checksum) && row.checksum !== checksumOf(revision)) edited.push(revision.id);
+    if (isCurrentFormat(row.checksum) && row.checksum !== checksumOf(revision)) edited.push(revision.id);
   }
   const known = graph.order.filter((r) => rows.has(r.id) && !hasChild.has(r.id)).map((r) => r.id);
   const current = [...known, ...unknown.filter((id) => !hasChild.has(id)).sort()];
@@ -87,10 +87,6 @@ function relationOf(graph: RevisionGraph, rows: ReadonlyMap<string, AppliedRevis
     }
   }
   return good.size === unknown.length ? 'ahead' : 'diverged';
-}
-
-function sameFormat(stored: string): boolean {
-  return stored.startsWith('v1:');
 }
 
 /** The error for a 'diverged' state, naming what is missing and what is unknown. */

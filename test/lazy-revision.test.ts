@@ -77,7 +77,7 @@ eachDialect('declared revisions: an entry that disagrees with its module is refu
 
 eachDialect('declared revisions: a stale declared checksum costs boots the import, not correctness; edits are still caught', async (t, db) => {
   await new Migrator({ orm: await db.orm(), revisions: chain(3), logger: memoryLogger().logger }).upgrade();
-  const stale = declared(chain(3), (r) => (r.id === 'rev0002' ? `v1:${'0'.repeat(64)}` : checksumOf(r)));
+  const stale = declared(chain(3), (r) => (r.id === 'rev0002' ? `v2:${'0'.repeat(64)}` : checksumOf(r)));
   const { logger, lines } = memoryLogger();
   const result = await new Migrator({ orm: await db.orm(), revisions: stale.entries, logger }).upgrade();
   t.same(result.applied, []);

@@ -89,7 +89,7 @@ eachDialect('custom table name and logging through the given logger', async (t, 
   const [row] = await db.query<{ parents: string; checksum: string; applied_by: string; duration_ms: number }>(
     'select parents, checksum, applied_by, duration_ms from "schema_history" where id = \'rev0002\'');
   t.equal(row!.parents, 'rev0001');
-  t.match(row!.checksum, /^v1:[0-9a-f]{64}$/);
+  t.match(row!.checksum, /^v2:[0-9a-f]{64}$/);
   t.match(row!.applied_by, new RegExp(`pid ${process.pid}`));
 });
 

@@ -18,7 +18,7 @@ eachDialect('the boot read never sees rows of a transaction that is still open o
   await m.upgrade();
   const conn = orm.em.getConnection();
   // A hand edit; the trigger on the version table deletes the state row in the same transaction.
-  const edit = [`update "upshift_revisions" set "checksum" = 'v1:edited' where "id" = 'rev0002'`];
+  const edit = [`update "upshift_revisions" set "checksum" = 'v2:edited' where "id" = 'rev0002'`];
   const trx = (await conn.begin()) as Transaction;
   // Uncommitted: an edited checksum. Were it seen, upgrade() would throw ChecksumMismatchError.
   for (const sql of edit) await conn.execute(sql, [], 'run', trx);

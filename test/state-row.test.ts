@@ -165,12 +165,12 @@ eachDialect('a hand edit of the version table deletes the state row, so the next
   t.equal(await stateRow(db), undefined, 'the delete took the state row with it');
   t.same((await m.upgrade()).applied, ['rev0003'], 'the next boot runs the revision again');
   await stateMatchesTable(t, db, 'after it');
-  await db.query(`update "upshift_revisions" set "checksum" = 'v1:edited' where "id" = 'rev0001'`);
+  await db.query(`update "upshift_revisions" set "checksum" = 'v2:edited' where "id" = 'rev0001'`);
   t.equal(await stateRow(db), undefined, 'an update takes it too');
   await t.rejects(m.upgrade(), ChecksumMismatchError, 'and the next boot sees the edited checksum');
   await m.stamp('heads');
   await stateMatchesTable(t, db, 'after stamp() accepted it');
-  await db.query(`insert into "upshift_revisions" ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") values ('rev0004', 'rev0003', '', 'v1:x', '2026-01-01T00:00:00.000Z', 0, 'a person')`);
+  await db.query(`insert into "upshift_revisions" ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") values ('rev0004', 'rev0003', '', 'v2:x', '2026-01-01T00:00:00.000Z', 0, 'a person')`);
   t.equal(await stateRow(db), undefined, 'an insert takes it too');
   const logs = memoryLogger();
   t.same((await new Migrator({ orm, revisions: chain(3), logger: logs.logger }).upgrade()).applied, []);

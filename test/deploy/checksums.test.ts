@@ -2,6 +2,7 @@ import { ChecksumMismatchError, defineRevision, Migrator, type Revision } from '
 import { eachDialect } from '../helpers/each-dialect.ts';
 import { chain, revisionId } from '../helpers/revisions.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
+import { compiledCopies } from '../helpers/compile.ts';
 
 const r = (i: number) => revisionId('rev', i);
 
@@ -74,4 +75,21 @@ eachDialect('checksums ignore CRLF vs LF and trailing whitespace', async (t, db)
   const changed = lf.replace('id integer', 'id bigint');
   const m = new Migrator({ orm, revisions: [fromSource(changed)], logger: memoryLogger().logger, checksums: 'error' });
   await t.rejects(m.upgrade(), ChecksumMismatchError, 'a real change of the text still counts');
+});
+
+eachDialect('a revision applied from TypeScript source is not an edit when production runs it compiled', async (t, db) => {
+  const fixture = new URL('../fixtures/compiled/revision.ts', import.meta.url);
+  const load = async (url: URL) => ((await import(url.href)) as { default: Revision }).default;
+  const orm = await db.orm();
+  await new Migrator({ orm, revisions: [await load(fixture)], logger: memoryLogger().logger }).upgrade();
+  const rows = (await orm.em.getConnection().execute(`select "name" from "people" order by "id"`)) as { name: string }[];
+  t.same(rows.map((r) => r.name), ['ADA', "O'NEIL"], 'the fixture ran');
+
+  for (const [name, url] of Object.entries(compiledCopies(fixture))) {
+    const log = memoryLogger();
+    const m = new Migrator({ orm, revisions: [await load(url)], logger: log.logger, checksums: 'error' });
+    t.same((await m.status()).edited, [], `${name}: no mismatch`);
+    t.same((await m.upgrade()).applied, [], `${name}: upgrade passes with checksums "error"`);
+    t.same(log.lines.filter((l) => (l.level as number) >= 40), [], `${name}: nothing to warn about`);
+  }
 });

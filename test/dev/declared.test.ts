@@ -44,7 +44,7 @@ eachDialect('revision() declares each module in index.ts; check() and revision()
   const error = await check({ orm, revisions: edited }).catch((e: unknown) => e);
   t.ok(error instanceof StaleDeclarationError, 'check() refuses the stale entry');
   t.match((error as StaleDeclarationError).revisions, [{ id: empty.id, declared: (entries[1] as { checksum: string }).checksum }]);
-  t.match((error as Error).message, new RegExp(`${empty.id}: declared "v1:[0-9a-f]{64}", the module's is "v1:[0-9a-f]{64}"[\\s\\S]*add a new revision`));
+  t.match((error as Error).message, new RegExp(`${empty.id}: declared "v2:[0-9a-f]{64}", the module's is "v2:[0-9a-f]{64}"[\\s\\S]*add a new revision`));
   await t.rejects(revision({ dir: copy, message: 'more', autogenerate: false, logger: silent }), { code: 'UPSHIFT_STALE_DECLARATION' }, 'revision() too, writing nothing');
   t.equal((await loadEntries(copy)).length, 2);
 });

@@ -1,0 +1,200 @@
+/**
+ * A function's source text in a form that survives the usual ways a TypeScript revision reaches
+ * Node: Node's own type stripping (which blanks types out in place), tsc, and esbuild (tsx,
+ * vitest, bundlers). Their outputs differ in whitespace, comments, quote style (esbuild may even
+ * turn a quoted string into a template literal), semicolons, trailing commas, the spelling of
+ * numbers and the parentheses around a lone arrow parameter. None of that changes what a revision
+ * does, so none of it may read as an edit: the same revision has one checksum whether
+ * `revision()` imported it from source, the tests ran it under tsx, or production runs it from
+ * `dist/`.
+ *
+ * What still differs: minified code (renamed variables) and code compiled below ES2017 (async
+ * functions rewritten as generators). The README says to ship revision modules unminified.
+ *
+ * A small scanner, not a parser: it only needs to tell code from strings, templates, comments and
+ * regular expressions, and it never fails (text it does not understand is kept as it is).
+ */
+export function canonicalSource(text: string): string {
+  return join(simplify(new Scanner(text).tokens()));
+}
+
+const WORD = /[\p{ID_Continue}$\u200c\u200d]/u;
+const SPACE = /\s/u;
+/** After these words a `/` starts a regular expression, not a division. */
+const BEFORE_EXPRESSION = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'await', 'yield']);
+const NUMBER = /^(?:0[xXoObB][0-9a-fA-F_]+n?|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?n?)/;
+
+class Scanner {
+  readonly #text: string;
+  #at = 0;
+  readonly #out: string[] = [];
+  /** For each template substitution being read, the brace depth at which it closes. */
+  readonly #substitutions: number[] = [];
+  #depth = 0;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  tokens(): string[] {
+    const text = this.#text;
+    while (this.#at < text.length) {
+      const c = text[this.#at]!;
+      const next = text[this.#at + 1];
+      if (SPACE.test(c)) this.#at++;
+      else if (c === '/' && next === '/') this.#skipTo('\n', 0);
+      else if (c === '/' && next === '*') this.#skipTo('*/', 2);
+      else if (c === '"' || c === "'") this.#string(c);
+      else if (c === '`') this.#template(1, '');
+      else if (c === '/' && this.#regexAllowed()) this.#regex();
+      else if (/\d/.test(c) || (c === '.' && next !== undefined && /\d/.test(next))) this.#number();
+      else if (WORD.test(c)) this.#word();
+      else if (c === '}' && this.#substitutions.at(-1) === this.#depth) {
+        this.#substitutions.pop();
+        this.#template(1, '}');
+      } else {
+        if (c === '{') this.#depth++;
+        if (c === '}') this.#depth--;
+        this.#out.push(c);
+        this.#at++;
+      }
+    }
+    return this.#out;
+  }
+
+  #skipTo(end: string, include: number): void {
+    const found = this.#text.indexOf(end, this.#at + 2);
+    this.#at = found < 0 ? this.#text.length : found + include;
+  }
+
+  #string(quote: string): void {
+    let i = this.#at + 1;
+    while (i < this.#text.length && this.#text[i] !== quote) i += this.#text[i] === '\\' ? 2 : 1;
+    this.#out.push(JSON.stringify(cooked(this.#text.slice(this.#at + 1, i))));
+    this.#at = i + 1;
+  }
+
+  /**
+   * A template's text from the current position (just past `skip` characters) to its end or to
+   * its next substitution. A template without substitutions is written as a plain string, since
+   * esbuild turns some strings into templates.
+   */
+  #template(skip: number, opening: string): void {
+    let i = this.#at + skip;
+    while (i < this.#text.length && this.#text[i] !== '`' && !(this.#text[i] === '$' && this.#text[i + 1] === '{')) {
+      i += this.#text[i] === '\\' ? 2 : 1;
+    }
+    const chunk = JSON.stringify(cooked(this.#text.slice(this.#at + skip, i)));
+    if (this.#text[i] === '$') {
+      this.#out.push(`${opening || '`'}${chunk}\${`);
+      this.#substitutions.push(this.#depth);
+      this.#at = i + 2;
+    } else {
+      this.#out.push(opening ? `}${chunk}\`` : chunk);
+      this.#at = i + 1;
+    }
+  }
+
+  #regexAllowed(): boolean {
+    const previous = this.#out.at(-1);
+    if (previous === undefined) return true;
+    const last = previous.at(-1)!;
+    if (WORD.test(last)) return BEFORE_EXPRESSION.has(previous);
+    return !/[)\]}"`]/.test(last);
+  }
+
+  #regex(): void {
+    let i = this.#at + 1;
+    let inClass = false;
+    while (i < this.#text.length && this.#text[i] !== '\n') {
+      const c = this.#text[i]!;
+      if (c === '\\') i++;
+      else if (c === '[') inClass = true;
+      else if (c === ']') inClass = false;
+      else if (c === '/' && !inClass) break;
+      i++;
+    }
+    i++;
+    while (i < this.#text.length && WORD.test(this.#text[i]!)) i++;
+    this.#out.push(this.#text.slice(this.#at, i));
+    this.#at = i;
+  }
+
+  #number(): void {
+    const literal = NUMBER.exec(this.#text.slice(this.#at, this.#at + 64))?.[0] ?? this.#text[this.#at]!;
+    this.#out.push(canonicalNumber(literal.replaceAll('_', '')));
+    this.#at += literal.length;
+  }
+
+  #word(): void {
+    let i = this.#at;
+    while (i < this.#text.length && WORD.test(this.#text[i]!)) i++;
+    this.#out.push(this.#text.slice(this.#at, i));
+    this.#at = i;
+  }
+}
+
+/** `1_000`, `1e3` and `0x3e8` are one number: compilers respell literals. */
+function canonicalNumber(digits: string): string {
+  if (digits.endsWith('n')) return `${BigInt(digits.slice(0, -1))}n`;
+  const value = Number(digits);
+  return Number.isNaN(value) ? digits : String(value);
+}
+
+/**
+ * Drops what compilers add or remove without changing meaning: semicolons, a comma before a
+ * closing bracket, and the parentheses around a lone arrow parameter (`(n) =>` and `n =>`).
+ */
+function simplify(tokens: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === ';') continue;
+    if (token === ',' && /^[)\]}]$/.test(tokens[i + 1] ?? '')) continue;
+    if (token === '(' && tokens[i + 2] === ')' && tokens[i + 3] === '=' && tokens[i + 4] === '>' && isIdentifier(tokens[i + 1]!)) {
+      out.push(tokens[i + 1]!);
+      i += 2;
+      continue;
+    }
+    out.push(token);
+  }
+  return out;
+}
+
+function isIdentifier(token: string): boolean {
+  return WORD.test(token[0]!) && !/^\d/.test(token);
+}
+
+/** Tokens joined with a space only where two words would otherwise run together. */
+function join(tokens: readonly string[]): string {
+  let text = '';
+  for (const token of tokens) {
+    if (text && WORD.test(text.at(-1)!) && WORD.test(token[0]!)) text += ' ';
+    text += token;
+  }
+  return text;
+}
+
+/**
+ * The value of a string or template chunk: escapes decoded, line endings normalised and trailing
+ * whitespace on each line dropped (an editor's clean-up inside a multi-line SQL template is not
+ * an edit either).
+ */
+function cooked(raw: string): string {
+  const value = raw.replace(/\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])/g, (_, escape: string) => {
+    switch (escape[0]) {
+      case 'n': return '\n';
+      case 'r': return '\r';
+      case 't': return '\t';
+      case 'b': return '\b';
+      case 'f': return '\f';
+      case 'v': return '\v';
+      case '0': return '\0';
+      case 'x': return String.fromCodePoint(parseInt(escape.slice(1), 16));
+      case 'u': return escape.length > 1 ? String.fromCodePoint(parseInt(escape.replace(/[u{}]/g, ''), 16)) : 'u';
+      case '\r': case '\n': case '\u2028': case '\u2029': return '';
+      default: return escape;
+    }
+  });
+  return value.split(/\r\n|\r|\n/).map((line) => line.trimEnd()).join('\n');
+}
