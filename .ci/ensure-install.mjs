@@ -3,7 +3,7 @@
 // `node` devDependency provides Node 24). An incremental `npm install` has been seen to drop
 // that package's inner binary; reinstalling from the lockfile puts it back.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
@@ -27,4 +27,16 @@ if (!ok) {
     process.stderr.write('upshift: node_modules/.bin/node is still not Node >= 22.17 after `npm ci`; install Node 22.17+ and retry.\n');
     process.exit(1);
   }
+}
+
+// tap ships a runner built with its default plugins, @tapjs/typescript (ts-node) among them, and
+// rebuilds it for this project's plugin list only during the first `tap` run, which still loads
+// .ts files through ts-node. The suite must run on Node's own type stripping every time, so the
+// runner is rebuilt here when it still holds a plugin that package.json removes.
+const tapConfig = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).tap ?? {};
+const removed = (tapConfig.plugin ?? []).filter((p) => p.startsWith('!')).map((p) => p.slice(1));
+const built = join(root, 'node_modules', '@tapjs', 'test', 'test-built', 'src', 'index.ts');
+if (existsSync(built) && removed.some((p) => readFileSync(built, 'utf8').includes(`"${p}"`))) {
+  process.stderr.write(`upshift: rebuilding tap's runner without ${removed.join(', ')}\n`);
+  execFileSync(bundledNode, [realpathSync(join(root, 'node_modules', '.bin', 'tap')), 'build'], { cwd: root, stdio: 'inherit' });
 }
