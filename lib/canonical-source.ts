@@ -18,11 +18,16 @@ export function canonicalSource(text: string): string {
   return join(simplify(new Scanner(text).tokens()));
 }
 
-const WORD = /[\p{ID_Continue}$\u200c\u200d]/u;
-const SPACE = /\s/u;
+/** Word characters: ASCII ones, and anything beyond ASCII that is not whitespace (close enough). */
+const WORD = /[\w$\u0080-\uffff]/;
+/**
+ * What most of a function is, in one sticky match: whitespace and comments (1, skipped), quoted
+ * strings (2) and runs of word characters (3). The rest needs context and is read one by one.
+ */
+const COMMON = /(\s+|\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$))|("(?:[^"\\\n]|\\[\s\S])*"|'(?:[^'\\\n]|\\[\s\S])*')|([\w$\u0080-\uffff]+)/y;
+const NUMBER = /0[xXoObB][0-9a-fA-F_]+n?|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?n?/y;
 /** After these words a `/` starts a regular expression, not a division. */
 const BEFORE_EXPRESSION = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'await', 'yield']);
-const NUMBER = /^(?:0[xXoObB][0-9a-fA-F_]+n?|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?n?)/;
 
 class Scanner {
   readonly #text: string;
@@ -39,16 +44,18 @@ class Scanner {
   tokens(): string[] {
     const text = this.#text;
     while (this.#at < text.length) {
+      COMMON.lastIndex = this.#at;
+      const match = COMMON.exec(text);
+      if (match && !(match[3] && /^\d/.test(match[3]))) {
+        if (match[2]) this.#out.push(JSON.stringify(cooked(match[2].slice(1, -1))));
+        else if (match[3]) this.#out.push(match[3]);
+        this.#at = COMMON.lastIndex;
+        continue;
+      }
       const c = text[this.#at]!;
-      const next = text[this.#at + 1];
-      if (SPACE.test(c)) this.#at++;
-      else if (c === '/' && next === '/') this.#skipTo('\n', 0);
-      else if (c === '/' && next === '*') this.#skipTo('*/', 2);
-      else if (c === '"' || c === "'") this.#string(c);
-      else if (c === '`') this.#template(1, '');
+      if (c === '`') this.#template(1, '');
       else if (c === '/' && this.#regexAllowed()) this.#regex();
-      else if (/\d/.test(c) || (c === '.' && next !== undefined && /\d/.test(next))) this.#number();
-      else if (WORD.test(c)) this.#word();
+      else if (/\d/.test(c) || (c === '.' && /\d/.test(text[this.#at + 1] ?? ''))) this.#number();
       else if (c === '}' && this.#substitutions.at(-1) === this.#depth) {
         this.#substitutions.pop();
         this.#template(1, '}');
@@ -60,18 +67,6 @@ class Scanner {
       }
     }
     return this.#out;
-  }
-
-  #skipTo(end: string, include: number): void {
-    const found = this.#text.indexOf(end, this.#at + 2);
-    this.#at = found < 0 ? this.#text.length : found + include;
-  }
-
-  #string(quote: string): void {
-    let i = this.#at + 1;
-    while (i < this.#text.length && this.#text[i] !== quote) i += this.#text[i] === '\\' ? 2 : 1;
-    this.#out.push(JSON.stringify(cooked(this.#text.slice(this.#at + 1, i))));
-    this.#at = i + 1;
   }
 
   /**
@@ -121,17 +116,12 @@ class Scanner {
   }
 
   #number(): void {
-    const literal = NUMBER.exec(this.#text.slice(this.#at, this.#at + 64))?.[0] ?? this.#text[this.#at]!;
+    NUMBER.lastIndex = this.#at;
+    const literal = NUMBER.exec(this.#text)?.[0] ?? this.#text[this.#at]!;
     this.#out.push(canonicalNumber(literal.replaceAll('_', '')));
     this.#at += literal.length;
   }
 
-  #word(): void {
-    let i = this.#at;
-    while (i < this.#text.length && WORD.test(this.#text[i]!)) i++;
-    this.#out.push(this.#text.slice(this.#at, i));
-    this.#at = i;
-  }
 }
 
 /** `1_000`, `1e3` and `0x3e8` are one number: compilers respell literals. */
@@ -181,6 +171,7 @@ function join(tokens: readonly string[]): string {
  * an edit either).
  */
 function cooked(raw: string): string {
+  if (!/[\\\r\n]/.test(raw)) return raw;
   const value = raw.replace(/\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])/g, (_, escape: string) => {
     switch (escape[0]) {
       case 'n': return '\n';
