@@ -84,13 +84,20 @@ type Step = (revision: Revision) => Promise<boolean>;
 
 async function viaUmzug(direction: Direction, plan: readonly Revision[], applied: ReadonlySet<string>, deps: RunnerDeps, step: Step, outcome: RunOutcome): Promise<void> {
   const { MigrationError, Umzug } = loadUmzug();
-  const started = new Map<string, number>();
+  // Each step logs its own start and end, rather than umzug's migrating/migrated events: those
+  // are emitted asynchronously (emittery), and listening to them cost more than the logging.
+  const logged = async (r: Revision) => {
+    const started = performance.now();
+    deps.logger.info({ revision: r.id, direction }, `${direction === 'up' ? 'applying' : 'reverting'} revision ${r.id}${r.message ? ` (${r.message})` : ''}`);
+    const ran = await step(r);
+    (ran ? outcome.ran : outcome.skipped).push(r.id);
+    const durationMs = Math.round(performance.now() - started);
+    deps.logger.info({ revision: r.id, direction, durationMs, skipped: !ran }, ran
+      ? `${direction === 'up' ? 'applied' : 'reverted'} revision ${r.id} in ${durationMs} ms`
+      : `revision ${r.id} was already ${direction === 'up' ? 'applied' : 'reverted'} by another instance`);
+  };
   const runner = new Umzug<object>({
-    migrations: plan.map((r) => ({
-      name: r.id,
-      up: async () => void record(r, await step(r)),
-      down: async () => void record(r, await step(r)),
-    })),
+    migrations: plan.map((r) => ({ name: r.id, up: () => logged(r), down: () => logged(r) })),
     context: {},
     storage: {
       executed: async () => [...applied],
@@ -99,19 +106,6 @@ async function viaUmzug(direction: Direction, plan: readonly Revision[], applied
       unlogMigration: async () => undefined,
     },
     logger: undefined, // upshift logs through the app's pino logger only
-  });
-  const record = (r: Revision, ran: boolean) => (ran ? outcome.ran : outcome.skipped).push(r.id);
-  runner.on(direction === 'up' ? 'migrating' : 'reverting', ({ name }) => {
-    started.set(name, performance.now());
-    const r = plan.find((p) => p.id === name);
-    deps.logger.info({ revision: name, direction }, `${direction === 'up' ? 'applying' : 'reverting'} revision ${name}${r?.message ? ` (${r.message})` : ''}`);
-  });
-  runner.on(direction === 'up' ? 'migrated' : 'reverted', ({ name }) => {
-    const durationMs = Math.round(performance.now() - (started.get(name) ?? performance.now()));
-    const skipped = outcome.skipped.includes(name);
-    deps.logger.info({ revision: name, direction, durationMs, skipped }, skipped
-      ? `revision ${name} was already ${direction === 'up' ? 'applied' : 'reverted'} by another instance`
-      : `${direction === 'up' ? 'applied' : 'reverted'} revision ${name} in ${durationMs} ms`);
   });
   const names = plan.map((r) => r.id);
   try {
