@@ -12,7 +12,7 @@ import { RevisionGraph } from './revision-graph.ts';
 import { runPlan, type Direction, type RunOutcome } from './runner.ts';
 import { analyze, divergedError, type DatabaseState } from './state.ts';
 import { Store, type AppliedKeys, type AppliedRevision } from './store.ts';
-import { checksumOf } from './checksum.ts';
+import { checksumOf, isCurrentFormat } from './checksum.ts';
 import { appliedDigest } from './applied-digest.ts';
 import { stampRows } from './stamp.ts';
 import type { DowngradeResult, HistoryEntry, StampResult, Status, UpgradeResult } from './results.ts';
@@ -242,8 +242,9 @@ export class Migrator {
     this.#declared = [];
     this.#bundleDigestValue = undefined;
     if (stale.length > 0) {
+      const outdated = stale.every((s) => !isCurrentFormat(s.declared)) ? ' (in an older checksum format: not an edit)' : '';
       this.#logger.warn({ stale },
-        `revisions/index.ts declares a checksum that is not its module's for ${stale.map((s) => s.id).join(', ')}: ` +
+        `revisions/index.ts declares a checksum that is not its module's for ${stale.map((s) => s.id).join(', ')}${outdated}: ` +
           'until the entries are corrected, every boot imports the revision modules to compare them. check() from upshift/dev reports the values to declare.');
     }
   }

@@ -84,6 +84,13 @@ eachDialect('declared revisions: a stale declared checksum costs boots the impor
   t.equal(stale.loads.length, 3, 'the declaration did not match the database: the modules were imported to compare');
   t.ok(lines.some((l) => l.level === 40 && /declares a checksum that is not its module's for rev0002/.test(String(l.msg))), 'and the stale entry is named');
   t.notOk(lines.some((l) => /edited/.test(String(l.msg))), 'the modules are unedited: no edit reported');
+  t.notOk(lines.some((l) => /older checksum format/.test(String(l.msg))), 'a current-format checksum is not called outdated');
+
+  // An index written by an upshift that hashed revisions differently (v1): named as such.
+  const older = declared(chain(3), (r) => `v1:${checksumOf(r).slice(3)}`);
+  const old = memoryLogger();
+  t.same((await new Migrator({ orm: await db.orm(), revisions: older.entries, logger: old.logger }).upgrade()).applied, []);
+  t.ok(old.lines.some((l) => l.level === 40 && /for rev0001, rev0002, rev0003 \(in an older checksum format: not an edit\)/.test(String(l.msg))), 'older-format entries are named as such');
 
   // rev0002's module edited after it ran, its entry updated to the new checksum: the edit is seen.
   const edited = chain(3).map((r) => (r.id === 'rev0002' ? defineRevision({ ...r, up: async ({ sql }) => void (await sql('create table t_rev0002 (id integer)')) }) : r));

@@ -1,3 +1,4 @@
+import { isCurrentFormat } from '../checksum.ts';
 import { UpshiftError } from '../errors.ts';
 
 /**
@@ -109,13 +110,27 @@ export class ShadowDatabaseError extends UpshiftError {
 export class StaleDeclarationError extends UpshiftError {
   readonly revisions: { id: string; declared: string; actual: string }[];
   constructor(operation: string, revisions: { id: string; declared: string; actual: string }[]) {
-    super(
-      'UPSHIFT_STALE_DECLARATION',
-      `${operation}: revisions/index.ts declares a checksum that is not its module's, so the module was edited after upshift wrote the entry:\n` +
-        revisions.map((r) => `  ${r.id}: declared "${r.declared}", the module's is "${r.actual}"`).join('\n') +
-        '\nIf the revision has not been applied to any shared database yet, put the module\'s checksum in its entry. ' +
-        'If it has, undo the edit and add a new revision instead: databases that ran it keep the old checksum.',
-    );
+    const line = (r: { id: string; declared: string; actual: string }) => `  ${r.id}: declared "${r.declared}", the module's is "${r.actual}"`;
+    // A checksum of an older format is not an edit: this upshift hashes revisions differently.
+    const outdated = revisions.filter((r) => !isCurrentFormat(r.declared));
+    const edited = revisions.filter((r) => isCurrentFormat(r.declared));
+    const parts: string[] = [];
+    if (edited.length > 0) {
+      parts.push(
+        `${operation}: revisions/index.ts declares a checksum that is not its module's, so the module was edited after upshift wrote the entry:\n` +
+          edited.map(line).join('\n') +
+          '\nIf the revision has not been applied to any shared database yet, put the module\'s checksum in its entry. ' +
+          'If it has, undo the edit and add a new revision instead: databases that ran it keep the old checksum.',
+      );
+    }
+    if (outdated.length > 0) {
+      parts.push(
+        `${operation}: revisions/index.ts declares checksums in an older format, which this version of upshift no longer computes (not an edit):\n` +
+          outdated.map(line).join('\n') +
+          "\nPut the module's checksum in each of these entries.",
+      );
+    }
+    super('UPSHIFT_STALE_DECLARATION', parts.join('\n'));
     this.revisions = revisions;
   }
 }

@@ -47,6 +47,13 @@ eachDialect('revision() declares each module in index.ts; check() and revision()
   t.match((error as Error).message, new RegExp(`${empty.id}: declared "v2:[0-9a-f]{64}", the module's is "v2:[0-9a-f]{64}"[\\s\\S]*add a new revision`));
   await t.rejects(revision({ dir: copy, message: 'more', autogenerate: false, logger: silent }), { code: 'UPSHIFT_STALE_DECLARATION' }, 'revision() too, writing nothing');
   t.equal((await loadEntries(copy)).length, 2);
+
+  // Entries an older upshift wrote (v1 checksums) are not edits, and the error says so.
+  const older = entries.map((e) => ({ ...e, checksum: `v1:${(e as { checksum: string }).checksum.slice(3)}` }));
+  const outdated = await check({ orm, revisions: older }).catch((e: unknown) => e);
+  t.ok(outdated instanceof StaleDeclarationError, 'check() refuses older-format entries');
+  t.match((outdated as Error).message, /older format, which this version of upshift no longer computes \(not an edit\)/);
+  t.notMatch((outdated as Error).message, /was edited|add a new revision/, 'and does not call them edits');
 });
 
 t.test('revision() takes its file back when the written module cannot be imported to declare it', async (t) => {
