@@ -121,7 +121,6 @@ class Scanner {
     this.#out.push(canonicalNumber(literal.replaceAll('_', '')));
     this.#at += literal.length;
   }
-
 }
 
 /** `1_000`, `1e3` and `0x3e8` are one number: compilers respell literals. */
