@@ -7,7 +7,8 @@ import { compiledCopies } from './helpers/compile.ts';
 const fixture = new URL('./fixtures/compiled/revision.ts', import.meta.url);
 
 t.test('a revision has one checksum whether run from source, compiled by tsc or by esbuild', async (t) => {
-  const copies = compiledCopies(fixture);
+  const { copies, remove } = compiledCopies(fixture);
+  t.teardown(remove);
   const source = ((await import(fixture.href)) as { default: Revision }).default;
   for (const [name, url] of Object.entries(copies)) {
     const compiled = ((await import(url.href)) as { default: Revision }).default;

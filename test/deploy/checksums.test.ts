@@ -85,7 +85,9 @@ eachDialect('a revision applied from TypeScript source is not an edit when produ
   const rows = (await orm.em.getConnection().execute(`select "name" from "people" order by "id"`)) as { name: string }[];
   t.same(rows.map((r) => r.name), ['ADA', "O'NEIL"], 'the fixture ran');
 
-  for (const [name, url] of Object.entries(compiledCopies(fixture))) {
+  const { copies, remove } = compiledCopies(fixture);
+  t.teardown(remove);
+  for (const [name, url] of Object.entries(copies)) {
     const log = memoryLogger();
     const m = new Migrator({ orm, revisions: [await load(url)], logger: log.logger, checksums: 'error' });
     t.same((await m.status()).edited, [], `${name}: no mismatch`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,9 +7,10 @@ import ts from 'typescript';
 
 /**
  * A TypeScript module compiled the ways it may reach production: by tsc (also what ts-node runs)
- * and by esbuild (tsx, vitest, bundlers), each written as an .mjs file in a temp folder.
+ * and by esbuild (tsx, vitest, bundlers), each written as an .mjs file in a temp folder that
+ * `remove()` deletes.
  */
-export function compiledCopies(source: URL): { tsc: URL; esbuild: URL } {
+export function compiledCopies(source: URL): { copies: { tsc: URL; esbuild: URL }; remove: () => void } {
   const text = readFileSync(source, 'utf8');
   const dir = mkdtempSync(join(tmpdir(), 'upshift-compiled-'));
   const write = (name: string, code: string) => {
@@ -19,7 +20,10 @@ export function compiledCopies(source: URL): { tsc: URL; esbuild: URL } {
   };
   const options = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext };
   return {
-    tsc: write('tsc.mjs', ts.transpileModule(text, { compilerOptions: options }).outputText),
-    esbuild: write('esbuild.mjs', transformSync(text, { loader: 'ts', format: 'esm', target: 'es2022' }).code),
+    copies: {
+      tsc: write('tsc.mjs', ts.transpileModule(text, { compilerOptions: options }).outputText),
+      esbuild: write('esbuild.mjs', transformSync(text, { loader: 'ts', format: 'esm', target: 'es2022' }).code),
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
