@@ -356,6 +356,12 @@ export class Migrator {
       if (this.#options.checksums === 'error') throw new ChecksumMismatchError(state.edited);
       if (this.#options.checksums === 'warn' && !quiet) this.#warnEdited(state.edited);
     }
+    if (state.outdated.length > 0 && this.#compareChecksums && !quiet) {
+      const ids = state.outdated.length > 5 ? `${state.outdated.slice(0, 5).join(', ')} and ${state.outdated.length - 5} more` : state.outdated.join(', ');
+      this.#logger.warn({ outdated: state.outdated },
+        `${state.outdated.length} applied revision(s) were recorded with an older checksum format (${ids}), which upshift no longer compares: ` +
+          "an edit of them goes unseen, and no boot takes the one-query path. Run `await migrator.stamp('heads')` once to record them anew.");
+    }
     return state;
   }
 

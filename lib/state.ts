@@ -17,6 +17,8 @@ export interface DatabaseState {
   current: string[];
   /** Applied bundled revisions whose source changed since they ran. */
   edited: string[];
+  /** Applied bundled revisions recorded with a checksum of an older format: not compared. */
+  outdated: string[];
   /**
    * 'ok': the database is at or behind the bundle. 'ahead': it also holds newer revisions that
    * descend from applied bundled revisions (older code, newer database). 'diverged': anything else.
@@ -29,6 +31,7 @@ export function analyze(graph: RevisionGraph, applied: readonly AppliedRevision[
   const unknown = applied.filter((r) => !graph.has(r.id)).map((r) => r.id);
   const missing = new Set<string>();
   const edited: string[] = [];
+  const outdated: string[] = [];
   const hasChild = new Set<string>();
   for (const row of applied) for (const p of row.parents) hasChild.add(p);
   for (const revision of graph.order) {
@@ -36,7 +39,10 @@ export function analyze(graph: RevisionGraph, applied: readonly AppliedRevision[
     if (!row) continue;
     // If every applied revision's parents are applied, so are all its ancestors (by induction).
     for (const p of revision.parents) if (!rows.has(p)) missing.add(p);
-    if (isCurrentFormat(row.checksum) && row.checksum !== checksumOf(revision)) edited.push(revision.id);
+    if (isCurrentFormat(row.checksum)) {
+      if (row.checksum !== checksumOf(revision)) edited.push(revision.id);
+    } else if (row.checksum !== '') outdated.push(revision.id); // '' when checksums were not read
+
   }
   const known = graph.order.filter((r) => rows.has(r.id) && !hasChild.has(r.id)).map((r) => r.id);
   const current = [...known, ...unknown.filter((id) => !hasChild.has(id)).sort()];
@@ -46,6 +52,7 @@ export function analyze(graph: RevisionGraph, applied: readonly AppliedRevision[
     missing: graph.sort(missing).map((r) => r.id),
     current,
     edited,
+    outdated,
     relation: relationOf(graph, rows, unknown, missing),
   };
 }

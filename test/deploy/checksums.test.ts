@@ -3,6 +3,7 @@ import { eachDialect } from '../helpers/each-dialect.ts';
 import { chain, revisionId } from '../helpers/revisions.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 import { compiledCopies } from '../helpers/compile.ts';
+import { countingOptions } from '../helpers/counting.ts';
 
 const r = (i: number) => revisionId('rev', i);
 
@@ -94,4 +95,27 @@ eachDialect('a revision applied from TypeScript source is not an edit when produ
     t.same((await m.upgrade()).applied, [], `${name}: upgrade passes with checksums "error"`);
     t.same(log.lines.filter((l) => (l.level as number) >= 40), [], `${name}: nothing to warn about`);
   }
+});
+
+eachDialect('rows recorded with an older checksum format are named at boot, and stamp("heads") records them anew', async (t, db) => {
+  const orm = await db.orm();
+  await new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger }).upgrade();
+  await orm.em.getConnection().execute(`update "upshift_revisions" set "checksum" = 'v1:' || substr("checksum", 4)`);
+
+  const boot = memoryLogger();
+  t.same((await new Migrator({ orm, revisions: chain(3), logger: boot.logger, checksums: 'error' }).upgrade()).applied, [], 'not an edit, even with checksums "error"');
+  const line = boot.lines.find((l) => l.level === 40);
+  t.match(line?.msg, /3 applied revision\(s\) were recorded with an older checksum format \(rev0001, rev0002, rev0003\)[\s\S]*stamp\('heads'\)/);
+  t.same(line?.outdated, [r(1), r(2), r(3)]);
+
+  const stamped = await new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger }).stamp('heads');
+  t.same(stamped.rechecksummed, [r(1), r(2), r(3)], 'stamp re-records them');
+  const { options, statements } = countingOptions();
+  const counted = await db.orm([], options);
+  await counted.em.getConnection().execute('select 1');
+  statements.length = 0;
+  const after = memoryLogger();
+  await new Migrator({ orm: counted, revisions: chain(3), logger: after.logger }).upgrade();
+  t.equal(statements.length, 1, 'and the boot is one query again');
+  t.same(after.lines.filter((l) => (l.level as number) >= 40), [], 'with nothing to warn about');
 });
