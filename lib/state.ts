@@ -42,7 +42,6 @@ export function analyze(graph: RevisionGraph, applied: readonly AppliedRevision[
     if (isCurrentFormat(row.checksum)) {
       if (row.checksum !== checksumOf(revision)) edited.push(revision.id);
     } else if (row.checksum !== '') outdated.push(revision.id); // '' when checksums were not read
-
   }
   const known = graph.order.filter((r) => rows.has(r.id) && !hasChild.has(r.id)).map((r) => r.id);
   const current = [...known, ...unknown.filter((id) => !hasChild.has(id)).sort()];
