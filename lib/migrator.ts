@@ -9,7 +9,7 @@ import { downgradePlan, stampSet, upgradePlan, validateTarget } from './plan.ts'
 import { validateRevision, type Revision } from './revision.ts';
 import { declareRevision, isLazyEntry, loadDeclared, type DeclaredRevision, type LazyRevision } from './lazy-revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
-import { runPlan, type Direction, type RunOutcome } from './runner.ts';
+import { preloadUmzug, runPlan, type Direction, type RunOutcome } from './runner.ts';
 import { analyze, divergedError, type DatabaseState } from './state.ts';
 import { Store, type AppliedKeys, type AppliedRevision } from './store.ts';
 import { checksumOf, isCurrentFormat } from './checksum.ts';
@@ -104,6 +104,7 @@ export class Migrator {
       return upgradePlan(this.#graph, appliedIds(seenWhileWaiting), target).length === 0;
     };
     const outcome = await this.#locked(async (lock) => {
+      preloadUmzug();
       state = await this.#reread(lock, state, 'upgrade');
       return this.#run('up', upgradePlan(this.#graph, appliedIds(state), target), state, lock);
     }, nothingLeft);
@@ -129,6 +130,7 @@ export class Migrator {
     if (plan().length === 0) return { reverted: [], skipped: [], current: state.current, durationMs: elapsed(started) };
     // Without an abandon callback the lock is always taken, so the result is always there.
     const outcome = (await this.#locked(async (lock) => {
+      preloadUmzug();
       state = await this.#reread(lock, state, 'downgrade');
       return this.#run('down', plan(), state, lock);
     }))!;

@@ -26,7 +26,7 @@ export interface MigratorOptions {
     /** How long to wait for another instance before LockTimeoutError. Default 60 000. */
     timeoutMs?: number;
     /**
-     * 'session' (default): a session advisory lock on a dedicated connection (PostgreSQL).
+     * 'session' (default): a session advisory lock on one connection kept to itself, checked out of the ORM's pool (PostgreSQL).
      * 'transaction': an advisory lock held by the upgrade's single transaction, for PgBouncer-style
      * transaction pooling where a session lock is unsafe; implies transaction: 'all' and refuses
      * transaction: false revisions. On SQLite both scopes are the database's write lock.

@@ -79,6 +79,23 @@ export function loadUmzug(): UmzugModule {
   return (umzug ??= requireLeanUmzug());
 }
 
+/**
+ * Loads umzug in the background, for a caller that holds the lock and has revisions to run: the
+ * load (5–15 ms) then overlaps the round trips before the first revision instead of following
+ * them, while every other replica waits. Not sooner: a replica that waits for the lock may find
+ * the work done and should not spend the CPU. A failure here is left to runPlan's own load.
+ */
+export function preloadUmzug(): void {
+  if (umzug) return;
+  setImmediate(() => {
+    try {
+      loadUmzug();
+    } catch {
+      // runPlan loads it again and reports the error there.
+    }
+  });
+}
+
 /** Returns false when another instance had already done this step. */
 type Step = (revision: Revision) => Promise<boolean>;
 

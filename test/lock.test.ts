@@ -129,3 +129,62 @@ t.test("SQLite: polling the write lock leaves the app's busy_timeout as it was",
   const [row] = (await orm.em.getConnection().execute('pragma busy_timeout')) as { timeout: number }[];
   t.equal(row!.timeout, 1234);
 });
+
+/** What each idle connection of the ORM's pool carries: upshift must give them back as they were. */
+async function pooledSessions(pool: pg.Pool): Promise<{ app: string; channels: number; locks: number }[]> {
+  const clients = await Promise.all(Array.from({ length: pool.idleCount }, () => pool.connect()));
+  try {
+    return await Promise.all(clients.map(async (client) => (await client.query(
+      "select current_setting('application_name') as app, (select count(*)::int from pg_listening_channels()) as channels, " +
+        "(select count(*)::int from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()) as locks",
+    )).rows[0]));
+  } finally {
+    for (const client of clients) client.release();
+  }
+}
+
+onPostgres('a waiting instance holds no connection beyond its pool, and both pooled lock sessions go back to the pool as they were', async (t, db) => {
+  const orm = await db.orm([], { pool: { min: 0, max: 4 } });
+  const pool = (await orm.em.getConnection().getNativeClient()) as unknown as pg.Pool;
+  const held = await holdLock(db);
+  await pool.query('select 1'); // the connection a boot read opens
+  const connections = async () =>
+    (await db.query<{ n: number; named: number }>(
+      "select count(*)::int as n, (count(*) filter (where application_name like 'upshift %'))::int as named from pg_stat_activity where datname = current_database()",
+    ))[0]!;
+  const before = await connections();
+  const waiter = new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger, lock: { timeoutMs: 600 } });
+  const waiting = waiter.upgrade().catch((e: unknown) => e);
+  await new Promise((r) => setTimeout(r, 300));
+  const during = await connections();
+  t.equal(during.named, 1, 'while it waits, one connection is named for the lock');
+  t.equal(during.n, before.n, 'and the server has no more connections than before it asked: the lock waits on the pool\'s own');
+  t.equal(pool.totalCount, 1, 'which still holds one');
+  t.type(await waiting, LockTimeoutError);
+  await held.release();
+  t.same(await pooledSessions(pool), [{ app: '', channels: 0, locks: 0 }], 'after the timeout, the connection is back in the pool, unnamed, listening to nothing');
+
+  const result = await waiter.upgrade();
+  t.same(result.applied, ['rev0001', 'rev0002'], 'the holder applies the revisions');
+  const after = await pooledSessions(pool);
+  t.ok(after.length >= 1, `its connections are idle in the pool again (${after.length})`);
+  t.same(after, after.map(() => ({ app: '', channels: 0, locks: 0 })), 'unnamed, listening to nothing, holding no advisory lock');
+  const [left] = await db.query<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory'");
+  t.equal(left!.n, 0, 'no advisory lock is left on the server');
+});
+
+onPostgres('with a pool of one connection, the lock takes a connection of its own (checking that one out would deadlock)', async (t, db) => {
+  const orm = await db.orm([], { pool: { min: 1, max: 1 } });
+  const pool = (await orm.em.getConnection().getNativeClient()) as unknown as pg.Pool;
+  const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger, lock: { timeoutMs: 5000 } });
+  t.same((await m.upgrade()).applied, ['rev0001', 'rev0002', 'rev0003'], 'the revisions ran on the pool\'s one connection while the lock was held elsewhere');
+  t.equal(pool.totalCount, 1, 'the pool never grew');
+  t.same(await pooledSessions(pool), [{ app: '', channels: 0, locks: 0 }]);
+  for (let i = 0; i < 100; i++) {
+    const [row] = await db.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name like 'upshift %'");
+    if (row!.n === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const [gone] = await db.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name like 'upshift %'");
+  t.equal(gone!.n, 0, 'and that connection is closed once the lock is released');
+});

@@ -3,22 +3,11 @@ import { randomBytes, sha256Hex, sha256Int64 } from '../crypto.ts';
 import type { Database, Row } from '../database.ts';
 import { LockLostError, type LockHolder } from '../errors.ts';
 import { acquireWithin, type LockOptions } from '../lock.ts';
-import { instanceName } from '../instance.ts';
 import { quoteIdentifier, STATE_SUFFIX, type Dialect, type HeldLock, type VersionTable } from './dialect.ts';
 import { advisoryHolder, PostgreSqlXactLock } from './postgresql-xact-lock.ts';
+import { openLockSession, type LockSession, type PgClient, type PgLockPool } from './postgresql-lock-session.ts';
 
-/** The subset of node-postgres that the lock needs. */
-interface PgClient {
-  connect(): Promise<void>;
-  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
-  end(): Promise<void>;
-  on(event: 'error' | 'end', listener: (error?: Error) => void): void;
-  on(event: 'notification', listener: (message?: { channel: string }) => void): void;
-}
-interface PgPool {
-  options: Record<string, unknown>;
-  Client: new (options: Record<string, unknown>) => PgClient;
-  query(query: string | { name: string; text: string }): Promise<{ rows: Row[] }>;
+interface PgPool extends PgLockPool {
   readonly ending: boolean;
 }
 
@@ -44,6 +33,8 @@ export class PostgreSqlDialect implements Dialect {
   readonly #statementNames = new Map<string, string>();
   #pool: PgPool | undefined;
   #key: Promise<bigint> | undefined;
+  /** The lock session's connection while acquire() waits on it; see readRow(). */
+  #waitingOn: PgClient | undefined;
 
   constructor(db: Database, versionTable: VersionTable, options: PostgreSqlOptions) {
     this.#db = db;
@@ -55,16 +46,22 @@ export class PostgreSqlDialect implements Dialect {
     this.stateTable = qualified(name + STATE_SUFFIX);
   }
 
+  /**
+   * One statement, so one round trip: it runs under the lock on every operation that writes, and
+   * on a first deploy with several replicas that lock is what the others wait for. A DO block
+   * runs its statements in order, so the trigger check below sees the tables created above it.
+   */
   createTableStatements(): string[] {
     const { schema } = this.#versionTable;
     return [
-      ...(schema ? [`create schema if not exists ${quoteIdentifier(schema)}`] : []),
-      `create table if not exists ${this.table} (` +
+      'do $upshift$ declare s name; begin ' +
+        (schema ? `create schema if not exists ${quoteIdentifier(schema)}; ` : '') +
+        `create table if not exists ${this.table} (` +
         '"id" varchar(64) primary key, "parents" text not null, "message" text not null, ' +
         '"checksum" varchar(80) not null, "applied_at" timestamptz not null, ' +
-        '"duration_ms" integer not null, "applied_by" varchar(255) not null)',
-      `create table if not exists ${this.stateTable} ("id" integer primary key, "keys_digest" varchar(80) not null, "ids_digest" varchar(80) not null)`,
-      this.#clearStateTrigger(),
+        '"duration_ms" integer not null, "applied_by" varchar(255) not null); ' +
+        `create table if not exists ${this.stateTable} ("id" integer primary key, "keys_digest" varchar(80) not null, "ids_digest" varchar(80) not null); ` +
+        `${this.#clearStateTrigger()} end $upshift$`,
     ];
   }
 
@@ -73,20 +70,20 @@ export class PostgreSqlDialect implements Dialect {
    * it: upshift, or a person fixing the table by hand at 3 a.m. One statement-level trigger
    * (TRUNCATE included), created once; the check makes running this under every lock cheap. The
    * function (named like the state table: a function may share a table's name) names the state
-   * table with the version table's actual schema, so a session with another search_path that
-   * edits the table still clears the right row.
+   * table with the version table's actual schema (`s`), so a session with another search_path
+   * that edits the table still clears the right row. PL/pgSQL, for the DO block above.
    */
   #clearStateTrigger(): string {
     const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
     const { name } = this.#versionTable;
     const state = literal(name + STATE_SUFFIX);
     return (
-      `do $upshift$ declare s name := (select relnamespace::regnamespace::name from pg_class where oid = ${literal(this.table)}::regclass); begin ` +
+      `s := (select relnamespace::regnamespace::name from pg_class where oid = ${literal(this.table)}::regclass); ` +
       `if not exists (select 1 from pg_trigger where tgrelid = ${literal(this.table)}::regclass and tgname = ${literal(CLEAR_STATE_TRIGGER)}) then ` +
       `execute format('create or replace function %I.%I() returns trigger language plpgsql as $body$ begin delete from %I.%I; return null; end $body$', s, ${state}, s, ${state}); ` +
       `execute format('create trigger %I after insert or update or delete or truncate on %I.%I for each statement execute function %I.%I()', ` +
       `${literal(CLEAR_STATE_TRIGGER)}, s, ${literal(name)}, s, ${state}); ` +
-      'end if; end $upshift$'
+      'end if;'
     );
   }
 
@@ -122,7 +119,22 @@ export class PostgreSqlDialect implements Dialect {
     // Straight on the pool: MikroORM's execute() added 20-40 % to this read in a tight loop, and a
     // named statement is parsed and planned once per connection instead of on every boot check.
     const query = this.#preparedReads ? { name: this.#statementName(sql), text: sql } : sql;
-    return this.#db.logged(sql, async () => (await pool.query(query)).rows[0]);
+    return this.#db.logged(sql, async () => {
+      // While this instance waits for the lock, the lock's connection is idle between attempts: a
+      // waiting replica asks there whether the work is done, rather than on a second connection.
+      const waitingOn = this.#waitingOn;
+      if (waitingOn) return (await waitingOn.query<Row>(query)).rows[0];
+      // Not pool.query(): it closes the connection on any error, and on a first boot this read
+      // fails because the table does not exist yet. That is no reason to start a new server
+      // process for the next query, on the path where many replicas boot at once. A connection
+      // that did break, the pool closes on release by itself.
+      const client = await pool.connect();
+      try {
+        return (await client.query<Row>(query)).rows[0];
+      } finally {
+        client.release();
+      }
+    });
   }
 
   /** node-postgres refuses one name for two texts, so the name is derived from the text. */
@@ -133,38 +145,43 @@ export class PostgreSqlDialect implements Dialect {
   }
 
   async acquire(options: LockOptions, scope: 'session' | 'transaction' = 'session'): Promise<HeldLock | undefined> {
-    const key = await this.#lockKey();
     if (scope === 'transaction') {
-      return new PostgreSqlXactLock(this.#db, key, { timeoutMs: options.timeoutMs, logger: options.logger }, async (trx) => {
+      return new PostgreSqlXactLock(this.#db, await this.#lockKey(), { timeoutMs: options.timeoutMs, logger: options.logger }, async (trx) => {
         for (const sql of this.createTableStatements()) await this.#db.run(sql, [], trx);
       });
     }
-    const pool = (await this.#db.connection.getNativeClient()) as PgPool;
-    // A dedicated connection, not one from the pool: a session lock taken on a pooled connection
-    // would be released with whatever query happens to run next, and a pool of size 1 would
-    // deadlock between the lock and the revisions' transactions.
-    const client = new pool.Client({ ...pool.options, application_name: instanceName() });
-    await client.connect();
-    const lock = new PostgreSqlLock(client, key, this.#db);
+    const session = await openLockSession((await this.#db.connection.getNativeClient()) as PgPool);
+    let key: bigint;
     try {
-      if ((await acquireWithin(lock, options)) === 'abandoned') {
-        await lock.release();
-        return undefined;
-      }
+      // Read on the lock's connection: on the pool, it could need a second one.
+      key = await this.#lockKey(async (sql) => (await session.client.query<KeyScope>(sql)).rows);
+    } catch (error) {
+      session.close(true);
+      throw error;
+    }
+    const lock = new PostgreSqlLock(session, key, this.#db);
+    let outcome: 'acquired' | 'abandoned';
+    this.#waitingOn = session.client;
+    try {
+      outcome = await acquireWithin(lock, options);
     } catch (error) {
       await lock.release();
       throw error;
+    } finally {
+      this.#waitingOn = undefined;
     }
-    return lock;
+    if (outcome === 'acquired') return lock;
+    await lock.release();
+    return undefined;
   }
 
   /**
    * Derived from database, schema and table: two apps sharing a server do not block each other.
    * Read once per Migrator: its ORM's connections all point at the same database and schema.
    */
-  #lockKey(): Promise<bigint> {
+  #lockKey(read: (sql: string) => Promise<KeyScope[]> = (sql) => this.#db.query<KeyScope>(sql)): Promise<bigint> {
     this.#key ??= (async () => {
-      const [row] = await this.#db.query<{ db: string; schema: string }>('select current_database() as "db", current_schema() as "schema"');
+      const [row] = await read('select current_database() as "db", current_schema() as "schema"');
       const scope = `upshift:${row!.db}:${this.#versionTable.schema ?? row!.schema}:${this.#versionTable.name}`;
       return sha256Int64(scope);
     })();
@@ -174,10 +191,16 @@ export class PostgreSqlDialect implements Dialect {
   }
 }
 
+interface KeyScope {
+  db: string;
+  schema: string;
+}
+
 class PostgreSqlLock implements HeldLock {
   readonly scope = 'session' as const;
   readonly what: string;
-  readonly #client: PgClient;
+  readonly #session: LockSession;
+  readonly #client: LockSession['client'];
   readonly #key: string;
   readonly #keyValue: bigint;
   /** Waiters LISTEN here and the holder NOTIFYs on release, so hand-over is not a polling delay. */
@@ -195,23 +218,31 @@ class PostgreSqlLock implements HeldLock {
   #released = false;
   readonly #db: Database;
 
-  constructor(client: PgClient, key: bigint, db: Database) {
-    this.#client = client;
+  constructor(session: LockSession, key: bigint, db: Database) {
+    this.#session = session;
+    this.#client = session.client;
     this.#db = db;
     this.#key = key.toString();
     this.#keyValue = key;
     this.what = `PostgreSQL advisory lock ${this.#key}`;
     this.#channel = `upshift_${BigInt.asUintN(64, key).toString(16)}`;
-    client.on('notification', (message) => {
-      if (message?.channel === this.#channel) this.#wake?.();
-    });
-    client.on('error', (error) => {
-      this.#lost ??= error ?? new Error('connection error');
-    });
-    client.on('end', () => {
-      if (!this.#released) this.#lost ??= new Error('the lock connection closed');
-    });
+    this.#client.on('notification', this.#onNotification);
+    this.#client.on('error', this.#onError);
+    this.#client.on('end', this.#onEnd);
   }
+
+  // Named, so that release() can remove them from a connection that goes back to the pool.
+  readonly #onNotification = (message?: { channel: string }) => {
+    if (message?.channel === this.#channel) this.#wake?.();
+  };
+
+  readonly #onError = (error?: Error) => {
+    this.#lost ??= error ?? new Error('connection error');
+  };
+
+  readonly #onEnd = () => {
+    if (!this.#released) this.#lost ??= new Error('the lock connection closed');
+  };
 
   async tryAcquire(): Promise<boolean> {
     // The token is taken in the same statement, only once the lock is: null = lock busy,
@@ -222,10 +253,11 @@ class PostgreSqlLock implements HeldLock {
     if (this.#listening) {
       ({ rows } = await this.#client.query(attempt));
     } else {
-      // The first attempt also starts listening, in the same round trip (a simple-protocol
-      // multi-statement query, so no parameters: the keys are numbers upshift computed).
-      const results = (await this.#client.query(`listen "${this.#channel}"; ${attempt}`)) as unknown as { rows: { token: boolean | null }[] }[];
-      rows = results[1]!.rows;
+      // The first attempt also starts listening and names the session, in the same round trip (a
+      // simple-protocol multi-statement query, so no parameters: the keys are numbers upshift
+      // computed, and the session's setup quotes its own literal).
+      const results = (await this.#client.query(`listen "${this.#channel}"; ${this.#session.setup}${attempt}`)) as unknown as { rows: { token: boolean | null }[] }[];
+      rows = results.at(-1)!.rows;
       this.#listening = true;
     }
     let token = rows[0]!.token;
@@ -288,20 +320,27 @@ class PostgreSqlLock implements HeldLock {
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
-    try {
-      // Ending the session releases a session lock; unlocking first just makes it prompt, and
-      // the notification wakes the instances waiting for it.
-      if (this.#held && !this.#lost) {
-        // Both session locks at once (the connection is upshift's own): the token never
-        // outlives the lock, so a fence can never see the token held without the lock.
-        await this.#client.query('select pg_advisory_unlock_all(), pg_notify($1, \'released\')', [this.#channel]);
+    // One round trip. Ending or giving back the session would release a session lock too;
+    // unlocking first makes it prompt, and the notification wakes the instances waiting for it.
+    // The token first, then the lock: the token never outlives the lock, so a fence can never
+    // see the token held without the lock.
+    const [a, b] = this.#token;
+    const statements = [
+      this.#held ? `select pg_advisory_unlock(${a}, ${b}), pg_advisory_unlock(${this.#key}::bigint), pg_notify('${this.#channel}', 'released')` : '',
+      this.#session.cleanup ? `unlisten "${this.#channel}"; ${this.#session.cleanup}` : '',
+    ].filter((sql) => sql !== '');
+    let broken = this.#lost !== undefined;
+    if (!broken && statements.length > 0) {
+      try {
+        await this.#client.query(statements.join('; '));
+      } catch {
+        broken = true; // the connection is closed (and the lock with it), not given back
       }
-    } catch {
-      // The connection is being closed anyway, and the lock with it.
     }
-    // Not awaited: the server ends the session (and any lock left) on Terminate; waiting for the
-    // socket to close only delays a replica that boots with many others (bench/4-concurrent).
-    this.#client.end().catch(() => undefined);
+    this.#client.removeListener('notification', this.#onNotification);
+    this.#client.removeListener('error', this.#onError);
+    this.#client.removeListener('end', this.#onEnd);
+    this.#session.close(broken);
   }
 }
 
