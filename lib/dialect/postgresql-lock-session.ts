@@ -46,20 +46,26 @@ export interface LockSession {
   close(broken: boolean): void;
 }
 
+// Until the lock listens for them, an error of an idle connection must not be an unhandled
+// 'error' event, which would end the app (pg-pool leaves a checked-out client without a listener).
+const ignoreError = () => undefined;
+
 export async function openLockSession(pool: PgLockPool): Promise<LockSession> {
   if ((pool.options.max ?? 10) >= 2) {
     const client = await pool.connect();
+    client.on('error', ignoreError);
     return {
       client,
       setup: `set application_name = ${literal(instanceName())}; `,
       cleanup: 'reset application_name',
-      close: (broken) => client.release(broken),
+      close: (broken) => {
+        client.removeListener('error', ignoreError);
+        client.release(broken);
+      },
     };
   }
   const client = new pool.Client({ ...pool.options, application_name: instanceName() });
-  // Until the lock listens for them, an error of this idle client must not be an unhandled
-  // 'error' event, which would end the app.
-  client.on('error', () => undefined);
+  client.on('error', ignoreError);
   try {
     await client.connect();
   } catch (error) {
