@@ -65,7 +65,7 @@ export function benchLogger(): Logger {
   return pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }));
 }
 
-export type ToolName = 'upshift' | 'upshift-all' | 'mikro-orm' | 'kysely' | 'knex' | 'umzug' | 'bare' | 'bare-one';
+export type ToolName = 'upshift' | 'upshift-all' | 'mikro-orm' | 'kysely' | 'kysely-in-app' | 'knex' | 'umzug' | 'bare' | 'bare-one';
 
 export const ALTERNATIVES = ['mikro-orm', 'kysely', 'knex', 'umzug'] as const satisfies readonly ToolName[];
 export type Alternative = (typeof ALTERNATIVES)[number];
@@ -99,6 +99,7 @@ export const TOOL_LABEL: Record<ToolName, string> = {
   'upshift-all': 'upshift (transaction: "all")',
   'mikro-orm': '@mikro-orm/migrations',
   kysely: 'kysely Migrator',
+  'kysely-in-app': 'kysely Migrator in the MikroORM app',
   knex: 'knex migrations',
   umzug: 'umzug (plain)',
   bare: 'bare driver, a transaction per revision',
@@ -125,6 +126,8 @@ export async function openTool(tool: ToolName, dialect: DialectName, location: s
       return openMikroOrm(dialect, location, spec, options);
     case 'kysely':
       return openKysely(dialect, location, spec, options);
+    case 'kysely-in-app':
+      return openKyselyInApp(dialect, location, spec, options);
     case 'knex':
       return openKnex(dialect, location, spec, options);
     case 'umzug':
@@ -181,13 +184,29 @@ async function openMikroOrm(dialect: DialectName, location: string, spec: WorkSp
 }
 
 async function openKysely(dialect: DialectName, location: string, spec: WorkSpec, options: OpenOptions): Promise<ToolHandle> {
-  const { Kysely, PostgresDialect, SqliteDialect, sql } = await import('kysely');
-  const { Migrator: KyMigrator } = await import('kysely/migration');
+  const { Kysely, PostgresDialect, SqliteDialect } = await import('kysely');
   const kdialect = dialect === 'postgresql'
     ? new PostgresDialect({ pool: new pg.Pool({ connectionString: location }) })
     : new SqliteDialect({ database: new (await import('better-sqlite3')).default(location) });
   const on = options.onStatement;
   const db: KyselyDb = new Kysely<unknown>({ dialect: kdialect, ...(on ? { log: (e) => { if (e.level === 'query') on(e.query.sql); } } : {}) });
+  return kyselyMigrating(db, spec, () => db.destroy());
+}
+
+/**
+ * kysely's Migrator as a MikroORM 7 app would run it: on the Kysely instance MikroORM itself
+ * provides (`em.getKysely()`), sharing the ORM's connection pool, closed with the ORM. The same
+ * process as upshift's, but for the migration tool: what a whole-process comparison needs.
+ */
+async function openKyselyInApp(dialect: DialectName, location: string, spec: WorkSpec, options: OpenOptions): Promise<ToolHandle> {
+  const orm = await openOrm(dialect, location, ormQueryHook(options));
+  const em = orm.em as unknown as { getKysely(): KyselyDb };
+  return kyselyMigrating(em.getKysely(), spec, () => orm.close(true));
+}
+
+async function kyselyMigrating(db: KyselyDb, spec: WorkSpec, close: () => Promise<void>): Promise<ToolHandle> {
+  const { sql } = await import('kysely');
+  const { Migrator: KyMigrator } = await import('kysely/migration');
   const migrations: Record<string, { up: (db: KyselyDb) => Promise<void> }> = {};
   for (let i = 1; i <= spec.n; i++) {
     const statements = revisionSql(i, spec);
@@ -203,7 +222,7 @@ async function openKysely(dialect: DialectName, location: string, spec: WorkSpec
       const { error } = await migrator.migrateToLatest();
       if (error) throw error;
     },
-    close: () => db.destroy(),
+    close,
   };
 }
 
