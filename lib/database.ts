@@ -43,13 +43,13 @@ export class Database {
    * log as execute() would have: an app debugging its queries still sees every one upshift sends.
    * Without a query log, `send()` alone: this is the boot path, and every await costs there.
    */
-  logged<T>(sql: string, send: () => T): T | Promise<T> {
+  logged<T>(sql: string, send: () => T): T | Promise<Awaited<T>> {
     const logger = this.orm.config.getLogger();
     if (!logger.isEnabled('query')) return send();
-    return (async () => {
+    return (async (): Promise<Awaited<T>> => {
       const started = Date.now();
       try {
-        const result: T = await send();
+        const result = await send();
         logger.logQuery({ query: sql, took: Date.now() - started, results: result === undefined ? 0 : 1, level: 'info' });
         return result;
       } catch (error) {

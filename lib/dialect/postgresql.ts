@@ -30,7 +30,8 @@ export class PostgreSqlDialect implements Dialect {
   readonly #db: Database;
   readonly #versionTable: VersionTable;
   readonly #preparedReads: boolean;
-  readonly #statementNames = new Map<string, string>();
+  /** Read queries by text; a named statement's name is derived from its text, as node-postgres refuses one name for two texts. */
+  readonly #queries = new Map<string, ReadQuery>();
   #pool: PgPool | undefined;
   #key: Promise<bigint> | undefined;
   /** The lock session's connection while acquire() waits on it; see readRow(). */
@@ -111,37 +112,32 @@ export class PostgreSqlDialect implements Dialect {
     return `string_agg(${expression}, ',')`;
   }
 
-  async readRow(sql: string): Promise<Row | undefined> {
+  readRow(sql: string): Promise<Row | undefined> {
     // Kept between calls; an ending pool means MikroORM has closed it and makes a new one on the next ask.
-    if (!this.#pool || this.#pool.ending) this.#pool = await this.#db.nativeClient<PgPool>();
     const pool = this.#pool;
-    if (!pool) return (await this.#db.query(sql))[0];
+    if (!pool || pool.ending) return this.#readRowOnNewPool(sql);
     // Straight on the pool: MikroORM's execute() added 20-40 % to this read in a tight loop, and a
     // named statement is parsed and planned once per connection instead of on every boot check.
-    const query = this.#preparedReads ? { name: this.#statementName(sql), text: sql } : sql;
-    return this.#db.logged(sql, async () => {
-      // While this instance waits for the lock, the lock's connection is idle between attempts: a
-      // waiting replica asks there whether the work is done, rather than on a second connection.
-      const waitingOn = this.#waitingOn;
-      if (waitingOn) return (await waitingOn.query<Row>(query)).rows[0];
-      // Not pool.query(): it closes the connection on any error, and on a first boot this read
-      // fails because the table does not exist yet. That is no reason to start a new server
-      // process for the next query, on the path where many replicas boot at once. A connection
-      // that did break, the pool closes on release by itself.
-      const client = await pool.connect();
-      try {
-        return (await client.query<Row>(query)).rows[0];
-      } finally {
-        client.release();
-      }
-    });
+    // No async frame of its own: this is the whole of a no-op boot, run once, before V8 has
+    // optimized anything, where each layer shows in bench/1-noop-boot.
+    const query = this.#queryOf(sql);
+    // While this instance waits for the lock, the lock's connection is idle between attempts: a
+    // waiting replica asks there whether the work is done, rather than on a second connection.
+    const waitingOn = this.#waitingOn;
+    return this.#db.logged(sql, waitingOn ? () => firstRow(waitingOn, query) : () => firstRowOnPool(pool, query));
   }
 
-  /** node-postgres refuses one name for two texts, so the name is derived from the text. */
-  #statementName(sql: string): string {
-    let name = this.#statementNames.get(sql);
-    if (!name) this.#statementNames.set(sql, (name = `upshift_${sha256Hex(sql).slice(0, 16)}`));
-    return name;
+  async #readRowOnNewPool(sql: string): Promise<Row | undefined> {
+    this.#pool = await this.#db.nativeClient<PgPool>();
+    if (!this.#pool) return (await this.#db.query(sql))[0];
+    return this.readRow(sql);
+  }
+
+  /** The query as node-postgres takes it, made once per text (it reads the object, never writes it). */
+  #queryOf(sql: string): ReadQuery {
+    let query = this.#queries.get(sql);
+    if (!query) this.#queries.set(sql, (query = this.#preparedReads ? Object.freeze({ name: `upshift_${sha256Hex(sql).slice(0, 16)}`, text: sql }) : sql));
+    return query;
   }
 
   async acquire(options: LockOptions, scope: 'session' | 'transaction' = 'session'): Promise<HeldLock | undefined> {
@@ -188,6 +184,27 @@ export class PostgreSqlDialect implements Dialect {
     // A failed read (the database was unreachable) is not remembered: the next call asks again.
     this.#key.catch(() => (this.#key = undefined));
     return this.#key;
+  }
+}
+
+type ReadQuery = string | Readonly<{ name: string; text: string }>;
+
+async function firstRow(client: PgClient, query: ReadQuery): Promise<Row | undefined> {
+  return (await client.query<Row>(query)).rows[0];
+}
+
+/**
+ * Not pool.query(): it closes the connection on any error, and on a first boot the read fails
+ * because the table does not exist yet. That is no reason to start a new server process for the
+ * next query, on the path where many replicas boot at once. A connection that did break, the
+ * pool closes on release by itself.
+ */
+async function firstRowOnPool(pool: PgLockPool, query: ReadQuery): Promise<Row | undefined> {
+  const client = await pool.connect();
+  try {
+    return (await client.query<Row>(query)).rows[0];
+  } finally {
+    client.release();
   }
 }
 
