@@ -3,7 +3,7 @@
  * database, median of 5, every tool on a fresh database per trial, interleaved. Beside them the
  * physical limit: the same SQL on the bare driver in the same transaction layout, no bookkeeping.
  */
-import { createDb, inspect, type DialectName } from './support/db.ts';
+import { createDb, inspect, settle, type DialectName } from './support/db.ts';
 import { fmtMs, median, ratio, type BenchOptions, type Recorder } from './support/report.ts';
 import { standalone, type Scenario } from './support/scenario.ts';
 import { ALTERNATIVES, LAYOUT, LAYOUT_LABEL, openTool, TOOL_LABEL, upshiftIn, type ToolName } from './support/tools.ts';
@@ -23,6 +23,7 @@ async function once(tool: ToolName, dialect: DialectName): Promise<number> {
   const db = await createDb(dialect, 's3');
   try {
     const handle = await openTool(tool, dialect, db.location, { n: N });
+    await settle(dialect);
     const started = performance.now();
     await handle.migrate();
     const ms = performance.now() - started;
@@ -46,7 +47,10 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
     }
   }
   const med = new Map(TOOLS.map((t) => [t, median(times.get(t)!)]));
-  for (const tool of TOOLS) rec.figure({ dialect, name: `${TOOL_LABEL[tool]}: apply ${N}`, value: med.get(tool)!, unit: 'ms', detail: `median of ${trials}` });
+  for (const tool of TOOLS) {
+    const all = times.get(tool)!;
+    rec.figure({ dialect, name: `${TOOL_LABEL[tool]}: apply ${N}`, value: med.get(tool)!, unit: 'ms', detail: `median of ${trials} (${fmtMs(Math.min(...all))}–${fmtMs(Math.max(...all))})` });
+  }
   const up = med.get('upshift')!;
   const upAll = med.get('upshift-all')!;
   // Each alternative against upshift in the alternative's own transaction layout: a tool that

@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createDb, inspect, type DialectName } from './support/db.ts';
+import { createDb, inspect, settle, type DialectName } from './support/db.ts';
 import { BENCH_DIR, NODE, NODE_ARGS } from './support/child.ts';
 import { fmtMs, median, ratio, type BenchOptions, type Recorder } from './support/report.ts';
 import { standalone, type Scenario } from './support/scenario.ts';
@@ -59,6 +59,7 @@ async function trial(tool: ToolName, dialect: DialectName): Promise<Trial> {
       return { child, ready, exited };
     });
     await Promise.all(children.map((c) => c.ready));
+    await settle(dialect);
     const released = performance.now();
     for (const c of children) c.child.stdin.end('go\n');
     const exits = await Promise.all(children.map((c) => c.exited));
