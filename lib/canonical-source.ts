@@ -26,6 +26,23 @@ const WORD = /[\w$\u0080-\uffff]/;
  */
 const COMMON = /(\s+|\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$))|("(?:[^"\\\n]|\\[\s\S])*"|'(?:[^'\\\n]|\\[\s\S])*')|([\w$\u0080-\uffff]+)/y;
 const NUMBER = /0[xXoObB][0-9a-fA-F_]+n?|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?n?/y;
+/**
+ * ASCII characters that are always a token of their own: not a word, space, quote, comment or
+ * regular expression start, digit, `.` (a number may start with it) or brace (templates).
+ */
+const PLAIN_PUNCTUATION = new Uint8Array(128);
+for (const c of '()[],;:=+-*<>!?&|^%~@#') PLAIN_PUNCTUATION[c.charCodeAt(0)] = 1;
+
+/** WORD, for one UTF-16 code unit. */
+function isWordCode(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 36 || code >= 0x80;
+}
+
+/** An ASCII character that starts a word (no digit: numbers are read apart; nothing beyond ASCII, which may be a space). */
+function isWordStart(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95 || code === 36;
+}
+
 /** After these words a `/` starts a regular expression, not a division. */
 const BEFORE_EXPRESSION = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'await', 'yield']);
 
@@ -44,6 +61,22 @@ class Scanner {
   tokens(): string[] {
     const text = this.#text;
     while (this.#at < text.length) {
+      const code = text.charCodeAt(this.#at);
+      // The two commonest cases, read without a regular expression: checksums are computed for
+      // every revision an apply records, and for every revision a boot without declared
+      // checksums compares, before V8 has optimized anything.
+      if (isWordStart(code)) {
+        let end = this.#at + 1;
+        while (end < text.length && isWordCode(text.charCodeAt(end))) end++;
+        this.#out.push(text.slice(this.#at, end));
+        this.#at = end;
+        continue;
+      }
+      if (PLAIN_PUNCTUATION[code] === 1) {
+        this.#out.push(text[this.#at]!);
+        this.#at++;
+        continue;
+      }
       COMMON.lastIndex = this.#at;
       const match = COMMON.exec(text);
       if (match && !(match[3] && /^\d/.test(match[3]))) {
@@ -125,7 +158,14 @@ class Scanner {
 
 /** `1_000`, `1e3` and `0x3e8` are one number: compilers respell literals. */
 function canonicalNumber(digits: string): string {
-  if (digits.endsWith('n')) return `${BigInt(digits.slice(0, -1))}n`;
+  if (digits.endsWith('n')) {
+    try {
+      return `${BigInt(digits.slice(0, -1))}n`;
+    } catch {
+      // Not a BigInt literal after all (`20.n`: a regular expression read as a division, say).
+      return digits;
+    }
+  }
   const value = Number(digits);
   return Number.isNaN(value) ? digits : String(value);
 }
@@ -157,9 +197,11 @@ function isIdentifier(token: string): boolean {
 /** Tokens joined with a space only where two words would otherwise run together. */
 function join(tokens: readonly string[]): string {
   let text = '';
+  let lastIsWord = false;
   for (const token of tokens) {
-    if (text && WORD.test(text.at(-1)!) && WORD.test(token[0]!)) text += ' ';
+    if (lastIsWord && isWordCode(token.charCodeAt(0))) text += ' ';
     text += token;
+    lastIsWord = isWordCode(token.charCodeAt(token.length - 1));
   }
   return text;
 }
