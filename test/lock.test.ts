@@ -4,7 +4,7 @@ import pg from 'pg';
 import t from 'tap';
 import { createDatabase } from './helpers/databases.ts';
 import { eachDialect, onPostgres } from './helpers/each-dialect.ts';
-import { holdLock } from './helpers/hold-lock.ts';
+import { ADVISORY_LOCKS_HERE, holdLock } from './helpers/hold-lock.ts';
 import { chain, revisionId } from './helpers/revisions.ts';
 import { versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
@@ -169,7 +169,7 @@ onPostgres('a waiting instance holds no connection beyond its pool, and both poo
   const after = await pooledSessions(pool);
   t.ok(after.length >= 1, `its connections are idle in the pool again (${after.length})`);
   t.same(after, after.map(() => ({ app: '', channels: 0, locks: 0 })), 'unnamed, listening to nothing, holding no advisory lock');
-  const [left] = await db.query<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory'");
+  const [left] = await db.query<{ n: number }>(`select count(*)::int as n from pg_locks where ${ADVISORY_LOCKS_HERE}`);
   t.equal(left!.n, 0, 'no advisory lock is left on the server');
 });
 

@@ -1,3 +1,4 @@
+import { ADVISORY_LOCKS_HERE } from '../helpers/hold-lock.ts';
 import { revisionId } from '../helpers/revisions.ts';
 import { userTables, versionRows } from '../helpers/schema.ts';
 
@@ -45,7 +46,7 @@ export async function boundary(db: Inspect, n: number): Promise<Boundary> {
 /** True when no session holds an advisory lock (PostgreSQL) / the write lock is free (SQLite). */
 export async function noStaleLock(db: Inspect): Promise<boolean> {
   if (db.dialect === 'postgresql') {
-    const rows = await db.query<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory'");
+    const rows = await db.query<{ n: number }>(`select count(*)::int as n from pg_locks where ${ADVISORY_LOCKS_HERE}`);
     return rows[0]!.n === 0;
   }
   try {

@@ -1,5 +1,5 @@
 import { ConfigurationError, defineRevision, LockTimeoutError, Migrator } from 'upshift';
-import { holdLock } from '../helpers/hold-lock.ts';
+import { ADVISORY_LOCKS_HERE, holdLock } from '../helpers/hold-lock.ts';
 import { chain, revisionId } from '../helpers/revisions.ts';
 import { versionRows } from '../helpers/schema.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
@@ -17,7 +17,7 @@ onPostgres("lock.scope 'transaction': upgrades in one transaction that itself ho
     async up({ sql }) {
       const [row] = await sql(
         "select (select count(*) from pg_locks where locktype = 'advisory' and granted and pid = pg_backend_pid())::int as \"own\", " +
-          "(select count(*) from pg_locks where locktype = 'advisory' and granted and pid <> pg_backend_pid())::int as \"others\", " +
+          `(select count(*) from pg_locks where ${ADVISORY_LOCKS_HERE} and granted and pid <> pg_backend_pid())::int as "others", ` +
           "current_setting('application_name') as \"app\"",
       );
       seen.push(row!);
@@ -35,7 +35,7 @@ onPostgres("lock.scope 'transaction': upgrades in one transaction that itself ho
   t.equal(seen[0]!.own, 1, "the revision's own transaction holds the advisory lock");
   t.equal(seen[0]!.others, 0, 'no other backend (no dedicated lock connection) holds one');
   t.match(seen[0]!.app, /^upshift .* pid \d+$/, 'application_name names upshift, host and pid while it runs (SET LOCAL)');
-  const [after] = await db.query<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory'");
+  const [after] = await db.query<{ n: number }>(`select count(*)::int as n from pg_locks where ${ADVISORY_LOCKS_HERE}`);
   t.equal(after!.n, 0, 'commit released the lock');
   t.same((await m.upgrade()).applied, [], 'then up to date (fast path)');
   t.same((await m.downgrade('-2')).reverted, [revisionId('rev', 4), revisionId('rev', 3)], 'downgrade works in this mode');

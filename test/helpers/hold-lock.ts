@@ -29,3 +29,9 @@ export async function holdLock(db: TestDatabase, table = 'upshift_revisions'): P
     },
   };
 }
+
+/**
+ * A pg_locks condition for advisory locks in the current database only: test files run in
+ * parallel, each on a database of its own, and another file's lock is not this test's.
+ */
+export const ADVISORY_LOCKS_HERE = "locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())";
