@@ -129,7 +129,8 @@ export class PostgreSqlDialect implements Dialect {
 
   async #readRowOnNewPool(sql: string): Promise<Row | undefined> {
     this.#pool = await this.#db.nativeClient<PgPool>();
-    if (!this.#pool) return (await this.#db.query(sql))[0];
+    // No pool of MikroORM's own, or one still closing: MikroORM's path, which reconnects or says why not.
+    if (!this.#pool || this.#pool.ending) return (await this.#db.query(sql))[0];
     return this.readRow(sql);
   }
 
