@@ -2,7 +2,8 @@
  * Scenario 5 — large history: 1k, 3k and 10k revisions, linear and with a branch + merge every
  * 10. Timed: graph build + validate (new Migrator: validation of every revision, the DAG, the
  * topological order — no database access), and a no-op upgrade() against a database at head.
- * Growth is linear when the per-revision cost stays flat from 1k to 10k.
+ * Growth is linear when the per-revision cost stays flat from 1k to 10k. The sizes are timed
+ * interleaved with each other.
  */
 import type { MikroORM } from '@mikro-orm/core';
 import { Migrator, defineRevision, type Revision } from 'upshift';
@@ -53,33 +54,37 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
   for (const shape of SHAPES) {
     const build: Record<number, number> = {};
     const noopUpgrade: Record<number, number> = {};
-    for (const n of sizes) {
-      const revisions = history(n, shape);
-      const db = await createDb(dialect, 's5');
-      const orm: MikroORM = await openOrm(dialect, db.location);
-      try {
+    // Every size is open at once and timed interleaved, so that a change of the machine's speed
+    // during the scenario (common here) lands on all sizes alike instead of bending the growth.
+    const opened: { n: number; orm: MikroORM; drop: () => Promise<void>; revisions: Revision[]; migrator: Migrator }[] = [];
+    try {
+      for (const n of sizes) {
+        const revisions = history(n, shape);
+        const db = await createDb(dialect, 's5');
+        const orm: MikroORM = await openOrm(dialect, db.location);
+        opened.push({ n, orm, drop: () => db.drop(), revisions, migrator: new Migrator({ orm, revisions, logger }) });
         // At head without running 10k no-op revisions: stamp() records them all.
         await new Migrator({ orm, revisions, logger }).stamp('heads');
-        const migrator = new Migrator({ orm, revisions, logger });
-        const rounds = options.quick ? 5 : 15;
-        const times = await interleave(
-          {
-            build: async () => new Migrator({ orm, revisions, logger }),
-            upgrade: async () => {
-              const result = await migrator.upgrade();
-              if (result.applied.length !== 0) throw new Error('expected a no-op');
-            },
-          },
-          rounds,
-          2,
-        );
-        build[n] = median(times.build!);
-        noopUpgrade[n] = median(times.upgrade!);
+      }
+      const contenders: Record<string, () => Promise<unknown>> = {};
+      for (const { n, orm, revisions, migrator } of opened) {
+        contenders[`build ${n}`] = async () => new Migrator({ orm, revisions, logger });
+        contenders[`upgrade ${n}`] = async () => {
+          const result = await migrator.upgrade();
+          if (result.applied.length !== 0) throw new Error('expected a no-op');
+        };
+      }
+      const times = await interleave(contenders, options.quick ? 5 : 21, 2);
+      for (const n of sizes) {
+        build[n] = median(times[`build ${n}`]!);
+        noopUpgrade[n] = median(times[`upgrade ${n}`]!);
         rec.figure({ dialect, name: `${shape} ${n}: graph build + validate`, value: build[n], unit: 'ms', detail: `${((build[n] / n) * 1000).toFixed(2)} µs/revision` });
         rec.figure({ dialect, name: `${shape} ${n}: no-op upgrade()`, value: noopUpgrade[n], unit: 'ms', detail: `${((noopUpgrade[n] / n) * 1000).toFixed(2)} µs/revision` });
-      } finally {
+      }
+    } finally {
+      for (const { orm, drop } of opened) {
         await orm.close(true);
-        await db.drop();
+        await drop();
       }
     }
     const big = sizes[sizes.length - 1]!;
