@@ -80,7 +80,7 @@ export class Migrator {
     const stored = await this.#readStateDigest();
     // The boot path of every replica: nothing unknown, missing or edited, so nothing to report,
     // and no declared revision module to import. Kept apart from the rest, in a function this
-    // small: it runs once per boot, before V8 has optimized anything, where each line costs.
+    // small: it runs once per boot, before V8 has optimized anything.
     if (stored === this.#bundleDigest()) return { applied: [], skipped: [], current: this.#graph.heads(), durationMs: elapsed(started) };
     return this.#upgrade(target, started, stored);
   }

@@ -118,8 +118,8 @@ export class PostgreSqlDialect implements Dialect {
     if (!pool || pool.ending) return this.#readRowOnNewPool(sql);
     // Straight on the pool: MikroORM's execute() added 20-40 % to this read in a tight loop, and a
     // named statement is parsed and planned once per connection instead of on every boot check.
-    // No async frame of its own: this is the whole of a no-op boot, run once, before V8 has
-    // optimized anything, where each layer shows in bench/1-noop-boot.
+    // No async frame of its own: this is the whole of a no-op boot, which runs once, before V8
+    // has optimized anything.
     const query = this.#queryOf(sql);
     // While this instance waits for the lock, the lock's connection is idle between attempts: a
     // waiting replica asks there whether the work is done, rather than on a second connection.
