@@ -63,7 +63,11 @@ export class Store {
   constructor(db: Database, dialect: Dialect) {
     this.#db = db;
     this.#dialect = dialect;
-    const read = (column: string) => `select "${column}" as "digest" from ${dialect.stateTable}`;
+    // The row vouches for the version table, so the read names it (never scanned: `where false`).
+    // A version table dropped by hand takes its triggers with it and leaves the row behind; the
+    // read then fails as a missing table, and the boot takes the full path instead of trusting it.
+    const read = (column: string) =>
+      `select "${column}" as "digest" from ${dialect.stateTable} where not exists (select 1 from ${dialect.table} where false)`;
     this.#readDigestSql = { keys: read('keys_digest'), ids: read('ids_digest') };
   }
 

@@ -140,6 +140,28 @@ eachDialect('a state table dropped by hand comes back with the next upgrade that
   t.same((await m.upgrade()).applied, []);
 });
 
+eachDialect('a version table dropped by hand takes its triggers with it, yet the state row left behind vouches for nothing', async (t, db) => {
+  const orm = await db.orm();
+  const m = new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger });
+  await m.upgrade();
+  // Starting over by hand: the app's tables and "the migrations table" go, and nobody knows
+  // about the state table beside it.
+  for (const table of ['t_rev0001', 't_rev0002', 'upshift_revisions']) await db.query(`drop table ${table}`);
+  t.ok(await stateRow(db), 'the state row is still there (DROP TABLE fires no trigger)');
+  t.same((await m.upgrade()).applied, ['rev0001', 'rev0002'], 'the next boot applies every revision again, as it would on a new database');
+  t.same((await db.query<{ n: number }>("select count(*) as n from t_rev0002")).length, 1, 'the tables are back');
+  await stateMatchesTable(t, db, 'after it');
+  t.same((await m.upgrade()).applied, [], 'and the boot after that is the fast one again');
+
+  // Only the version table dropped: the revisions' tables exist, so applying them again fails
+  // loudly (stamp() is the way to say they are applied), never a silent "nothing to do".
+  await db.query('drop table upshift_revisions');
+  await t.rejects(m.upgrade(), RevisionFailedError, 'the boot does not trust the row: it runs rev0001, whose table exists');
+  await m.stamp('heads');
+  await stateMatchesTable(t, db, 'after stamp("heads")');
+  t.same((await m.upgrade()).applied, []);
+});
+
 eachDialect('the state row stays true with transaction: "all" and, on PostgreSQL, lock.scope "transaction"', async (t, db) => {
   const configs = [{ transaction: 'all' as const }, ...(db.dialect === 'postgresql' ? [{ lock: { scope: 'transaction' as const } }] : [])];
   for (const config of configs) {
