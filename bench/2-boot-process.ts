@@ -2,6 +2,8 @@
  * Scenario 2 — no-op boot, whole process: node start → imports (incl. the 200-module bundle) →
  * ORM init → migration call → exit, with the database already at head. Beside it the floor (the
  * same process with no migration call) and @mikro-orm/migrations' equivalent. Interleaved.
+ * Also the floor plus one query: the floor never connects, and a migration call must, so that
+ * figure separates what the first connection costs from what upshift costs.
  */
 import { createDb, type DialectName } from './support/db.ts';
 import { writeBundle } from './support/bundle.ts';
@@ -13,10 +15,11 @@ import { standalone, type Scenario } from './support/scenario.ts';
 const N = 200;
 // "js": the app's production build (compiled bundle, compiled upshift as published); "ts": the
 // same from TypeScript sources, stripped by Node at load (as in development).
-const MODES = ['floor', 'upshift-js', 'upshift-js-static', 'mikro-orm-js', 'upshift-ts', 'mikro-orm-ts'] as const;
+const MODES = ['floor', 'floor-connected', 'upshift-js', 'upshift-js-static', 'mikro-orm-js', 'upshift-ts', 'mikro-orm-ts'] as const;
 type Mode = (typeof MODES)[number];
 const LABEL: Record<Mode, string> = {
   floor: 'floor (no migration call)',
+  'floor-connected': 'floor + one query (the first connection)',
   'upshift-js': 'upshift (compiled)',
   'upshift-js-static': 'upshift (compiled, revisions as static imports)',
   'mikro-orm-js': '@mikro-orm/migrations (compiled bundle)',
@@ -37,7 +40,7 @@ export const scenario: Scenario = {
 async function runOn(dialect: DialectName, bundles: { ts: string; js: string }, upshiftEntry: string, options: BenchOptions, rec: Recorder): Promise<void> {
   const dbs = { upshift: await createDb(dialect, 's2u'), 'mikro-orm': await createDb(dialect, 's2m') };
   const args = (mode: Mode): string[] => {
-    if (mode === 'floor') return ['floor', dialect, dbs.upshift.location, bundles.ts];
+    if (mode === 'floor' || mode === 'floor-connected') return [mode, dialect, dbs.upshift.location, bundles.ts];
     if (mode === 'upshift-js-static') return ['upshift', dialect, dbs.upshift.location, bundles.js, 'js', upshiftEntry, 'static-index'];
     const [tool, ext] = mode.split(/-(?=js$|ts$)/) as ['upshift' | 'mikro-orm', 'js' | 'ts'];
     return [tool, dialect, dbs[tool].location, bundles[ext], ext, ...(tool === 'upshift' && ext === 'js' ? [upshiftEntry] : [])];
@@ -61,6 +64,7 @@ async function runOn(dialect: DialectName, bundles: { ts: string; js: string }, 
     goal: '(2) whole-process no-op boot ≤ 1.15× the floor (compiled, as deployed)',
     measured:
       `${fmtMs(med['upshift-js'])} vs floor ${fmtMs(med.floor)} = ${ratio(med['upshift-js'], med.floor)} (+${fmtMs(med['upshift-js'] - med.floor)}); ` +
+      `vs the floor that sends one query (and so connects) ${fmtMs(med['floor-connected'])}: ${ratio(med['upshift-js'], med['floor-connected'])} (+${fmtMs(med['upshift-js'] - med['floor-connected'])}); ` +
       `revisions as static imports ${ratio(med['upshift-js-static'], med.floor)}; @mikro-orm/migrations ${ratio(med['mikro-orm-js'], med.floor)}; from TypeScript sources: upshift ${ratio(med['upshift-ts'], med.floor)}, @mikro-orm/migrations ${ratio(med['mikro-orm-ts'], med.floor)}`,
     pass: med['upshift-js'] <= med.floor * 1.15,
   });

@@ -1,7 +1,8 @@
 /**
  * One application boot, as a whole process: imports → ORM init → migration call → close → exit.
- *   node --conditions=upshift-source bench/procs/boot.ts <floor|upshift|mikro-orm> <postgresql|sqlite> <location> <bundleDir> [ts|js] [upshiftEntry] [index|static-index]
+ *   node --conditions=upshift-source bench/procs/boot.ts <floor|floor-connected|upshift|mikro-orm> <postgresql|sqlite> <location> <bundleDir> [ts|js] [upshiftEntry] [index|static-index]
  * floor: the same process with no migration call (and no migration import) at all.
+ * floor-connected: the floor plus one `select 1` through MikroORM, which opens the first connection.
  * js + upshiftEntry: the compiled bundle and the compiled upshift (what production loads).
  */
 const [mode, dialect, location, bundle, ext = 'ts', upshiftEntry = 'upshift', index = 'index'] = process.argv.slice(2) as [string, string, string, string, string?, string?, string?];
@@ -11,6 +12,12 @@ const target = dialect === 'postgresql' ? { clientUrl: location } : { dbName: lo
 
 if (mode === 'floor') {
   const orm = await driver.MikroORM.init({ ...target, ...common } as never);
+  await orm.close(true);
+} else if (mode === 'floor-connected') {
+  // The floor plus the first query an app sends: MikroORM connects on it (and checks that the
+  // database exists). The floor itself never connects; a migration call must.
+  const orm = await driver.MikroORM.init({ ...target, ...common } as never);
+  await orm.em.getConnection().execute('select 1');
   await orm.close(true);
 } else if (mode === 'upshift') {
   const [{ Migrator }, { revisions }] = await Promise.all([
