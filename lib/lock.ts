@@ -30,6 +30,10 @@ const MAX_DELAY_MS = 250;
 // holder that died without a word: waiters poll less, and leave the CPU to the holder.
 const ANNOUNCED_FIRST_DELAY_MS = 100;
 const ANNOUNCED_MAX_DELAY_MS = 1_000;
+// A wait shorter than this says nothing until it ends ("acquired" / "stopped waiting", with the
+// time waited). Reporting costs a query of the server's lock table in every waiter: when many
+// replicas boot at once they would all send it just as the holder starts its work.
+const FIRST_REPORT_AFTER_MS = 1_000;
 const REPORT_EVERY_MS = 5_000;
 
 /**
@@ -37,14 +41,15 @@ const REPORT_EVERY_MS = 5_000;
  * timeout passes. Polling, not a blocking lock call, is deliberate: a blocked
  * `pg_advisory_lock` waits inside the server and deadlocks with another instance's
  * `CREATE INDEX CONCURRENTLY`, which waits for every open transaction to finish (Flyway #1654).
- * While it waits it says so, with the holder, every few seconds: a stuck deploy explains itself.
+ * Once it has waited a second it says so, with the holder, and again every few seconds: a stuck
+ * deploy explains itself.
  */
 export async function acquireWithin(attempt: LockAttempt, { timeoutMs, logger, abandon }: LockOptions): Promise<'acquired' | 'abandoned'> {
   if (await attempt.tryAcquire()) return 'acquired';
   const started = Date.now();
   const announced = attempt.waitForChange !== undefined;
   let delay = announced ? ANNOUNCED_FIRST_DELAY_MS : FIRST_DELAY_MS;
-  let nextReport = started;
+  let nextReport = started + FIRST_REPORT_AFTER_MS;
   for (;;) {
     const now = Date.now();
     if (now >= nextReport) {

@@ -37,21 +37,37 @@ eachDialect('LockTimeoutError when a live holder keeps the lock past the timeout
   t.teardown(() => held.release());
   const orm = await db.orm();
   const { logger, lines } = memoryLogger();
-  const m = new Migrator({ orm, revisions: chain(2), logger, lock: { timeoutMs: 300 } });
+  // Past 1 s: a shorter wait says nothing until it ends.
+  const m = new Migrator({ orm, revisions: chain(2), logger, lock: { timeoutMs: 1500 } });
   const error = (await m.upgrade().catch((e: unknown) => e)) as LockTimeoutError;
   t.type(error, LockTimeoutError);
   t.equal(error.code, 'UPSHIFT_LOCK_TIMEOUT');
-  t.equal(error.timeoutMs, 300);
+  t.equal(error.timeoutMs, 1500);
   if (db.dialect === 'postgresql') {
     t.equal(error.holder?.pid, held.pid, 'names the holder pid');
     t.equal(error.holder?.applicationName, 'test lock holder');
     t.ok(error.holder?.since instanceof Date, 'and since when');
     t.match(error.message, new RegExp(`backend pid ${held.pid}`));
   }
-  t.ok(lines.some((l) => /^waiting for the/.test(l.msg as string)), 'the wait was logged');
+  t.ok(lines.some((l) => /^waiting for the/.test(l.msg as string)), 'the wait was logged once it had lasted 1 s');
   t.same(await versionRows(db).catch(() => []), [], 'nothing was applied');
   await held.release();
   t.same((await m.upgrade()).applied, ['rev0001', 'rev0002'], 'once released, the same call succeeds');
+});
+
+eachDialect('a wait shorter than 1 s is not reported while it lasts, only when it ends, with the time waited', async (t, db) => {
+  const held = await holdLock(db);
+  t.teardown(() => held.release());
+  const { logger, lines } = memoryLogger();
+  const m = new Migrator({ orm: await db.orm(), revisions: chain(2), logger, lock: { timeoutMs: 10_000 } });
+  const upgrading = m.upgrade();
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  await held.release();
+  t.same((await upgrading).applied, ['rev0001', 'rev0002']);
+  t.notOk(lines.some((l) => /^waiting for the/.test(String(l.msg))), 'no "waiting for the lock" line (nor the query of the lock table that names the holder)');
+  const acquired = lines.find((l) => /^acquired the/.test(String(l.msg)));
+  t.ok(acquired, 'the end of the wait is logged');
+  t.ok(Number(acquired?.waitedMs) >= 200 && Number(acquired?.waitedMs) < 1000, `with the time waited (${acquired?.waitedMs} ms)`);
 });
 
 eachDialect('a waiting instance starts as soon as the holder has done its work, and still applies what is left', async (t, db) => {

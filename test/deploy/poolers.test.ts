@@ -47,7 +47,7 @@ onPostgres("lock.scope 'transaction' waits for a session holder, names it, and t
   t.teardown(() => held.release());
   const orm = await db.orm();
   const { logger, lines } = memoryLogger();
-  const m = new Migrator({ orm, revisions: chain(2), logger, lock: { scope: 'transaction', timeoutMs: 400 } });
+  const m = new Migrator({ orm, revisions: chain(2), logger, lock: { scope: 'transaction', timeoutMs: 1500 } }); // past the 1 s before a wait is reported
   const error = (await m.upgrade().catch((e: unknown) => e)) as LockTimeoutError;
   t.type(error, LockTimeoutError);
   t.equal(error.holder?.pid, held.pid);
