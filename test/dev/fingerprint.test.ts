@@ -59,10 +59,12 @@ eachDialect('the schema fingerprint changes with each kind of change', async (t,
 
 onPostgres('the schema fingerprint sees what only PostgreSQL can change in place', async (t, db) => {
   const partial = (bound: number) => ['drop index if exists "note_n_index"', `create index "note_n_index" on "note" ("n") where "n" > ${bound}`];
-  await seesEach(t, db, ['create table "note" ("id" integer primary key, "body" varchar(50) not null, "n" integer null)', ...partial(0)], {
+  const generated = (factor: number) => ['alter table "note" drop column "g"', `alter table "note" add column "g" integer generated always as ("n" * ${factor}) stored`];
+  await seesEach(t, db, ['create table "note" ("id" integer primary key, "body" varchar(50) not null, "n" integer null, "g" integer generated always as ("n" * 2) stored)', ...partial(0)], {
     'a column type': [['alter table "note" alter column "body" type varchar(60)'], ['alter table "note" alter column "body" type varchar(50)']],
     'nullability': [['alter table "note" alter column "body" drop not null'], ['alter table "note" alter column "body" set not null']],
     'a default': [['alter table "note" alter column "n" set default 1'], ['alter table "note" alter column "n" drop default']],
+    "a generated column's expression": [generated(3), generated(2)],
     'a column comment': [[`comment on column "note"."body" is 'text'`], ['comment on column "note"."body" is null']],
     'a table comment': [[`comment on table "note" is 'notes'`], ['comment on table "note" is null']],
     'a unique constraint': [['alter table "note" add constraint "note_body_unique" unique ("body")'], ['alter table "note" drop constraint "note_body_unique"']],
