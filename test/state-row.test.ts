@@ -149,7 +149,7 @@ eachDialect('a version table dropped by hand takes its triggers with it, yet the
   for (const table of ['t_rev0001', 't_rev0002', 'upshift_revisions']) await db.query(`drop table ${table}`);
   t.ok(await stateRow(db), 'the state row is still there (DROP TABLE fires no trigger)');
   t.same((await m.upgrade()).applied, ['rev0001', 'rev0002'], 'the next boot applies every revision again, as it would on a new database');
-  t.same((await db.query<{ n: number }>("select count(*) as n from t_rev0002")).length, 1, 'the tables are back');
+  await t.resolves(db.query('select 1 from t_rev0001, t_rev0002'), 'the tables are back');
   await stateMatchesTable(t, db, 'after it');
   t.same((await m.upgrade()).applied, [], 'and the boot after that is the fast one again');
 
