@@ -9,7 +9,7 @@ import { createDb, type DialectName } from './support/db.ts';
 import { writeBundle } from './support/bundle.ts';
 import { runChildOk } from './support/child.ts';
 import { compiledUpshift } from './support/dist.ts';
-import { fmtMs, median, ratio, type BenchOptions, type Recorder } from './support/report.ts';
+import { fmtDelta, fmtMs, median, ratio, type BenchOptions, type Recorder } from './support/report.ts';
 import { standalone, type Scenario } from './support/scenario.ts';
 
 const N = 200;
@@ -63,8 +63,8 @@ async function runOn(dialect: DialectName, bundles: { ts: string; js: string }, 
     dialect,
     goal: '(2) whole-process no-op boot ≤ 1.15× the floor (compiled, as deployed)',
     measured:
-      `${fmtMs(med['upshift-js'])} vs floor ${fmtMs(med.floor)} = ${ratio(med['upshift-js'], med.floor)} (+${fmtMs(med['upshift-js'] - med.floor)}); ` +
-      `vs the floor that sends one query (and so connects) ${fmtMs(med['floor-connected'])}: ${ratio(med['upshift-js'], med['floor-connected'])} (+${fmtMs(med['upshift-js'] - med['floor-connected'])}); ` +
+      `${fmtMs(med['upshift-js'])} vs floor ${fmtMs(med.floor)} = ${ratio(med['upshift-js'], med.floor)} (${fmtDelta(med['upshift-js'] - med.floor)}); ` +
+      `vs the floor that sends one query (and so connects) ${fmtMs(med['floor-connected'])}: ${ratio(med['upshift-js'], med['floor-connected'])} (${fmtDelta(med['upshift-js'] - med['floor-connected'])}); ` +
       `revisions as static imports ${ratio(med['upshift-js-static'], med.floor)}; @mikro-orm/migrations ${ratio(med['mikro-orm-js'], med.floor)}; from TypeScript sources: upshift ${ratio(med['upshift-ts'], med.floor)}, @mikro-orm/migrations ${ratio(med['mikro-orm-ts'], med.floor)}`,
     pass: med['upshift-js'] <= med.floor * 1.15,
   });

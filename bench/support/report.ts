@@ -69,6 +69,11 @@ export function fmtMs(ms: number): string {
   return `${ms.toFixed(0)} ms`;
 }
 
+/** A difference with its sign, "+3.2 ms" or "−51.9 ms": a boot can be faster than what it is compared to. */
+export function fmtDelta(ms: number): string {
+  return `${ms < 0 ? '−' : '+'}${fmtMs(Math.abs(ms))}`;
+}
+
 export function ratio(a: number, b: number): string {
   return `${(a / b).toFixed(2)}×`;
 }
