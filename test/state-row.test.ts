@@ -7,6 +7,7 @@
  * interleaves with, a transaction that is writing the table.
  */
 import { ChecksumMismatchError, Migrator, RevisionFailedError, defineRevision } from 'upshift';
+import { statSync } from 'node:fs';
 import pg from 'pg';
 import { appliedDigests, type AppliedDigests } from '../lib/applied-digest.ts';
 import { eachDialect, onPostgres, type TapTest } from './helpers/each-dialect.ts';
@@ -240,3 +241,59 @@ onPostgres('a hand edit from a session on another search_path clears the state r
   await db.query('drop table t_rev0002');
   t.same((await m.upgrade()).applied, ['rev0002'], 'and the next boot runs the revision again');
 });
+
+/**
+ * What a write to the version table costs the state table once its row is gone (every write after
+ * the first of a run): nothing. On SQLite a trigger's `delete` without a WHERE clears the table's
+ * root page instead of deleting rows, and the page is journaled and written again on every write,
+ * although the table is already empty; measured here as the rollback journal's size, with and
+ * without the triggers. PostgreSQL deletes row by row: its statistics count no tuple touched.
+ */
+eachDialect('once the state row is gone, a version-table write touches nothing of the state table', async (t, db) => {
+  const orm = await db.orm();
+  await new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger }).upgrade();
+  await db.query('delete from "upshift_revisions_state"');
+  const insert = `insert into "upshift_revisions" ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") ` +
+    `values ('byhand', 'rev0002', '', 'x', '2026-01-01T00:00:00.000Z', 0, 'a person')`;
+  if (db.dialect === 'postgresql') {
+    const client = new pg.Client({ connectionString: db.location });
+    await client.connect();
+    try {
+      await client.query('begin');
+      await client.query(insert);
+      const { rows } = await client.query<{ relname: string; touched: string }>(
+        `select relname, n_tup_ins + n_tup_upd + n_tup_del as touched from pg_stat_xact_user_tables where relname in ('upshift_revisions', 'upshift_revisions_state')`,
+      );
+      await client.query('rollback');
+      const touched = Object.fromEntries(rows.map((r) => [r.relname, Number(r.touched)]));
+      t.equal(touched.upshift_revisions, 1, 'the statistics see the insert into the version table');
+      t.equal(touched.upshift_revisions_state ?? 0, 0, 'and no tuple of the state table');
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const withTriggers = await sqliteJournalBytes(db.location, insert);
+  for (const event of ['insert', 'update', 'delete']) await db.query(`drop trigger "upshift_revisions_clear_state_on_${event}"`);
+  const withoutTriggers = await sqliteJournalBytes(db.location, insert);
+  t.ok(withoutTriggers > 0, `the insert alone journals its own pages (${withoutTriggers} bytes)`);
+  t.equal(withTriggers, withoutTriggers, 'the triggers journal no page of the empty state table');
+});
+
+/** How many bytes of rollback journal `sql` writes, in a transaction rolled back afterwards. */
+async function sqliteJournalBytes(file: string, sql: string): Promise<number> {
+  const { default: Sqlite } = await import('better-sqlite3');
+  const conn = new Sqlite(file);
+  try {
+    if (conn.pragma('journal_mode', { simple: true }) !== 'delete') throw new Error('this measure needs the rollback journal (journal_mode = delete)');
+    conn.exec('begin immediate');
+    try {
+      conn.exec(sql);
+      return statSync(`${file}-journal`).size;
+    } finally {
+      conn.exec('rollback');
+    }
+  } finally {
+    conn.close();
+  }
+}
