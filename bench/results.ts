@@ -24,6 +24,8 @@ export interface Environment {
 
 export interface RunRecord extends Environment {
   seconds: number;
+  /** How long the disk took to make a write durable, at the start and the end (support/disk.ts). */
+  disk?: string;
   results: Results;
 }
 
@@ -72,7 +74,8 @@ export function renderResultsMd(record: RunRecord): string {
   lines.push(`- Machine: ${record.cpu}, ${record.cores} cores, ${record.memoryGb} GB`);
   lines.push(`- Packages: ${Object.entries(record.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   lines.push(`- Databases: PostgreSQL (local, TCP) and SQLite (better-sqlite3, a file in a temp folder)`);
-  lines.push(`- Run time: ${Math.round(record.seconds)} s; 1-minute load average at start → end: ${record.load ?? '?'}`, '');
+  lines.push(`- Run time: ${Math.round(record.seconds)} s; 1-minute load average at start → end: ${record.load ?? '?'}`);
+  lines.push(`- Disk: ${record.disk ?? 'not measured in this run'}`, '');
   lines.push('Every figure is a median, measured in the same run and interleaved with what it is compared to.', '');
   lines.push('## Goals', '');
   lines.push('| scenario | db | goal | measured | result |', '|---|---|---|---|---|');

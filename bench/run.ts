@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createResults, parseArgs } from './support/report.ts';
 import { runScenario, type Scenario } from './support/scenario.ts';
 import { BENCH_DIR } from './support/child.ts';
+import { diskLatency } from './support/disk.ts';
 import { environment, writeResultsMd, type RunRecord } from './results.ts';
 import { scenario as s1 } from './1-noop-boot.ts';
 import { scenario as s2 } from './2-boot-process.ts';
@@ -23,7 +24,9 @@ const options = parseArgs(args);
 const picked = args.filter((a) => /^\d$/.test(a));
 const scenarios = picked.length ? ALL.filter((s) => picked.includes(s.id[0]!)) : ALL;
 
+const full = !options.quick && !picked.length && options.dialects.length === 2;
 const loadAtStart = environment().load;
+const diskAtStart = full ? await diskLatency(options.dialects) : undefined;
 const started = performance.now();
 const results = createResults();
 console.log(`upshift bench${options.quick ? ' --quick' : ''}: ${scenarios.map((s) => s.id).join(', ')}`);
@@ -36,8 +39,8 @@ const na = results.goals.filter((g) => g.pass === null).length;
 console.log(`\n${pass} PASS, ${miss.length} MISS, ${na} N/A in ${seconds.toFixed(0)} s`);
 for (const g of miss) console.log(`  MISS ${g.scenario} [${g.dialect}] ${g.goal}: ${g.measured}`);
 
-if (!options.quick && !picked.length && options.dialects.length === 2) {
-  const record: RunRecord = { ...environment(), seconds, results };
+if (full) {
+  const record: RunRecord = { ...environment(), seconds, results, disk: `${diskAtStart} at the start; ${await diskLatency(options.dialects)} at the end` };
   record.load = `${loadAtStart} → ${record.load}`;
   writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(record, null, 2)}\n`);
   writeResultsMd(record);
