@@ -44,14 +44,15 @@ export class SqliteDialect implements Dialect {
       `create table if not exists ${this.stateTable} ("id" integer primary key not null, "keys_digest" text not null, "ids_digest" text not null)`,
       // Any change to the version table deletes the state row in the same transaction, whoever
       // makes it: upshift, or a hand edit. SQLite triggers fire per row and per event, and their
-      // names are per database: hence three, named after the table. `where true` deletes every
-      // row all the same, but row by row: without a WHERE, SQLite empties the table by clearing
-      // its root page, which it then journals and writes again on every version-table write, even
-      // though the table is already empty after the first.
+      // names are per database: hence three, named after the table. `where 1` deletes every row
+      // all the same, but row by row: without a WHERE, SQLite empties the table by clearing its
+      // root page, which it then journals and writes again on every version-table write, even
+      // though the table is already empty after the first. (`1`, not `true`: the schema must
+      // still parse in a SQLite older than 3.23, say an old sqlite3 shell opening the file.)
       ...(['insert', 'update', 'delete'] as const).map(
         (event) =>
           `create trigger if not exists ${quoteIdentifier(`${this.#name}_clear_state_on_${event}`)} after ${event} on ${this.table} ` +
-          `begin delete from ${this.stateTable} where true; end`,
+          `begin delete from ${this.stateTable} where 1; end`,
       ),
     ];
   }
