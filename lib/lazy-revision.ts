@@ -53,7 +53,9 @@ export function declareRevision(input: LazyRevision, where: string): DeclaredRev
       typeof e.id === 'string' ? e.id : undefined,
     );
   }
-  const revision = validateRevision({ ...e, up: notLoaded, down: notLoaded, message: '' }, where);
+  // Only the fields a placeholder has: copying the whole entry (its load(), its checksum) cost
+  // more than validating it.
+  const revision = validateRevision({ id: e.id, parents: e.parents, createdAt: e.createdAt, transaction: e.transaction, up: notLoaded, down: notLoaded, message: '' }, where);
   if (typeof e.createdAt !== 'string') throw new InvalidRevisionError(`${where}: a declared revision must give its createdAt, as its module does.`, revision.id);
   return { entry: input, placeholder: revision, where };
 }

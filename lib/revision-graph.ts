@@ -6,6 +6,7 @@ import {
   UnknownTargetError,
   AmbiguousTargetError,
 } from './errors.ts';
+import { IdIndex } from './id-index.ts';
 import { MinHeap } from './min-heap.ts';
 import type { Revision } from './revision.ts';
 
@@ -13,35 +14,64 @@ import type { Revision } from './revision.ts';
  * The bundled revisions as a DAG. Pure: built from a list, never sees a connection, so every
  * graph error is raised before any statement runs. Building is O(n log n); the per-operation
  * queries below are O(n).
+ *
+ * Revisions are numbered by their place in the list, and every structure but the id lookup is an
+ * array indexed by that number; the id lookup is an IdIndex (see id-index.ts). Built from four
+ * Maps keyed by id, the graph took 1.5 µs per revision at 10,000 against 0.3 µs at 1,000
+ * (bench/5-large-history): filling a V8 Map costs several times more past ~4,000 entries.
  */
 export class RevisionGraph {
   /** Every revision, parents before children; ties broken by createdAt, then id. */
   readonly order: readonly Revision[];
-  readonly #byId: ReadonlyMap<string, Revision>;
-  readonly #children: ReadonlyMap<string, readonly string[]>;
-  readonly #position: ReadonlyMap<string, number>;
+  /** The revisions as given, and each id's place among them. */
+  readonly #revisions: readonly Revision[];
+  readonly #index: IdIndex;
+  /** Children of revision i: #childList[#firstChild[i] ..< #firstChild[i + 1]], in list order. */
+  readonly #firstChild: Int32Array;
+  readonly #childList: Int32Array;
+  /** Revision i's place in `order`. */
+  readonly #position: Int32Array;
   readonly #heads: readonly string[];
 
   constructor(revisions: readonly Revision[]) {
-    const byId = new Map<string, Revision>();
-    for (const r of revisions) {
-      if (byId.has(r.id)) throw new DuplicateRevisionError(r.id);
-      byId.set(r.id, r);
+    const n = revisions.length;
+    const index = new IdIndex(n);
+    for (let i = 0; i < n; i++) {
+      const id = revisions[i]!.id;
+      if (index.has(id)) throw new DuplicateRevisionError(id);
+      index.set(id, i);
     }
-    const children = new Map<string, string[]>();
-    for (const r of revisions) children.set(r.id, []);
+    // Each parent link once, child by child; then counted per parent, then placed (a CSR layout:
+    // no array per revision).
+    let links = 0;
+    for (const r of revisions) links += r.parents.length;
+    const parentOf = new Int32Array(links);
+    const firstChild = new Int32Array(n + 1);
+    let link = 0;
     for (const r of revisions) {
       for (const p of r.parents) {
-        const siblings = children.get(p);
-        if (!siblings) throw new MissingParentError(r.id, p);
-        siblings.push(r.id);
+        const parent = index.get(p);
+        if (parent === undefined) throw new MissingParentError(r.id, p);
+        parentOf[link++] = parent;
+        firstChild[parent + 1]!++;
       }
     }
-    this.#byId = byId;
-    this.#children = children;
-    this.order = topologicalOrder(revisions, children, byId);
-    this.#position = new Map(this.order.map((r, i) => [r.id, i]));
-    this.#heads = this.order.filter((r) => children.get(r.id)!.length === 0).map((r) => r.id);
+    for (let i = 0; i < n; i++) firstChild[i + 1]! += firstChild[i]!;
+    const childList = new Int32Array(links);
+    const next = firstChild.slice(0, n);
+    link = 0;
+    for (let i = 0; i < n; i++) {
+      for (let k = revisions[i]!.parents.length; k > 0; k--) childList[next[parentOf[link++]!]!++] = i;
+    }
+    this.#revisions = revisions;
+    this.#index = index;
+    this.#firstChild = firstChild;
+    this.#childList = childList;
+    this.#position = new Int32Array(n);
+    this.order = this.#topologicalOrder();
+    const heads: string[] = [];
+    for (const r of this.order) if (this.#childCount(index.get(r.id)!) === 0) heads.push(r.id);
+    this.#heads = heads;
   }
 
   get size(): number {
@@ -49,11 +79,12 @@ export class RevisionGraph {
   }
 
   get(id: string): Revision | undefined {
-    return this.#byId.get(id);
+    const i = this.#index.get(id);
+    return i === undefined ? undefined : this.#revisions[i];
   }
 
   has(id: string): boolean {
-    return this.#byId.has(id);
+    return this.#index.has(id);
   }
 
   /** Revisions nothing descends from, in topological order. */
@@ -66,24 +97,31 @@ export class RevisionGraph {
   }
 
   children(id: string): readonly string[] {
-    return this.#children.get(id) ?? [];
+    const i = this.#index.get(id);
+    if (i === undefined) return [];
+    return Array.from(this.#childList.subarray(this.#firstChild[i], this.#firstChild[i + 1]), (c) => this.#revisions[c]!.id);
   }
 
   /** The ids and every revision they descend from (inclusive). */
   ancestors(ids: Iterable<string>): Set<string> {
-    return this.#walk(ids, (id) => this.#byId.get(id)?.parents ?? []);
+    return this.#walk(ids, (i, visit) => {
+      for (const p of this.#revisions[i]!.parents) visit(this.#index.get(p)!);
+    });
   }
 
   /** The ids and every revision that descends from them (inclusive). */
   descendants(ids: Iterable<string>): Set<string> {
-    return this.#walk(ids, (id) => this.#children.get(id) ?? []);
+    return this.#walk(ids, (i, visit) => {
+      for (let k = this.#firstChild[i]!; k < this.#firstChild[i + 1]!; k++) visit(this.#childList[k]!);
+    });
   }
 
   /** Sorts ids of this graph into topological order. */
   sort(ids: Iterable<string>): Revision[] {
-    return [...ids]
-      .map((id) => this.#byId.get(id)!)
-      .sort((a, b) => this.#position.get(a.id)! - this.#position.get(b.id)!);
+    const position = this.#position;
+    return Array.from(ids, (id) => this.#index.get(id)!)
+      .sort((a, b) => position[a]! - position[b]!)
+      .map((i) => this.#revisions[i]!);
   }
 
   /** The single head; `MultipleHeadsError` when the bundle has branched. */
@@ -94,71 +132,88 @@ export class RevisionGraph {
 
   /** A full id, or a unique prefix of 4 or more characters, to a full id. */
   resolveId(target: string): string {
-    if (this.#byId.has(target)) return target;
+    if (this.#index.has(target)) return target;
     if (target.length < 4) {
       throw new UnknownTargetError(target, 'it is not "head", "heads", "base", "+N", "-N", an id, or an id prefix of 4 or more characters.');
     }
     const matches: string[] = [];
-    for (const id of this.#byId.keys()) if (id.startsWith(target)) matches.push(id);
+    for (const { id } of this.#revisions) if (id.startsWith(target)) matches.push(id);
     if (matches.length === 0) throw new UnknownTargetError(target, 'no bundled revision has this id or id prefix.');
     if (matches.length > 1) throw new AmbiguousTargetError(target, matches.sort());
     return matches[0]!;
   }
 
-  #walk(start: Iterable<string>, next: (id: string) => readonly string[]): Set<string> {
-    const seen = new Set<string>();
-    const stack = [...start];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      for (const n of next(id)) if (!seen.has(n)) stack.push(n);
-    }
-    return seen;
+  #childCount(i: number): number {
+    return this.#firstChild[i + 1]! - this.#firstChild[i]!;
   }
-}
 
-/** Kahn's algorithm with a heap, so the order is the same on every machine for the same bundle. */
-function topologicalOrder(
-  revisions: readonly Revision[],
-  children: ReadonlyMap<string, readonly string[]>,
-  byId: ReadonlyMap<string, Revision>,
-): Revision[] {
-  const waiting = new Map<string, number>();
-  const ready = new MinHeap<Revision>(
-    (a, b) => (a.createdAt === b.createdAt ? a.id < b.id : a.createdAt < b.createdAt),
-  );
-  for (const r of revisions) {
-    waiting.set(r.id, r.parents.length);
-    if (r.parents.length === 0) ready.push(r);
-  }
-  const order: Revision[] = [];
-  while (ready.size > 0) {
-    const r = ready.pop()!;
-    order.push(r);
-    for (const c of children.get(r.id)!) {
-      const left = waiting.get(c)! - 1;
-      waiting.set(c, left);
-      if (left === 0) ready.push(byId.get(c)!);
+  /** The start ids (unknown ones included, as they are) and every revision `expand` reaches from them. */
+  #walk(start: Iterable<string>, expand: (i: number, visit: (j: number) => void) => void): Set<string> {
+    const found = new Set<string>();
+    const seen = new Uint8Array(this.#revisions.length);
+    const stack: number[] = [];
+    const visit = (j: number) => {
+      if (seen[j]) return;
+      seen[j] = 1;
+      stack.push(j);
+    };
+    for (const id of start) {
+      const i = this.#index.get(id);
+      if (i === undefined) found.add(id);
+      else visit(i);
     }
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      found.add(this.#revisions[i]!.id);
+      expand(i, visit);
+    }
+    return found;
   }
-  if (order.length !== revisions.length) {
-    const stuck = [...waiting].filter(([, n]) => n > 0).map(([id]) => id);
-    throw new RevisionCycleError(onCycle(stuck, byId));
+
+  /**
+   * Kahn's algorithm with a heap, so the order is the same on every machine for the same bundle.
+   * Fills #position as it goes.
+   */
+  #topologicalOrder(): Revision[] {
+    const revisions = this.#revisions;
+    const waiting = new Int32Array(revisions.length);
+    const ready = new MinHeap<number>((a, b) => {
+      const ra = revisions[a]!;
+      const rb = revisions[b]!;
+      return ra.createdAt === rb.createdAt ? ra.id < rb.id : ra.createdAt < rb.createdAt;
+    });
+    for (let i = 0; i < revisions.length; i++) {
+      waiting[i] = revisions[i]!.parents.length;
+      if (waiting[i] === 0) ready.push(i);
+    }
+    const order: Revision[] = [];
+    while (ready.size > 0) {
+      const i = ready.pop()!;
+      this.#position[i] = order.length;
+      order.push(revisions[i]!);
+      for (let k = this.#firstChild[i]!; k < this.#firstChild[i + 1]!; k++) {
+        const c = this.#childList[k]!;
+        if (--waiting[c]! === 0) ready.push(c);
+      }
+    }
+    if (order.length !== revisions.length) {
+      const stuck = revisions.filter((_, i) => waiting[i]! > 0);
+      throw new RevisionCycleError(onCycle(stuck));
+    }
+    return order;
   }
-  return order;
 }
 
 /** Of the revisions Kahn could not place, keeps those on a cycle (not merely below one). */
-function onCycle(stuck: string[], byId: ReadonlyMap<string, Revision>): string[] {
-  const stuckSet = new Set(stuck);
+function onCycle(stuck: readonly Revision[]): string[] {
   // Trim repeatedly the stuck revisions that no other stuck revision names as a parent:
   // they are descendants of a cycle, not members of it.
-  let members = stuckSet;
+  let members = stuck;
   for (;;) {
+    const ids = new Set(members.map((r) => r.id));
     const named = new Set<string>();
-    for (const id of members) for (const p of byId.get(id)!.parents) if (members.has(p)) named.add(p);
-    if (named.size === members.size) return [...members].sort();
-    members = named;
+    for (const r of members) for (const p of r.parents) if (ids.has(p)) named.add(p);
+    if (named.size === members.length) return [...named].sort();
+    members = members.filter((r) => named.has(r.id));
   }
 }

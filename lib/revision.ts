@@ -48,14 +48,43 @@ export function defineRevision(input: RevisionInput): Revision {
   return validateRevision(input, 'defineRevision()');
 }
 
-/** Revisions that came out of validateRevision: checking them again would be wasted work. */
-const validated = new WeakSet<object>();
+/**
+ * What validateRevision returns: the revision, frozen, with a private brand that only this class
+ * can give, so a revision passed in again (defineRevision's, then the Migrator's) is not checked
+ * twice. A brand, not a WeakSet of validated revisions: a set of 10,000 grows through V8's
+ * large-object space, and filling it cost more than the checks it saves.
+ */
+class ValidRevision implements Revision {
+  readonly #valid = true;
+  readonly id: string;
+  readonly parents: readonly string[];
+  readonly message: string;
+  readonly createdAt: string;
+  readonly transaction: boolean;
+  readonly up: Revision['up'];
+  readonly down: Revision['down'];
+
+  constructor(id: string, parents: readonly string[], message: string, createdAt: string, transaction: boolean, up: Revision['up'], down: Revision['down']) {
+    this.id = id;
+    this.parents = parents;
+    this.message = message;
+    this.createdAt = createdAt;
+    this.transaction = transaction;
+    this.up = up;
+    this.down = down;
+    Object.freeze(this);
+  }
+
+  static is(value: object): value is ValidRevision {
+    return #valid in value;
+  }
+}
 
 export function validateRevision(input: unknown, where: string): Revision {
-  if (typeof input === 'object' && input !== null && validated.has(input)) return input as Revision;
   if (input === null || typeof input !== 'object') {
     throw new InvalidRevisionError(`${where}: expected a revision object (the default export of a revision module), got ${describeValue(input)}.`);
   }
+  if (ValidRevision.is(input)) return input;
   const r = input as Record<string, unknown>;
   const id = r.id;
   if (typeof id !== 'string' || !REVISION_ID.test(id)) {
@@ -69,7 +98,7 @@ export function validateRevision(input: unknown, where: string): Revision {
   for (const p of parents) {
     if (typeof p !== 'string' || !REVISION_ID.test(p)) fail(`parent ${describeValue(p)} is not a valid revision id.`);
   }
-  if (new Set(parents).size !== parents.length) fail('a parent is listed twice.');
+  if (parents.length > 1 && new Set(parents).size !== parents.length) fail('a parent is listed twice.');
   if (parents.includes(id)) fail('a revision cannot be its own parent.');
   if (typeof r.up !== 'function') fail(`up must be a function, got ${describeValue(r.up)}.`);
   if (r.down !== undefined && typeof r.down !== 'function') fail(`down must be a function or left out, got ${describeValue(r.down)}.`);
@@ -78,17 +107,15 @@ export function validateRevision(input: unknown, where: string): Revision {
     fail(`createdAt must be an ISO-8601 date string, got ${describeValue(r.createdAt)}.`);
   }
   if (r.transaction !== undefined && typeof r.transaction !== 'boolean') fail(`transaction must be true or false, got ${describeValue(r.transaction)}.`);
-  const revision: Revision = Object.freeze({
+  return new ValidRevision(
     id,
-    parents: Object.freeze([...(parents as string[])]),
-    message: (r.message as string | undefined) ?? '',
-    createdAt: (r.createdAt as string | undefined) ?? '',
-    transaction: (r.transaction as boolean | undefined) ?? true,
-    up: r.up as Revision['up'],
-    down: r.down as Revision['down'],
-  });
-  validated.add(revision);
-  return revision;
+    Object.freeze([...(parents as string[])]),
+    (r.message as string | undefined) ?? '',
+    (r.createdAt as string | undefined) ?? '',
+    (r.transaction as boolean | undefined) ?? true,
+    r.up as Revision['up'],
+    r.down as Revision['down'],
+  );
 }
 
 export function describeValue(value: unknown): string {

@@ -106,3 +106,68 @@ t.test('downgrade to a branch point reverts both branches and the merge, not unr
   t.same(ids(downgradePlan(g, all, 'b1xx')), ['top1', 'merge', 'right', 'left']);
   t.same(ids(downgradePlan(g, all, 'left')), ['top1', 'merge'], 'the other branch stays');
 });
+
+/** The same answers from a graph built with plain Maps and sorting: a reference for large graphs. */
+function reference(revisions: readonly Revision[]) {
+  const byId = new Map(revisions.map((r) => [r.id, r]));
+  const children = new Map(revisions.map((r) => [r.id, [] as string[]]));
+  for (const r of revisions) for (const p of r.parents) children.get(p)!.push(r.id);
+  const closure = (start: string, next: (id: string) => readonly string[]) => {
+    const seen = new Set<string>();
+    const stack = [start];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (!seen.has(id)) (seen.add(id), stack.push(...next(id)));
+    }
+    return [...seen].sort();
+  };
+  return {
+    heads: revisions.filter((r) => children.get(r.id)!.length === 0).map((r) => r.id).sort(),
+    ancestors: (id: string) => closure(id, (x) => byId.get(x)!.parents),
+    descendants: (id: string) => closure(id, (x) => children.get(x)!),
+  };
+}
+
+t.test('a graph of 6,000 revisions (its id index split in parts) answers as a reference built from Maps', async (t) => {
+  // Branches every 7, merged 3 later; listed in reverse so that the list order is not the answer.
+  const list: Revision[] = [];
+  let tip = 'n0000000';
+  list.push(rev(tip, [], '2026-01-01T00:00:00.000Z'));
+  for (let i = 1; list.length < 6000; i++) {
+    const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+    const id = `n${String(i).padStart(7, '0')}`;
+    if (i % 7 === 0) {
+      list.push(rev(`${id}a`, [tip], at), rev(`${id}b`, [tip], at));
+      list.push(rev(id, [`${id}a`, `${id}b`], at));
+    } else list.push(rev(id, [tip], at));
+    tip = id;
+  }
+  list.push(rev('zz_side', ['n0000010'], '2027-01-01T00:00:00.000Z')); // a second head
+  const g = new RevisionGraph([...list].reverse());
+  const ref = reference(list);
+  const position = new Map(g.order.map((r, i) => [r.id, i]));
+  t.equal(g.size, list.length);
+  t.ok(g.order.every((r) => r.parents.every((p) => position.get(p)! < position.get(r.id)!)), 'parents before children');
+  t.same([...g.heads()].sort(), ref.heads);
+  for (const id of ['n0000010', 'n0002100a', tip]) {
+    t.same([...g.ancestors([id])].sort(), ref.ancestors(id), `ancestors of ${id}`);
+    t.same([...g.descendants([id])].sort(), ref.descendants(id), `descendants of ${id}`);
+  }
+  t.same([...g.ancestors(['unknown1'])], ['unknown1'], 'an unknown id is kept as it is');
+  t.same(ids(g.sort([tip, 'n0000001', 'zz_side'])), ['n0000001', 'zz_side', tip].sort((a, b) => position.get(a)! - position.get(b)!));
+  t.same(g.children('n0000007'), ['n0000008'], 'a merge revision has its one child');
+  t.same([...g.children('n0000006')].sort(), ['n0000007a', 'n0000007b']);
+  t.equal(g.get('n0003000')?.id, 'n0003000');
+  t.equal(g.get('n9999999'), undefined);
+  t.equal(g.resolveId('zz_s'), 'zz_side');
+});
+
+t.test('a validated revision is recognised by a brand no other object can carry', async (t) => {
+  const valid = defineRevision({ id: 'brand_ok', parents: [], up() {} });
+  t.equal(validateRevision(valid, 'test'), valid, 'validated once, returned as it is');
+  const copy = { ...valid };
+  t.not(validateRevision(copy, 'test'), copy, 'a copy is validated again');
+  // Same prototype, invalid fields: only a brand set by validation may skip it.
+  const forged = Object.assign(Object.create(Object.getPrototypeOf(valid)), { id: 'no!', parents: 'x', up: 1 });
+  t.throws(() => validateRevision(forged, 'test'), InvalidRevisionError);
+});
