@@ -1,7 +1,9 @@
 /**
  * Scenario 5 — large history: 1k, 3k and 10k revisions, linear and with a branch + merge every
  * 10. Timed: graph build + validate (new Migrator: validation of every entry, the DAG, the
- * topological order — no database access), and a no-op upgrade() against a database at head.
+ * topological order — no database access), and a no-op upgrade() against a database at head:
+ * the first call of a new Migrator, as a boot makes it (it also digests the bundle once), and a
+ * repeated call.
  * The build is timed on the bundle as production loads it, revisions/index.ts as revision()
  * writes it (declared entries), and reported for a bundle of modules' default exports too.
  * Growth is linear when the per-revision cost stays flat from 1k to 10k. The sizes are timed
@@ -66,36 +68,44 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
   for (const shape of SHAPES) {
     const build: Record<number, number> = {};
     const noopUpgrade: Record<number, number> = {};
+    const rounds = options.quick ? 5 : 21;
+    const warmup = 2;
     // Every size is open at once and timed interleaved, so that a change of the machine's speed
     // during the scenario (common here) lands on all sizes alike instead of bending the growth.
-    const opened: { n: number; orm: MikroORM; drop: () => Promise<void>; modules: Revision[]; entries: LazyRevision[]; migrator: Migrator }[] = [];
+    const opened: { n: number; orm: MikroORM; drop: () => Promise<void>; modules: Revision[]; entries: LazyRevision[]; migrator: Migrator; fresh: Migrator[] }[] = [];
     try {
       for (const n of sizes) {
         const modules = history(n, shape);
         const entries = declared(modules);
         const db = await createDb(dialect, 's5');
         const orm: MikroORM = await openOrm(dialect, db.location);
-        opened.push({ n, orm, drop: () => db.drop(), modules, entries, migrator: new Migrator({ orm, revisions: entries, logger }) });
+        // One new Migrator per timed first call, built beforehand: the call alone is timed.
+        const fresh = Array.from({ length: rounds + warmup }, () => new Migrator({ orm, revisions: entries, logger }));
+        opened.push({ n, orm, drop: () => db.drop(), modules, entries, migrator: new Migrator({ orm, revisions: entries, logger }), fresh });
         // At head without running 10k no-op revisions: stamp() records them all.
         await new Migrator({ orm, revisions: entries, logger }).stamp('heads');
       }
+      const noop = async (migrator: Migrator) => {
+        const result = await migrator.upgrade();
+        if (result.applied.length !== 0) throw new Error('expected a no-op');
+      };
       const contenders: Record<string, () => Promise<unknown>> = {};
-      for (const { n, orm, modules, entries, migrator } of opened) {
+      for (const { n, orm, modules, entries, migrator, fresh } of opened) {
         contenders[`build ${n}`] = async () => new Migrator({ orm, revisions: entries, logger });
         contenders[`build modules ${n}`] = async () => new Migrator({ orm, revisions: modules, logger });
-        contenders[`upgrade ${n}`] = async () => {
-          const result = await migrator.upgrade();
-          if (result.applied.length !== 0) throw new Error('expected a no-op');
-        };
+        contenders[`upgrade ${n}`] = () => noop(fresh.pop()!);
+        contenders[`upgrade again ${n}`] = () => noop(migrator);
       }
-      const times = await interleave(contenders, options.quick ? 5 : 21, 2);
+      const times = await interleave(contenders, rounds, warmup);
       for (const n of sizes) {
         build[n] = median(times[`build ${n}`]!);
         noopUpgrade[n] = median(times[`upgrade ${n}`]!);
         const fromModules = median(times[`build modules ${n}`]!);
+        const again = median(times[`upgrade again ${n}`]!);
         rec.figure({ dialect, name: `${shape} ${n}: graph build + validate`, value: build[n], unit: 'ms', detail: `${((build[n] / n) * 1000).toFixed(2)} µs/revision; declared entries, as index.ts holds them` });
         rec.figure({ dialect, name: `${shape} ${n}: graph build + validate, from modules`, value: fromModules, unit: 'ms', detail: `${((fromModules / n) * 1000).toFixed(2)} µs/revision; the modules' default exports` });
-        rec.figure({ dialect, name: `${shape} ${n}: no-op upgrade()`, value: noopUpgrade[n], unit: 'ms', detail: `${((noopUpgrade[n] / n) * 1000).toFixed(2)} µs/revision` });
+        rec.figure({ dialect, name: `${shape} ${n}: no-op upgrade(), a new Migrator's first call`, value: noopUpgrade[n], unit: 'ms', detail: `${((noopUpgrade[n] / n) * 1000).toFixed(2)} µs/revision` });
+        rec.figure({ dialect, name: `${shape} ${n}: no-op upgrade(), called again`, value: again, unit: 'ms', detail: `${((again / n) * 1000).toFixed(2)} µs/revision` });
       }
     } finally {
       for (const { orm, drop } of opened) {
@@ -107,7 +117,7 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
     const small = sizes[0]!;
     const growth = (t: Record<number, number>) => (t[big]! / big) / (t[small]! / small);
     rec.goal({ dialect, goal: `(5) ${shape} ${big}: build + validate ≤ 50 ms`, measured: fmtMs(build[big]!), pass: build[big]! <= 50 });
-    rec.goal({ dialect, goal: `(5) ${shape} ${big}: no-op upgrade() ≤ 100 ms`, measured: fmtMs(noopUpgrade[big]!), pass: noopUpgrade[big]! <= 100 });
+    rec.goal({ dialect, goal: `(5) ${shape} ${big}: no-op upgrade() ≤ 100 ms (a new Migrator's first call)`, measured: fmtMs(noopUpgrade[big]!), pass: noopUpgrade[big]! <= 100 });
     rec.goal({
       dialect,
       goal: `(5) ${shape}: linear growth (per-revision cost at ${big / 1000}k ≤ 2× that at ${small / 1000}k; quadratic would be ${big / small}×)`,

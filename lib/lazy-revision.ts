@@ -116,6 +116,11 @@ function declaredField(revision: Revision, field: DeclaredField): unknown {
   return field === 'parents' ? [...revision.parents].join(', ') : revision[field];
 }
 
+/** Whether `revision` is a declared revision's placeholder, standing in for a module not loaded yet. */
+export function isPlaceholder(revision: Revision): boolean {
+  return revision.up === notLoaded;
+}
+
 function notLoaded(): never {
   throw new Error('upshift: a declared revision ran before its module was loaded; this is a bug in upshift, please report it.');
 }

@@ -7,13 +7,13 @@ import { ChecksumMismatchError, ConfigurationError, DatabaseAheadError } from '.
 import { resolveOptions, type MigratorOptions, type ResolvedOptions } from './options.ts';
 import { downgradePlan, stampSet, upgradePlan, validateTarget } from './plan.ts';
 import { validateRevision, type Revision } from './revision.ts';
-import { declareRevision, isLazyEntry, loadDeclared, type DeclaredRevision, type LazyRevision } from './lazy-revision.ts';
+import { declareRevision, isLazyEntry, isPlaceholder, loadDeclared, type DeclaredRevision, type LazyRevision } from './lazy-revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
 import { preloadUmzug, runPlan, type Direction, type RunOutcome } from './runner.ts';
 import { analyze, divergedError, type DatabaseState } from './state.ts';
 import { Store, type AppliedKeys, type AppliedRevision } from './store.ts';
 import { checksumOf, isCurrentFormat } from './checksum.ts';
-import { appliedDigest } from './applied-digest.ts';
+import { appliedDigest, type DigestedRow } from './applied-digest.ts';
 import { stampRows } from './stamp.ts';
 import type { DowngradeResult, HistoryEntry, StampResult, Status, UpgradeResult } from './results.ts';
 
@@ -222,12 +222,13 @@ export class Migrator {
 
   /**
    * The digest the state row holds when the version table is exactly the bundle, unedited.
-   * Until the modules are loaded, declared revisions count with their declared checksums.
+   * Until the modules are loaded, declared revisions count with their declared checksums (an
+   * entry is a row as it is: id and checksum). The rows' order does not matter: the digest sorts.
    */
   #bundleDigest(): string {
     if (this.#bundleDigestValue === undefined) {
-      const declared = new Map(this.#declared.map((d) => [d.placeholder, d.entry.checksum]));
-      const rows = this.#graph.order.map((r) => ({ id: r.id, checksum: declared.get(r) ?? checksumOf(r) }));
+      const rows: DigestedRow[] = this.#declared.map((d) => d.entry);
+      for (const r of this.#graph.order) if (!isPlaceholder(r)) rows.push({ id: r.id, checksum: checksumOf(r) });
       this.#bundleDigestValue = appliedDigest(rows, this.#compareChecksums);
     }
     return this.#bundleDigestValue;

@@ -56,6 +56,14 @@ eachDialect('declared revisions: a no-op boot imports no module and sends one st
   const upgraded = await new Migrator({ orm: await db.orm(), revisions: [...next.entries, sixth], logger: memoryLogger().logger }).upgrade();
   t.same(upgraded.applied, ['rev0006']);
   t.same(await tables(db, db.dialect), ['t_rev0001', 't_rev0002', 't_rev0003', 't_rev0004', 't_rev0005', 't_rev0006']);
+
+  // The next boot of that mixed bundle: declared and imported revisions count together in the digest.
+  statements.length = 0;
+  const mixed = declared(chain(6).slice(0, 5));
+  const again = await new Migrator({ orm, revisions: [...mixed.entries, sixth], logger: memoryLogger().logger }).upgrade();
+  t.same(again.applied, []);
+  t.same(mixed.loads, [], 'a no-op boot of a mixed bundle imports no module');
+  t.equal(statements.length, 1, `and sends one statement: ${statements.join(' | ')}`);
 });
 
 eachDialect('declared revisions: an entry that disagrees with its module is refused before anything runs', async (t, db) => {
