@@ -51,8 +51,8 @@ export function defineRevision(input: RevisionInput): Revision {
 /**
  * What validateRevision returns: the revision, frozen, with a private brand that only this class
  * can give, so a revision passed in again (defineRevision's, then the Migrator's) is not checked
- * twice. A brand, not a WeakSet of validated revisions: a set of 10,000 grows through V8's
- * large-object space, and filling it cost more than the checks it saves.
+ * twice. A brand, not a WeakSet of every validated revision: such a set grows with the bundle,
+ * and filling a large one costs several times more per entry (see id-index.ts).
  */
 class ValidRevision implements Revision {
   readonly #valid = true;
