@@ -107,9 +107,20 @@ export const TOOL_LABEL: Record<ToolName, string> = {
 };
 
 export interface ToolHandle {
+  /**
+   * Opens the tool's first connection, as an app's would be by the time it migrates. The bare
+   * driver's handle is connected from the start; MikroORM, kysely and knex connect on their first
+   * query (MikroORM also checks then that the database exists).
+   */
+  connect(): Promise<void>;
   /** Brings the database to the last revision. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** connect() for a tool on MikroORM: one query opens the pool's first connection. */
+function connectOrm(orm: MikroORM): () => Promise<void> {
+  return async () => void (await orm.em.getConnection().execute('select 1'));
 }
 
 export interface OpenOptions {
@@ -148,6 +159,7 @@ async function openUpshift(dialect: DialectName, location: string, spec: WorkSpe
   const orm = await openOrm(dialect, location, ormQueryHook(options));
   const migrator = new Migrator({ orm, revisions: upshiftRevisions(spec), logger: benchLogger(), transaction });
   return {
+    connect: connectOrm(orm),
     migrate: async () => void (await migrator.upgrade()),
     close: () => orm.close(true),
   };
@@ -178,6 +190,7 @@ async function openMikroOrm(dialect: DialectName, location: string, spec: WorkSp
     },
   });
   return {
+    connect: connectOrm(orm),
     migrate: async () => void (await orm.migrator.up()),
     close: () => orm.close(true),
   };
@@ -201,10 +214,10 @@ async function openKysely(dialect: DialectName, location: string, spec: WorkSpec
 async function openKyselyInApp(dialect: DialectName, location: string, spec: WorkSpec, options: OpenOptions): Promise<ToolHandle> {
   const orm = await openOrm(dialect, location, ormQueryHook(options));
   const em = orm.em as unknown as { getKysely(): KyselyDb };
-  return kyselyMigrating(em.getKysely(), spec, () => orm.close(true));
+  return kyselyMigrating(em.getKysely(), spec, () => orm.close(true), connectOrm(orm));
 }
 
-async function kyselyMigrating(db: KyselyDb, spec: WorkSpec, close: () => Promise<void>): Promise<ToolHandle> {
+async function kyselyMigrating(db: KyselyDb, spec: WorkSpec, close: () => Promise<void>, connect?: () => Promise<void>): Promise<ToolHandle> {
   const { sql } = await import('kysely');
   const { Migrator: KyMigrator } = await import('kysely/migration');
   const migrations: Record<string, { up: (db: KyselyDb) => Promise<void> }> = {};
@@ -218,6 +231,7 @@ async function kyselyMigrating(db: KyselyDb, spec: WorkSpec, close: () => Promis
   }
   const migrator = new KyMigrator({ db, provider: { getMigrations: async () => migrations } });
   return {
+    connect: connect ?? (async () => void (await sql`select 1`.execute(db))),
     async migrate() {
       const { error } = await migrator.migrateToLatest();
       if (error) throw error;
@@ -248,6 +262,7 @@ async function openKnex(dialect: DialectName, location: string, spec: WorkSpec, 
     },
   };
   return {
+    connect: async () => void (await knex.raw('select 1')),
     migrate: async () => void (await knex.migrate.latest({ migrationSource })),
     close: () => knex.destroy(),
   };
@@ -288,6 +303,7 @@ async function openUmzug(dialect: DialectName, location: string, spec: WorkSpec,
     logger: undefined,
   });
   return {
+    connect: connectOrm(orm),
     migrate: async () => void (await umzug.up()),
     close: () => orm.close(true),
   };
@@ -304,6 +320,7 @@ async function openBare(dialect: DialectName, location: string, spec: WorkSpec, 
     const client = new pg.Client({ connectionString: location });
     await client.connect();
     return {
+      connect: async () => undefined, // connected above
       async migrate() {
         for (const unit of units) {
           await client.query('begin');
@@ -317,6 +334,7 @@ async function openBare(dialect: DialectName, location: string, spec: WorkSpec, 
   const { default: Sqlite } = await import('better-sqlite3');
   const conn = new Sqlite(location);
   return {
+    connect: async () => undefined, // opened above
     async migrate() {
       for (const unit of units) {
         conn.exec('begin');
