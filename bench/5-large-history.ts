@@ -85,7 +85,7 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
         // At head without running 10k no-op revisions: stamp() records them all.
         await new Migrator({ orm, revisions: entries, logger }).stamp('heads');
       }
-      const noop = async (migrator: Migrator) => {
+      const upgradeExpectingNoop = async (migrator: Migrator) => {
         const result = await migrator.upgrade();
         if (result.applied.length !== 0) throw new Error('expected a no-op');
       };
@@ -93,8 +93,8 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
       for (const { n, orm, modules, entries, migrator, fresh } of opened) {
         contenders[`build ${n}`] = async () => new Migrator({ orm, revisions: entries, logger });
         contenders[`build modules ${n}`] = async () => new Migrator({ orm, revisions: modules, logger });
-        contenders[`upgrade ${n}`] = () => noop(fresh.pop()!);
-        contenders[`upgrade again ${n}`] = () => noop(migrator);
+        contenders[`upgrade ${n}`] = () => upgradeExpectingNoop(fresh.pop()!);
+        contenders[`upgrade again ${n}`] = () => upgradeExpectingNoop(migrator);
       }
       const times = await interleave(contenders, rounds, warmup);
       for (const n of sizes) {
