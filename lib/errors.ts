@@ -81,14 +81,20 @@ export class UnknownTargetError extends UpshiftError {
   }
 }
 
-/** An id prefix that matches several revisions. */
+/**
+ * A target that could mean more than one thing: an id prefix of several revisions, or a relative
+ * step with more than one possible path (`candidates`: the revisions it could take next, one per
+ * branch; `reason` says which, and how to name one).
+ */
 export class AmbiguousTargetError extends UpshiftError {
   readonly target: string;
   readonly candidates: string[];
-  constructor(target: string, candidates: string[]) {
+  constructor(target: string, candidates: string[], reason?: string) {
     super(
       'UPSHIFT_AMBIGUOUS_TARGET',
-      `Target "${target}" is a prefix of several revisions (${candidates.join(', ')}). Give more characters of the id.`,
+      reason === undefined
+        ? `Target "${target}" is a prefix of several revisions (${candidates.join(', ')}). Give more characters of the id.`
+        : `Target "${target}" is ambiguous: ${reason}`,
     );
     this.target = target;
     this.candidates = candidates;
@@ -180,14 +186,17 @@ export class RevisionFailedError extends UpshiftError {
 /** The database holds revisions that the bundle does not know, descending from the bundle's heads. */
 export class DatabaseAheadError extends UpshiftError {
   readonly unknown: string[];
-  constructor(unknown: string[], operation: 'upgrade' | 'downgrade' = 'upgrade') {
+  constructor(unknown: string[], operation: 'upgrade' | 'downgrade' | 'stamp' = 'upgrade') {
     super(
       'UPSHIFT_DATABASE_AHEAD',
       operation === 'upgrade'
         ? `The database has revisions this code does not bundle (${unknown.join(', ')}); they descend from its heads, so a newer release has already migrated it. ` +
             'Deploy the newer code, or set onDatabaseAhead: "warn" to start anyway.'
-        : `Cannot downgrade: revisions this code does not bundle (${unknown.join(', ')}) are applied on top of the revisions it would revert. ` +
-            'Downgrade with the newer release that knows them first.',
+        : operation === 'downgrade'
+          ? `Cannot downgrade: revisions this code does not bundle (${unknown.join(', ')}) are applied on top of the revisions it would revert. ` +
+            'Downgrade with the newer release that knows them first.'
+          : `Cannot stamp: revisions this code does not bundle (${unknown.join(', ')}) are applied on top of the revisions the stamp would remove. ` +
+            'Stamp with the newer release that knows them, or pass { purge: true } to remove their rows too.',
     );
     this.unknown = unknown;
   }

@@ -2,6 +2,7 @@
 export { Migrator } from './migrator.ts';
 export type { UpgradeResult, DowngradeResult, StampResult, HistoryEntry, Status } from './results.ts';
 export type { MigratorOptions } from './options.ts';
+export type { StampOptions } from './stamp.ts';
 export { defineRevision } from './revision.ts';
 export type { Revision, RevisionInput, RevisionContext } from './revision.ts';
 export type { LazyRevision, RevisionEntry } from './lazy-revision.ts';

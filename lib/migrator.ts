@@ -5,7 +5,7 @@ import { createDialect } from './dialect/index.ts';
 import type { Dialect, HeldLock } from './dialect/dialect.ts';
 import { ChecksumMismatchError, ConfigurationError, DatabaseAheadError } from './errors.ts';
 import { resolveOptions, type MigratorOptions, type ResolvedOptions } from './options.ts';
-import { downgradePlan, stampSet, upgradePlan, validateTarget } from './plan.ts';
+import { downgradePlan, upgradePlan, validateTarget } from './plan.ts';
 import { validateRevision, type Revision } from './revision.ts';
 import { declareRevision, isLazyEntry, isPlaceholder, loadDeclared, type DeclaredRevision, type LazyRevision } from './lazy-revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
@@ -14,7 +14,7 @@ import { analyze, divergedError, type DatabaseState } from './state.ts';
 import { Store, type AppliedKeys, type AppliedRevision } from './store.ts';
 import { checksumOf, isCurrentFormat } from './checksum.ts';
 import { appliedDigest, type DigestedRow } from './applied-digest.ts';
-import { stampRows } from './stamp.ts';
+import { stampRequest, stampRows, type StampOptions } from './stamp.ts';
 import type { DowngradeResult, HistoryEntry, StampResult, Status, UpgradeResult } from './results.ts';
 
 /**
@@ -149,18 +149,18 @@ export class Migrator {
   }
 
   /**
-   * Records exactly the target and its ancestors as applied, running no revision. Rows of
-   * revisions the bundle does not know are left alone. Kept rows get today's checksum, which
-   * is how an edit of an applied revision is accepted.
+   * Records the target and its ancestors as applied and forgets what descends from it, running
+   * no revision; other branches' rows stay unless `purge` (see stamp.ts). Kept rows get today's
+   * checksum, which is how an edit of an applied revision is accepted.
    */
-  async stamp(target: string): Promise<StampResult> {
+  async stamp(target: string, options?: StampOptions): Promise<StampResult> {
+    const request = stampRequest(this.#graph, target, options);
     await this.#load();
-    const wanted = stampSet(this.#graph, target);
     const result = (await this.#locked(async (lock) =>
       this.#db.transaction(async (trx) => {
         if (lock.scope === 'session') await this.#store.ensureTable(trx);
         const rows = await this.#store.readApplied(trx);
-        return stampRows(this.#graph, rows, wanted, { store: this.#store, trx, lock });
+        return stampRows(this.#graph, rows, request, { store: this.#store, trx, lock });
       }, () => lock.begin()),
     ))!;
     const current = await this.current();
@@ -296,7 +296,7 @@ export class Migrator {
   }
 
   #downgradePlan(state: DatabaseState, target: string): Revision[] {
-    const plan = downgradePlan(this.#graph, appliedIds(state), target);
+    const plan = downgradePlan(this.#graph, state.rows, target);
     if (state.relation === 'ahead') {
       // Never revert a revision that a newer release's revisions are built on.
       const reverted = new Set(plan.map((r) => r.id));

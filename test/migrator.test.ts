@@ -73,7 +73,10 @@ eachDialect('a graph with a branch and a merge', async (t, db) => {
   t.same(await m.current(), ['left', 'right']);
   t.same((await m.downgrade('b1xx')).reverted, ['right', 'left']);
   t.same(await userTables(db), tables('base0', 'b1xx'));
-  t.same((await m.upgrade('+3')).applied, ['left', 'right', 'merge']);
+  // From {b1xx}, "+1" could apply left or right: refused, not chosen (issue 21.12).
+  await t.rejects(m.upgrade('+3'), { code: 'UPSHIFT_AMBIGUOUS_TARGET', candidates: ['left', 'right'] });
+  await m.upgrade('left');
+  t.same((await m.upgrade('+2')).applied, ['right', 'merge'], 'one path from {left}: right, then the merge');
 });
 
 eachDialect('custom table name and logging through the given logger', async (t, db) => {
