@@ -56,8 +56,8 @@ export function resolveFrom(graph: RevisionGraph, target: string): string | unde
 
 /** The revisions `+N` applies, in order. */
 export function stepsUp(graph: RevisionGraph, applied: Applied, target: string, steps: number): Revision[] {
-  const done = (id: string) => applied.has(id) || chosen.has(id);
   const chosen = new Set<string>();
+  const done = (id: string) => applied.has(id) || chosen.has(id);
   const plan: Revision[] = [];
   let next = graph.order.filter((r) => !applied.has(r.id) && r.parents.every((p) => applied.has(p)));
   for (let k = 0; k < steps; k++) {

@@ -7,7 +7,7 @@ import type { AppliedRevision } from '../../lib/store.ts';
  * Graph shapes for the pure plan and stamp tests, written as `{ id: parents }` in creation
  * order (each one second after the previous, so the topological order is the listing order
  * where the parents allow). Several are Alembic's own test fixtures (tests/test_version_traversal.py,
- * tests/test_command.py), with its one-letter names doubled to fit upshift's 4-character ids.
+ * tests/test_command.py), with its short names repeated to reach upshift's 4-character minimum (a → aaaa, c1 → c1c1).
  */
 export function shape(parents: Record<string, string[]>): Revision[] {
   return Object.entries(parents).map(([id, ps], i) =>
