@@ -17,7 +17,7 @@ const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const packAt = args.indexOf('--pack');
 const destination = packAt >= 0 ? resolve(args[packAt + 1] ?? '.') : undefined;
-const stage = resolve(args.find((arg, i) => !arg.startsWith('--') && i !== packAt + 1) ?? join(root, 'package'));
+const stage = resolve(args.find((arg, i) => !arg.startsWith('--') && (packAt < 0 || i !== packAt + 1)) ?? join(root, 'package'));
 
 /** The fields an installed package is read for (by Node, TypeScript, npm and the registry). */
 const PUBLISHED_FIELDS = [
