@@ -11,7 +11,7 @@
 // package.json is never what gets packed or published.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -33,6 +33,9 @@ const published = Object.fromEntries(PUBLISHED_FIELDS.filter((field) => field in
 published.exports = withoutRepoConditions(repo.exports);
 if (!repo.files?.includes('dist')) fail('the repository package.json must list "dist" in `files`');
 
+// The stage is emptied first: never the repository or a folder that holds it.
+const repoFromStage = relative(stage, root);
+if (repoFromStage === '' || (!repoFromStage.startsWith('..') && !isAbsolute(repoFromStage))) fail(`${stage} holds the repository; give a folder of its own`);
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
 execFileSync(process.execPath, [join(root, '.ci/build.mjs'), join(stage, 'dist')], { stdio: 'inherit' });
