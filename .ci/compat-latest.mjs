@@ -51,7 +51,8 @@ function packUpshift() {
 }
 
 function npm(args, cwd = work) {
-  const run = spawnSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, env, encoding: 'utf8', timeout: STEP_TIMEOUT_MS });
+  // --loglevel: npm's reasons are read from stderr, even under `npm run --silent`, which children inherit.
+  const run = spawnSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, env, encoding: 'utf8', timeout: STEP_TIMEOUT_MS });
   return { ok: run.status === 0, stdout: run.stdout ?? '', stderr: `${run.stderr ?? ''}${run.error ? String(run.error) : ''}` };
 }
 
