@@ -22,7 +22,7 @@ export function dataLossOf(sql: string, all: readonly string[], from: DatabaseSc
   if (dropTable) {
     const table = unquote(dropTable[1]!);
     if (rebuiltTables(all).has(table)) return rebuildLoss(table, from, to, dialect);
-    return `drops table "${table}" and every row in it`;
+    return `drops table ${quoted(table)} and every row in it`;
   }
   const alter = ALTER_TABLE.exec(sql);
   if (!alter) return undefined;
@@ -32,14 +32,14 @@ export function dataLossOf(sql: string, all: readonly string[], from: DatabaseSc
   for (const drop of actions.matchAll(DROP_COLUMN)) {
     const column = unquote(drop[1]!);
     if (/^(?:constraint|index|default|not|identity|expression|primary|foreign)$/i.test(column)) continue; // drop constraint x, drop default, drop not null
-    losses.push(`drops column "${table}"."${column}" and its values`);
+    losses.push(`drops column ${quoted(table, column)} and its values`);
   }
   for (const change of actions.matchAll(ALTER_TYPE)) {
     const column = unquote(change[1]!);
     const before = tableOf(from, table)?.getColumn(column)?.type;
     const after = tableOf(to, table)?.getColumn(column)?.type;
     if (before && after && !isNarrowing(before, after, dialect)) continue;
-    losses.push(`changes the type of "${table}"."${column}" from ${before ?? 'its current type'} to ${after ?? 'a new type'}, which may not hold every existing value`);
+    losses.push(`changes the type of ${quoted(table, column)} from ${before ?? 'its current type'} to ${after ?? 'a new type'}, which may not hold every existing value`);
   }
   return losses.length > 0 ? losses.join('; ') : undefined;
 }
@@ -51,12 +51,17 @@ function rebuildLoss(table: string, from: DatabaseSchema, to: DatabaseSchema, di
   const losses: string[] = [];
   for (const column of before.getColumns()) {
     const next = after.getColumn(column.name);
-    if (!next) losses.push(`drops column "${table}"."${column.name}" and its values`);
+    if (!next) losses.push(`drops column ${quoted(table, column.name)} and its values`);
     else if (isNarrowing(column.type, next.type, dialect)) {
-      losses.push(`changes the type of "${table}"."${column.name}" from ${column.type} to ${next.type}, which may not hold every existing value`);
+      losses.push(`changes the type of ${quoted(table, column.name)} from ${column.type} to ${next.type}, which may not hold every existing value`);
     }
   }
-  return losses.length ? `rebuilds "${table}": ${losses.join('; ')}` : undefined;
+  return losses.length ? `rebuilds ${quoted(table)}: ${losses.join('; ')}` : undefined;
+}
+
+/** `archive.note` → `"archive"."note"`, with a column: `"archive"."note"."body"`. */
+export function quoted(table: string, column?: string): string {
+  return [...table.split('.'), ...(column === undefined ? [] : [column])].map((part) => `"${part}"`).join('.');
 }
 
 /** The table by its qualified name; a bare name is the default schema's. */

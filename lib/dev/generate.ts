@@ -90,5 +90,5 @@ function withoutTables(comparison: Comparison, tables: ReadonlySet<string>): Com
 
 function annotate(statements: string[], difference: SchemaDifference, from: DatabaseSchema, to: DatabaseSchema, dialect: Shadow['dialect']): Statement[] {
   const warnings = notNullWarnings(difference, statements);
-  return statements.map((sql, i) => ({ sql, dataLoss: dataLossOf(sql, statements, from, to, dialect), warning: warnings.get(i)?.join('; ') }));
+  return statements.map((sql, i) => ({ sql, dataLoss: dataLossOf(sql, statements, from, to, dialect), warnings: warnings.get(i) }));
 }

@@ -1,4 +1,5 @@
 import type { SchemaDifference } from '@mikro-orm/sql';
+import { quoted } from './data-loss.ts';
 
 /**
  * Statements that pass on the shadow database (it has no rows) and fail on any database that
@@ -12,17 +13,18 @@ export function notNullWarnings(difference: SchemaDifference, statements: readon
     const at = statementFor(statements, table, column);
     warnings.set(at, [...(warnings.get(at) ?? []), text]);
   };
-  for (const [table, change] of Object.entries(difference.changedTables)) {
+  for (const change of Object.values(difference.changedTables)) {
+    const table = change.toTable.getShortestName(); // without the default schema
     for (const column of Object.values(change.addedColumns)) {
       if (column.nullable || column.autoincrement || column.generated || (column.default !== undefined && column.default !== null)) continue;
       add(table, column.name,
-        `adds NOT NULL column "${table}"."${column.name}" without a default: it fails on a table that has rows. ` +
+        `adds NOT NULL column ${quoted(table, column.name)} without a default: it fails on a table that has rows. ` +
           'Give the property a default, or add it nullable, fill it in a data step, and make it NOT NULL in a later revision');
     }
     for (const { column, fromColumn, changedProperties } of Object.values(change.changedColumns)) {
       if (!changedProperties.has('nullable') || column.nullable || !fromColumn.nullable) continue;
       add(table, column.name,
-        `makes "${table}"."${column.name}" NOT NULL: it fails if any row holds NULL there. ` +
+        `makes ${quoted(table, column.name)} NOT NULL: it fails if any row holds NULL there. ` +
           `Fill those rows first, in a data step before this statement (update ... set "${column.name}" = ... where "${column.name}" is null)`);
     }
   }

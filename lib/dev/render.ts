@@ -140,7 +140,7 @@ function renderBody(statements: readonly Statement[], notes: readonly string[]):
   if (statements.length === 0) return [...lines, '    // Nothing to do.'].join('\n');
   for (const statement of statements) {
     if (statement.dataLoss) lines.push(`    // DATA LOSS: ${commentText(statement.dataLoss, '    // ')}`);
-    if (statement.warning) lines.push(`    // WARNING: ${commentText(statement.warning, '    // ')}`);
+    for (const warning of statement.warnings ?? []) lines.push(`    // WARNING: ${commentText(warning, '    // ')}`);
     lines.push(`    await sql(${jsString(statement.sql)});`);
   }
   return lines.join('\n');

@@ -108,9 +108,9 @@ export async function revision(options: RevisionOptions): Promise<GeneratedRevis
         dataLoss.push(`${direction}: ${statement.dataLoss}`);
         logger.warn({ revision: id, direction, statement: statement.sql }, `revision ${id} ${direction}() ${statement.dataLoss}: review it before you commit`);
       }
-      if (statement.warning) {
-        warnings.push(`${direction}: ${statement.warning}`);
-        logger.warn({ revision: id, direction, statement: statement.sql }, `revision ${id} ${direction}() ${statement.warning}`);
+      for (const warning of statement.warnings ?? []) {
+        warnings.push(`${direction}: ${warning}`);
+        logger.warn({ revision: id, direction, statement: statement.sql }, `revision ${id} ${direction}() ${warning}`);
       }
     }
   }

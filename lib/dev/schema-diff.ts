@@ -22,8 +22,8 @@ export interface Statement {
   sql: string;
   /** What it destroys, when it does. */
   dataLoss?: string | undefined;
-  /** Why it may fail on a database that holds rows, and the fix. */
-  warning?: string | undefined;
+  /** Why it may fail on a database that holds rows, and the fix (one line each). */
+  warnings?: string[] | undefined;
 }
 
 /** MikroORM's comparison from one schema to another (`up`) and back (`down`). */
