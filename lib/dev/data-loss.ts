@@ -98,6 +98,7 @@ export function isNarrowing(fromType: string, toType: string, dialect: LossDiale
   if (a.name in INTEGER_RANK && (b.name === 'numeric' || b.name === 'decimal') && b.args.length === 0) return false;
   if (a.name in INTEGER_RANK && INTEGER_RANK[a.name]! < 3 && FLOAT_RANK[b.name] === 2) return false; // exact below 2^53
   if (a.name in FLOAT_RANK && b.name in FLOAT_RANK) return FLOAT_RANK[b.name]! < FLOAT_RANK[a.name]!;
+  if (a.name === 'date' && /^(?:timestamp|timestamptz|datetime)\b/.test(b.name)) return false; // a date is the timestamp at its midnight
   if ((a.name === 'numeric' || a.name === 'decimal') && (b.name === 'numeric' || b.name === 'decimal')) {
     if (b.args.length === 0) return false;
     const [ap = 1000, as = 0] = a.args;
