@@ -6,6 +6,7 @@ import t from 'tap';
 import type { MikroORM } from '@mikro-orm/core';
 import {
   defineRevision,
+  ForeignKeysNotDisabledError,
   ForeignKeyViolationError,
   InvalidRevisionError,
   Migrator,
@@ -14,6 +15,8 @@ import {
   type RevisionInput,
 } from 'upshift';
 import { checksumOf } from '../lib/checksum.ts';
+import { Database } from '../lib/database.ts';
+import { withForeignKeysOff } from '../lib/dialect/sqlite-foreign-keys.ts';
 import { createDatabase, type TestDatabase } from './helpers/databases.ts';
 import { onPostgres, type TapTest } from './helpers/each-dialect.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
@@ -194,6 +197,22 @@ t.test("an app that keeps foreign keys off: the setting stays off, and old viola
   const m = new Migrator({ orm, revisions: [base, revisionOf('fk_author', ['fk_base'], REBUILD_AUTHOR, { disableForeignKeys: true })], logger: memoryLogger().logger });
   t.same((await m.upgrade()).applied, ['fk_author']);
   t.equal(await appForeignKeys(orm), 0, 'still off');
+});
+
+t.test('when the pragma cannot take effect (a transaction open on the connection), the work does not run: ForeignKeysNotDisabledError', async (t) => {
+  const { orm } = await seeded(t);
+  // A transaction opened on the driver itself, past MikroORM: SQLite then ignores the pragma.
+  const sqlite = (await orm.em.getConnection().getNativeClient()) as { exec(sql: string): void };
+  sqlite.exec('begin');
+  let ran = false;
+  const error = await withForeignKeysOff(new Database(orm), ['fk_author'], async () => {
+    ran = true;
+  }).catch((e: unknown) => e);
+  sqlite.exec('rollback');
+  t.type(error, ForeignKeysNotDisabledError);
+  t.match(error, { code: 'UPSHIFT_FOREIGN_KEYS_NOT_DISABLED', revisionIds: ['fk_author'] });
+  t.equal(ran, false);
+  t.equal(await appForeignKeys(orm), 1, 'the setting is as it was');
 });
 
 t.test('disableForeignKeys is validated like transaction, and left out of the checksum', async (t) => {
