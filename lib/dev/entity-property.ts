@@ -80,7 +80,7 @@ async function probe(shadow: Shadow, definitions: { name: string; sql: string }[
 }
 
 /** `Entity.property` whose column this is, among the entities mapped to the table. */
-export function propertyOf(orm: MikroORM, table: string, column: string): string | undefined {
+function propertyOf(orm: MikroORM, table: string, column: string): string | undefined {
   const bare = table.includes('.') ? table.slice(table.lastIndexOf('.') + 1) : table;
   for (const meta of orm.getMetadata().getAll().values()) {
     if (meta.tableName !== bare && meta.tableName !== table) continue;

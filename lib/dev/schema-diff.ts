@@ -97,11 +97,6 @@ export function withoutChangedTables(difference: SchemaDifference, tables: Reado
   return { ...difference, changedTables };
 }
 
-/** Whether a comparison finds nothing to do. */
-export function isEmpty(orm: MikroORM, difference: SchemaDifference): boolean {
-  return statementsOf(orm, difference).length === 0;
-}
-
 /**
  * For each table, the tables whose foreign keys reference it (itself included, for a
  * self-reference), over every schema given: what the SQLite rewrite needs to know which
@@ -131,6 +126,6 @@ function wildcardTables(orm: MikroORM): string[] {
   return [...orm.getMetadata().getAll().values()].filter((meta) => meta.schema === '*').map((meta) => meta.tableName);
 }
 
-export function generatorOf(orm: MikroORM): SqlSchemaGenerator {
+function generatorOf(orm: MikroORM): SqlSchemaGenerator {
   return orm.schema as unknown as SqlSchemaGenerator;
 }

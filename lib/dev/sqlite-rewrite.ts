@@ -13,8 +13,8 @@ import { closingQuote, splitTopLevel } from './sql-split.ts';
  *    reference `t`, which is what nulled or deleted their rows.
  * 2. A run of `drop table` statements is ordered children first, so that no table is dropped
  *    while a table still to be dropped references it: with foreign keys on, dropping the child
- *    afterwards fails with "no such table" (MikroORM drops in creation order). A cycle keeps its
- *    order and needs foreign keys off.
+ *    afterwards fails with "no such table" (MikroORM drops in creation order). Tables that
+ *    reference each other in a cycle stay together, in their order, and need foreign keys off.
  * 3. A `create table` with a table-level `primary key (a, b)` loses the column-level
  *    `primary key` that MikroORM also writes on each of its columns ("more than one primary key").
  * 4. A rebuild copies the rows with `null as c` for each column the new table adds. For a column
@@ -60,7 +60,7 @@ export function rebuiltTables(statements: readonly string[]): Set<string> {
 }
 
 /** The table a plain `drop table` statement drops (not a rebuild's own drop), else undefined. */
-export function droppedTable(statement: string, rebuilt: ReadonlySet<string>): string | undefined {
+function droppedTable(statement: string, rebuilt: ReadonlySet<string>): string | undefined {
   const drop = DROP_TABLE.exec(statement.trim());
   if (!drop) return undefined;
   const table = nameOf(drop, 1);
