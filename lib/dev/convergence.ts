@@ -36,10 +36,12 @@ export async function convergenceAfter(shadow: Shadow, before: DatabaseSchema, t
   return { unconverged: tablesOf(residual), statements, phantoms };
 }
 
-/** One line for a log or a comment: which tables, and what MikroORM keeps asking for. */
-export function describeUnconverged(convergence: Convergence): string {
-  const tables = convergence.unconverged.map((t) => `"${t}"`).join(', ');
-  return `MikroORM's diff does not converge on ${tables}: after its own statements ran, it still asks for ${convergence.statements.length} statement(s) (${clip(convergence.statements[0]!)}${convergence.statements.length > 1 ? ' …' : ''}). ` +
+/** One line for a log or a comment: which tables (all, or those given), and what MikroORM keeps asking for. */
+export function describeUnconverged(convergence: Convergence, only: readonly string[] = convergence.unconverged): string {
+  const tables = only.map((t) => `"${t}"`).join(', ');
+  const bare = only.map((t) => t.slice(t.lastIndexOf('.') + 1));
+  const example = convergence.statements.find((s) => bare.some((t) => s.includes(`\`${t}`) || s.includes(`"${t}`))) ?? convergence.statements[0]!;
+  return `MikroORM's diff does not converge on ${tables}: after its own statements ran, it still asks for statements such as ${clip(example)}. ` +
     "This is how MikroORM reads these tables back, not a difference from the entities; upshift leaves it out of later revisions and check() does not count it as drift.";
 }
 

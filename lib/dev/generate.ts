@@ -18,7 +18,10 @@ export interface GeneratedSql {
   foreignKeysOff: string[];
   /** Why the revision has no down(); undefined when it has one. */
   irreversible: string | undefined;
-  /** MikroORM's diff still differs after this revision, in a way that is not the entities' (see convergence.ts). */
+  /**
+   * MikroORM's diff still differs after this revision on tables it touches, in a way that is not
+   * the entities' (see convergence.ts); when nothing is left to write, every such table.
+   */
   unconverged: string | undefined;
   /** Tables whose changes were left out: MikroORM's phantoms. */
   ignored: string[];
@@ -64,8 +67,13 @@ export async function generate(shadow: Shadow): Promise<GeneratedSql> {
     comparison = withoutTables(compare(orm, before, targetSchema(orm)), new Set(ignored));
     up = rewrite(comparison.up);
   }
-  const unconverged = convergence.unconverged.length > 0 ? describeUnconverged(convergence) : undefined;
-  if (up.statements.length === 0) return { ...nothing, unconverged, ignored };
+  if (up.statements.length === 0) {
+    return { ...nothing, unconverged: convergence.unconverged.length > 0 ? describeUnconverged(convergence) : undefined, ignored };
+  }
+  // The file notes only what this revision touches and MikroORM still finds different: the
+  // phantoms left out above come back in every diff and are not this revision's.
+  const remaining = convergence.unconverged.filter((table) => !ignored.includes(table));
+  const unconverged = remaining.length > 0 ? describeUnconverged(convergence, remaining) : undefined;
 
   let down = rewrite(comparison.down);
   let irreversible = irreversibleReason(shadow.dialect, up.statements, down.statements);
