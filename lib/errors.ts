@@ -183,6 +183,47 @@ export class RevisionFailedError extends UpshiftError {
   }
 }
 
+/** One row that `pragma foreign_key_check` reports: its table, rowid, and the table it should reference. */
+export interface ForeignKeyViolation {
+  table: string;
+  /** null for a WITHOUT ROWID table. */
+  rowid: number | null;
+  parent: string;
+}
+
+/**
+ * SQLite: revisions that ran with foreign keys off (disableForeignKeys: true) left rows whose
+ * foreign key points at no row. Nothing was committed.
+ */
+export class ForeignKeyViolationError extends UpshiftError {
+  readonly revisionIds: string[];
+  readonly violations: ForeignKeyViolation[];
+  constructor(revisionIds: string[], violations: ForeignKeyViolation[], more: boolean) {
+    const shown = violations.map((v) => `table "${v.table}" rowid ${v.rowid ?? '(without rowid)'} references a missing row of "${v.parent}"`);
+    super(
+      'UPSHIFT_FOREIGN_KEY_VIOLATION',
+      `${revisionIds.length === 1 ? `Revision "${revisionIds[0]}"` : `The revisions ${revisionIds.map((id) => `"${id}"`).join(', ')}`} ran with foreign keys off ` +
+        `(disableForeignKeys: true) and would leave rows whose foreign key points at no row: ${shown.join('; ')}${more ? '; and more' : ''}. ` +
+        'Everything was rolled back. Make the revision keep the referenced rows, or delete or update the referencing rows in the same revision.',
+    );
+    this.revisionIds = revisionIds;
+    this.violations = violations;
+  }
+}
+
+/** SQLite: `pragma foreign_keys = off` did not take effect (a transaction is open on the connection). */
+export class ForeignKeysNotDisabledError extends UpshiftError {
+  readonly revisionIds: string[];
+  constructor(revisionIds: string[]) {
+    super(
+      'UPSHIFT_FOREIGN_KEYS_NOT_DISABLED',
+      `${revisionIds.map((id) => `"${id}"`).join(', ')} must run with foreign keys off (disableForeignKeys: true), but "pragma foreign_keys = off" had no effect: ` +
+        'SQLite ignores it while a transaction is open on the connection. Call upgrade() / downgrade() outside any transaction of your own.',
+    );
+    this.revisionIds = revisionIds;
+  }
+}
+
 /** The database holds revisions that the bundle does not know, descending from the bundle's heads. */
 export class DatabaseAheadError extends UpshiftError {
   readonly unknown: string[];

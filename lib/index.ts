@@ -6,7 +6,7 @@ export type { StampOptions } from './stamp.ts';
 export { defineRevision } from './revision.ts';
 export type { Revision, RevisionInput, RevisionContext } from './revision.ts';
 export type { LazyRevision, RevisionEntry } from './lazy-revision.ts';
-export type { LockHolder } from './errors.ts';
+export type { LockHolder, ForeignKeyViolation } from './errors.ts';
 export {
   UpshiftError,
   InvalidRevisionError,
@@ -24,4 +24,6 @@ export {
   DatabaseAheadError,
   DivergedError,
   ChecksumMismatchError,
+  ForeignKeyViolationError,
+  ForeignKeysNotDisabledError,
 } from './errors.ts';

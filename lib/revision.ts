@@ -23,6 +23,12 @@ export interface Revision {
   readonly createdAt: string;
   /** false: runs outside any transaction (e.g. CREATE INDEX CONCURRENTLY). Default true. */
   readonly transaction: boolean;
+  /**
+   * SQLite: run with foreign keys off (SQLite's procedure for rebuilding a table), checked with
+   * `pragma foreign_key_check` before the commit. Ignored on PostgreSQL. Default false (optional,
+   * so that revision modules written before it still satisfy Revision).
+   */
+  readonly disableForeignKeys?: boolean | undefined;
   readonly up: (ctx: RevisionContext) => Promise<void> | void;
   /** Missing: the revision is irreversible. */
   readonly down?: ((ctx: RevisionContext) => Promise<void> | void) | undefined;
@@ -34,6 +40,13 @@ export interface RevisionInput {
   message?: string;
   createdAt?: string;
   transaction?: boolean;
+  /**
+   * SQLite only: the runner turns foreign keys off outside the revision's transaction, so that
+   * dropping or rebuilding a referenced table fires no ON DELETE action on the tables that
+   * reference it, checks every reference before COMMIT (a dangling one rolls the revision back)
+   * and restores the setting afterwards. PostgreSQL alters tables in place and ignores it.
+   */
+  disableForeignKeys?: boolean;
   up: (ctx: RevisionContext) => Promise<void> | void;
   down?: (ctx: RevisionContext) => Promise<void> | void;
 }
@@ -61,15 +74,26 @@ class ValidRevision implements Revision {
   readonly message: string;
   readonly createdAt: string;
   readonly transaction: boolean;
+  readonly disableForeignKeys: boolean;
   readonly up: Revision['up'];
   readonly down: Revision['down'];
 
-  constructor(id: string, parents: readonly string[], message: string, createdAt: string, transaction: boolean, up: Revision['up'], down: Revision['down']) {
+  constructor(
+    id: string,
+    parents: readonly string[],
+    message: string,
+    createdAt: string,
+    transaction: boolean,
+    disableForeignKeys: boolean,
+    up: Revision['up'],
+    down: Revision['down'],
+  ) {
     this.id = id;
     this.parents = parents;
     this.message = message;
     this.createdAt = createdAt;
     this.transaction = transaction;
+    this.disableForeignKeys = disableForeignKeys;
     this.up = up;
     this.down = down;
     Object.freeze(this);
@@ -107,12 +131,16 @@ export function validateRevision(input: unknown, where: string): Revision {
     fail(`createdAt must be an ISO-8601 date string, got ${describeValue(r.createdAt)}.`);
   }
   if (r.transaction !== undefined && typeof r.transaction !== 'boolean') fail(`transaction must be true or false, got ${describeValue(r.transaction)}.`);
+  if (r.disableForeignKeys !== undefined && typeof r.disableForeignKeys !== 'boolean') {
+    fail(`disableForeignKeys must be true, false or left out, got ${describeValue(r.disableForeignKeys)}.`);
+  }
   return new ValidRevision(
     id,
     Object.freeze([...(parents as string[])]),
     (r.message as string | undefined) ?? '',
     (r.createdAt as string | undefined) ?? '',
     (r.transaction as boolean | undefined) ?? true,
+    (r.disableForeignKeys as boolean | undefined) ?? false,
     r.up as Revision['up'],
     r.down as Revision['down'],
   );

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { checksumOf } from './checksum.ts';
 import type { Database } from './database.ts';
 import type { Dialect, HeldLock } from './dialect/dialect.ts';
+import { assertNoForeignKeyViolations, foreignKeysOffFor, withForeignKeysOff } from './dialect/sqlite-foreign-keys.ts';
 import { IrreversibleRevisionError, RevisionFailedError, UpshiftError } from './errors.ts';
 import { instanceName } from './instance.ts';
 import type { Revision, RevisionContext } from './revision.ts';
@@ -43,7 +44,10 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
   if (plan.length === 0) return outcome;
   const { db, lock, mode } = deps;
   if (mode === 'all') {
-    await db.transaction(async (trx) => {
+    // SQLite: one revision of the run that needs foreign keys off turns them off for the whole
+    // transaction; the references are checked once, before its COMMIT.
+    const fkOff = foreignKeysOffFor(plan, deps.dialect.name);
+    const whole = (checkReferences: boolean) => db.transaction(async (trx) => {
       // A transaction-scoped lock starts now: what is applied must be read under it.
       const current = lock.scope === 'transaction' ? new Set((await deps.store.readApplied(trx)).map((r) => r.id)) : applied;
       const steps = plan.filter((r) => (direction === 'up') !== current.has(r.id));
@@ -59,9 +63,11 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
       if (steps.length === 0) return;
       if (direction === 'up') await deps.store.recordMany(trx, [...durations].map(([r, durationMs]) => rowOf(r, durationMs)));
       else await deps.store.unrecordMany(trx, [...durations.keys()].map((r) => r.id));
+      if (checkReferences) await assertNoForeignKeyViolations(db, trx, fkOff);
       // The one check that counts in a long transaction: a fresh look just before commit.
       await lock.confirm(trx);
     }, () => lock.begin());
+    await (fkOff.length > 0 ? withForeignKeysOff(db, fkOff, whole) : whole(false));
   } else {
     await viaUmzug(direction, plan, applied, deps, (r) => runOwnUnit(r, direction, deps), outcome);
   }
@@ -147,11 +153,24 @@ async function runOwnUnit(revision: Revision, direction: Direction, deps: Runner
     await db.transaction((trx) => writeRow(revision, direction, trx, deps, durationMs), () => lock.begin());
     return true;
   }
-  return db.transaction(async (trx) => {
+  const fkOff = foreignKeysOffFor([revision], deps.dialect.name);
+  const unit = (checkReferences: boolean) => db.transaction(async (trx) => {
     if (lock.scope === 'transaction' && (await store.isApplied(trx, revision.id)) === (direction === 'up')) return false;
-    await writeRow(revision, direction, trx, deps, await invoke(revision, direction, trx, deps));
+    const durationMs = await invoke(revision, direction, trx, deps);
+    if (checkReferences) await checkedReferences(revision, direction, trx, deps);
+    await writeRow(revision, direction, trx, deps, durationMs);
     return true;
   }, () => lock.begin());
+  return fkOff.length > 0 ? withForeignKeysOff(db, fkOff, unit) : unit(false);
+}
+
+/** A dangling reference left by a revision that ran with foreign keys off fails that revision. */
+async function checkedReferences(revision: Revision, direction: Direction, trx: Transaction, deps: InvokeDeps): Promise<void> {
+  try {
+    await assertNoForeignKeyViolations(deps.db, trx, [revision.id]);
+  } catch (error) {
+    throw new RevisionFailedError(revision.id, direction, error, true);
+  }
 }
 
 /**
@@ -175,8 +194,16 @@ export interface InvokeDeps {
  * where nobody else runs and the order is its own.
  */
 export async function runAlone(revision: Revision, direction: Direction, deps: InvokeDeps): Promise<void> {
-  if (runsOutsideTransaction(revision, deps.dialect.name)) await invoke(revision, direction, undefined, deps);
-  else await deps.db.transaction((trx) => invoke(revision, direction, trx, deps));
+  if (runsOutsideTransaction(revision, deps.dialect.name)) {
+    await invoke(revision, direction, undefined, deps);
+    return;
+  }
+  const fkOff = foreignKeysOffFor([revision], deps.dialect.name);
+  const unit = (checkReferences: boolean) => deps.db.transaction(async (trx) => {
+    await invoke(revision, direction, trx, deps);
+    if (checkReferences) await checkedReferences(revision, direction, trx, deps);
+  });
+  await (fkOff.length > 0 ? withForeignKeysOff(deps.db, fkOff, unit) : unit(false));
 }
 
 /** One revision's version row, written under the lock's fence. */

@@ -1,78 +1,104 @@
 import type { DatabaseSchema, DatabaseTable } from '@mikro-orm/sql';
+import { rebuiltTables } from './sqlite-rewrite.ts';
 
 /**
  * Which generated statements destroy data: dropping a table, dropping a column, a type change
  * that may not hold every old value, and a SQLite table rebuild that does one of those. Returns
  * a one-line description for the comment in the revision file and the warning in the log.
+ * Names are read schema-qualified (`"archive"."note"`): a table of another PostgreSQL schema is
+ * looked up in that schema, never in the default one.
  */
-const NAME = String.raw`(?:\`([^\`]+)\`|"([^"]+)"|([A-Za-z_][\w.]*))`;
-const DROP_TABLE = new RegExp(String.raw`^drop table (?:if exists )?(?:temp\.)?${NAME}`, 'i');
-const DROP_COLUMN = new RegExp(String.raw`^alter table ${NAME} drop column ${NAME}`, 'i');
-const ALTER_TYPE = new RegExp(String.raw`^alter table ${NAME} alter column ${NAME} type `, 'i');
+const PART = String.raw`(?:\`[^\`]+\`|"[^"]+"|[A-Za-z_][\w$]*)`;
+const QUALIFIED = String.raw`(${PART}(?:\.${PART})?)`;
+const DROP_TABLE = new RegExp(String.raw`^drop\s+table\s+(?:if\s+exists\s+)?${QUALIFIED}`, 'i');
+const ALTER_TABLE = new RegExp(String.raw`^alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?${QUALIFIED}\s+`, 'i');
+const DROP_COLUMN = new RegExp(String.raw`(?:^|,)\s*drop\s+(?:column\s+)?(?:if\s+exists\s+)?(${PART})`, 'gi');
+const ALTER_TYPE = new RegExp(String.raw`(?:^|,)\s*alter\s+(?:column\s+)?(${PART})\s+(?:set\s+data\s+)?type\s`, 'gi');
 
-export function dataLossOf(sql: string, all: readonly string[], from: DatabaseSchema, to: DatabaseSchema): string | undefined {
+export type LossDialect = 'postgresql' | 'sqlite';
+
+export function dataLossOf(sql: string, all: readonly string[], from: DatabaseSchema, to: DatabaseSchema, dialect: LossDialect): string | undefined {
   const dropTable = DROP_TABLE.exec(sql);
   if (dropTable) {
-    const table = nameOf(dropTable, 1);
-    if (/^drop table temp\./i.test(sql)) return undefined; // upshift's own copy of a rebuild
-    const rebuilt = all.some((s) => new RegExp(String.raw`^alter table [\`"]${escape(table)}__temp_alter[\`"] rename to `, 'i').test(s));
-    return rebuilt ? rebuildLoss(table, from, to) : `drops table "${table}" and every row in it`;
+    const table = unquote(dropTable[1]!);
+    if (rebuiltTables(all).has(table)) return rebuildLoss(table, from, to, dialect);
+    return `drops table ${quoted(table)} and every row in it`;
   }
-  const dropColumn = DROP_COLUMN.exec(sql);
-  if (dropColumn) return `drops column "${nameOf(dropColumn, 1)}"."${nameOf(dropColumn, 4)}" and its values`;
-  const alterType = ALTER_TYPE.exec(sql);
-  if (alterType) {
-    const table = nameOf(alterType, 1);
-    const column = nameOf(alterType, 4);
+  const alter = ALTER_TABLE.exec(sql);
+  if (!alter) return undefined;
+  const table = unquote(alter[1]!);
+  const actions = sql.slice(alter[0].length);
+  const losses: string[] = [];
+  for (const drop of actions.matchAll(DROP_COLUMN)) {
+    const column = unquote(drop[1]!);
+    if (/^(?:constraint|index|default|not|identity|expression|primary|foreign)$/i.test(column)) continue; // drop constraint x, drop default, drop not null
+    losses.push(`drops column ${quoted(table, column)} and its values`);
+  }
+  for (const change of actions.matchAll(ALTER_TYPE)) {
+    const column = unquote(change[1]!);
     const before = tableOf(from, table)?.getColumn(column)?.type;
     const after = tableOf(to, table)?.getColumn(column)?.type;
-    if (before && after && !isNarrowing(before, after)) return undefined;
-    return `changes the type of "${table}"."${column}" from ${before ?? 'its current type'} to ${after ?? 'a new type'}, which may not hold every existing value`;
+    if (before && after && !isNarrowing(before, after, dialect)) continue;
+    losses.push(`changes the type of ${quoted(table, column)} from ${before ?? 'its current type'} to ${after ?? 'a new type'}, which may not hold every existing value`);
   }
-  return undefined;
+  return losses.length > 0 ? losses.join('; ') : undefined;
 }
 
-function rebuildLoss(table: string, from: DatabaseSchema, to: DatabaseSchema): string | undefined {
+function rebuildLoss(table: string, from: DatabaseSchema, to: DatabaseSchema, dialect: LossDialect): string | undefined {
   const before = tableOf(from, table);
   const after = tableOf(to, table);
   if (!before || !after) return undefined;
   const losses: string[] = [];
   for (const column of before.getColumns()) {
     const next = after.getColumn(column.name);
-    if (!next) losses.push(`drops column "${table}"."${column.name}" and its values`);
-    else if (isNarrowing(column.type, next.type)) losses.push(`changes the type of "${table}"."${column.name}" from ${column.type} to ${next.type}, which may not hold every existing value`);
+    if (!next) losses.push(`drops column ${quoted(table, column.name)} and its values`);
+    else if (isNarrowing(column.type, next.type, dialect)) {
+      losses.push(`changes the type of ${quoted(table, column.name)} from ${column.type} to ${next.type}, which may not hold every existing value`);
+    }
   }
-  return losses.length ? `rebuilds "${table}": ${losses.join('; ')}` : undefined;
+  return losses.length ? `rebuilds ${quoted(table)}: ${losses.join('; ')}` : undefined;
 }
 
+/** `archive.note` → `"archive"."note"`, with a column: `"archive"."note"."body"`. */
+export function quoted(table: string, column?: string): string {
+  return [...table.split('.'), ...(column === undefined ? [] : [column])].map((part) => `"${part}"`).join('.');
+}
+
+/** The table by its qualified name; a bare name is the default schema's. */
 function tableOf(schema: DatabaseSchema, name: string): DatabaseTable | undefined {
-  return schema.getTable(name) ?? schema.getTable(name.split('.').pop()!);
+  return schema.getTable(name);
 }
 
-function nameOf(match: RegExpExecArray, first: number): string {
-  return (match[first] ?? match[first + 1] ?? match[first + 2])!;
+/** `"archive"."note"` → `archive.note`; `` `note` `` → `note`. */
+export function unquote(qualified: string): string {
+  return [...qualified.matchAll(new RegExp(PART, 'g'))].map(([part]) => (/^[`"]/.test(part) ? part.slice(1, -1) : part)).join('.');
 }
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-const INTEGERS = ['smallint', 'int2', 'integer', 'int', 'int4', 'bigint', 'int8'];
 const INTEGER_RANK: Record<string, number> = { smallint: 1, int2: 1, integer: 2, int: 2, int4: 2, bigint: 3, int8: 3 };
 const FLOAT_RANK: Record<string, number> = { real: 1, float4: 1, 'double precision': 2, double: 2, float8: 2 };
 const TEXT = new Set(['text', 'clob']);
 
-/** True unless the new type certainly holds every value of the old one. */
-export function isNarrowing(fromType: string, toType: string): boolean {
+/**
+ * True unless the new type certainly holds every value of the old one. On SQLite a declared type
+ * is only an affinity: every integer type stores the same 64-bit integers, and a length on a
+ * text type is not enforced, so a change within the same affinity loses nothing.
+ */
+export function isNarrowing(fromType: string, toType: string, dialect: LossDialect = 'postgresql'): boolean {
+  if (dialect === 'sqlite') {
+    const a = sqliteAffinity(fromType);
+    const b = sqliteAffinity(toType);
+    if (a === b || b === 'blob') return false;
+  }
   const a = parseType(fromType);
   const b = parseType(toType);
   if (a.name === b.name && a.args.join() === b.args.join()) return false;
   if (TEXT.has(b.name) || (isChar(b.name) && b.args.length === 0)) return !(isChar(a.name) || TEXT.has(a.name) || a.name === 'uuid');
   if (isChar(a.name) && isChar(b.name)) return a.args.length === 0 || (b.args[0] ?? 0) < (a.args[0] ?? 0);
-  if (INTEGERS.includes(a.name) && INTEGERS.includes(b.name)) return INTEGER_RANK[b.name]! < INTEGER_RANK[a.name]!;
-  if (INTEGERS.includes(a.name) && (b.name === 'numeric' || b.name === 'decimal') && b.args.length === 0) return false;
-  if (INTEGERS.includes(a.name) && INTEGER_RANK[a.name]! < 3 && FLOAT_RANK[b.name] === 2) return false; // exact below 2^53
+  if (a.name in INTEGER_RANK && b.name in INTEGER_RANK) return INTEGER_RANK[b.name]! < INTEGER_RANK[a.name]!;
+  if (a.name in INTEGER_RANK && (b.name === 'numeric' || b.name === 'decimal') && b.args.length === 0) return false;
+  if (a.name in INTEGER_RANK && INTEGER_RANK[a.name]! < 3 && FLOAT_RANK[b.name] === 2) return false; // exact below 2^53
   if (a.name in FLOAT_RANK && b.name in FLOAT_RANK) return FLOAT_RANK[b.name]! < FLOAT_RANK[a.name]!;
+  if (a.name === 'date' && /^(?:timestamp|timestamptz|datetime)\b/.test(b.name)) return false; // a date is the timestamp at its midnight
   if ((a.name === 'numeric' || a.name === 'decimal') && (b.name === 'numeric' || b.name === 'decimal')) {
     if (b.args.length === 0) return false;
     const [ap = 1000, as = 0] = a.args;
@@ -80,6 +106,16 @@ export function isNarrowing(fromType: string, toType: string): boolean {
     return bp - bs < ap - as || bs < as;
   }
   return true;
+}
+
+/** SQLite's rules for the affinity of a declared type (section 3.1 of "Datatypes In SQLite"). */
+function sqliteAffinity(type: string): 'integer' | 'text' | 'blob' | 'real' | 'numeric' {
+  const t = type.toLowerCase();
+  if (t.includes('int')) return 'integer';
+  if (t.includes('char') || t.includes('clob') || t.includes('text')) return 'text';
+  if (t.includes('blob') || t.trim() === '') return 'blob';
+  if (t.includes('real') || t.includes('floa') || t.includes('doub')) return 'real';
+  return 'numeric';
 }
 
 function isChar(name: string): boolean {

@@ -134,3 +134,40 @@ export class StaleDeclarationError extends UpshiftError {
     this.revisions = revisions;
   }
 }
+
+/**
+ * revision(): a statement MikroORM generated fails on the shadow database, so the revision would
+ * fail wherever it runs. Nothing was written.
+ */
+export class GeneratedStatementError extends UpshiftError {
+  readonly statement: string;
+  /** `Entity.property` the failing column comes from, when upshift could tell. */
+  readonly property: string | undefined;
+  readonly table: string | undefined;
+  readonly column: string | undefined;
+  constructor(statement: string, reason: string, culprit: { table?: string | undefined; column?: string | undefined; property?: string | undefined }, cause: unknown) {
+    const where = culprit.property
+      ? `It comes from ${culprit.property} (column "${culprit.table}"."${culprit.column}"): change that property's definition (its type, length or default) so that MikroORM writes SQL the database accepts, then run revision() again.`
+      : culprit.table
+        ? `It comes from table "${culprit.table}"${culprit.column ? `, column "${culprit.column}"` : ''}: change the entity property behind it so that MikroORM writes SQL the database accepts, then run revision() again.`
+        : 'Change the entity definition it comes from so that MikroORM writes SQL the database accepts, then run revision() again.';
+    super(
+      'UPSHIFT_GENERATED_SQL_REJECTED',
+      `revision(): MikroORM generated a statement that the database rejects, so no revision was written:\n  ${statement}\nThe database says: ${reason}\n${where}`,
+      { cause },
+    );
+    this.statement = statement;
+    this.property = culprit.property;
+    this.table = culprit.table;
+    this.column = culprit.column;
+  }
+}
+
+/** The revision template lacks what a generated revision needs. Nothing was written. */
+export class TemplateError extends UpshiftError {
+  readonly template: string;
+  constructor(template: string, problem: string) {
+    super('UPSHIFT_TEMPLATE', `${template}: ${problem} Compare it with upshift's revisions-template/revision.ts.template.`);
+    this.template = template;
+  }
+}

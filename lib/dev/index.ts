@@ -17,4 +17,6 @@ export {
   RoundTripError,
   ShadowDatabaseError,
   StaleDeclarationError,
+  GeneratedStatementError,
+  TemplateError,
 } from './errors.ts';

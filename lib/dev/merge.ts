@@ -45,7 +45,8 @@ export async function merge(options: MergeOptions): Promise<MergedRevision> {
   }
   const id = requireNewId(operation, options.id, bundle.graph) ?? newRevisionId();
   const file = join(dir, `${id}_${slugOf(message)}.ts`);
-  const source = renderRevision(readTemplate(dir), { id, parents, message, createdAt: new Date().toISOString(), up: [], down: [] });
+  const template = readTemplate(dir);
+  const source = renderRevision(template.text, { id, parents, message, createdAt: new Date().toISOString(), up: [], down: [] }, template.path);
   writeFileSync(file, source, { flag: 'wx' });
   await appendToIndex(bundle.indexPath, file);
   logger.info({ revision: id, parents, path: file }, `merge revision ${id} of ${parents.join(', ')} written to ${file}`);

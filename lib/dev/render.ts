@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { TemplateError } from './errors.ts';
 import type { Statement } from './schema-diff.ts';
 
 /** Where init() copies from and where revision() finds the default revision template. */
@@ -69,10 +70,19 @@ export interface RenderInput {
   createdAt: string;
   up: readonly Statement[];
   down: readonly Statement[];
+  /** Why the revision must run with foreign keys off (SQLite); empty or missing: it need not. */
+  foreignKeysOff?: readonly string[] | undefined;
+  /** Why the revision has no down(): the template's down() is left out, and this said instead. */
+  irreversible?: string | undefined;
+  /** Lines for the top of up(), for the reviewer. */
+  notes?: readonly string[] | undefined;
 }
 
-/** Fills the revision template. One pass over the template: inserted text is never re-scanned. */
-export function renderRevision(template: string, input: RenderInput): string {
+/**
+ * Fills the revision template. One pass over the template: inserted text is never re-scanned.
+ * `template` is the text of `where` (named in a TemplateError when it lacks what is needed).
+ */
+export function renderRevision(template: string, input: RenderInput, where = TEMPLATE_FILE): string {
   const values: Record<string, string> = {
     id: input.id,
     idLiteral: jsString(input.id),
@@ -84,17 +94,53 @@ export function renderRevision(template: string, input: RenderInput): string {
     messageLiteral: jsString(input.message),
     createdAt: input.createdAt,
     createdAtLiteral: jsString(input.createdAt),
-    up: renderBody(input.up),
-    down: renderBody(input.down),
+    up: renderBody(input.up, input.notes ?? []),
+    down: renderBody(input.down, []),
   };
-  return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
+  let text = template;
+  if (input.irreversible) text = withoutDown(text, input.irreversible, where);
+  if (input.foreignKeysOff?.length) text = withForeignKeysOff(text, input.foreignKeysOff, where);
+  return text.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-function renderBody(statements: readonly Statement[]): string {
-  if (statements.length === 0) return '    // Nothing to do.';
-  const lines: string[] = [];
+const DOWN_METHOD = /^([ \t]*)(?:async[ \t]+)?down[ \t]*\([^)]*\)[ \t]*\{[ \t]*\r?\n[ \t]*\{\{down\}\}[ \t]*\r?\n[ \t]*\},?[ \t]*\r?\n/m;
+
+/** The template without its down() method, a comment saying why in its place. */
+function withoutDown(template: string, reason: string, where: string): string {
+  const match = DOWN_METHOD.exec(template);
+  if (!match) {
+    throw new TemplateError(where, 'the revision has no down(), but the template\'s down() method is not one upshift can leave out: keep it as "async down({ sql }) {", a line holding only {{down}}, and "},".');
+  }
+  const indent = match[1]!;
+  const comment =
+    `${indent}// No down(): ${commentText(reason, `${indent}// `)}.\n` +
+    `${indent}// downgrade() through this revision throws IrreversibleRevisionError. Write a down() by hand if the change can be undone.\n`;
+  return template.slice(0, match.index) + comment + template.slice(match.index + match[0].length);
+}
+
+const TRANSACTION_LINE = /^([ \t]*)transaction:[^\n]*\n/m;
+const UP_METHOD = /^([ \t]*)(?:async[ \t]+)?up[ \t]*\(/m;
+
+/** The template with `disableForeignKeys: true` after its `transaction` line (or before up()), with why. */
+function withForeignKeysOff(template: string, reasons: readonly string[], where: string): string {
+  const line = (indent: string) =>
+    `${indent}disableForeignKeys: true, // SQLite: ${commentText(reasons.join('; '), ' ')}: with foreign keys on, the DROP would fire ON DELETE actions on the rows that reference it (they are checked before COMMIT instead)\n`;
+  const transaction = TRANSACTION_LINE.exec(template);
+  if (transaction) {
+    const at = transaction.index + transaction[0].length;
+    return template.slice(0, at) + line(transaction[1]!) + template.slice(at);
+  }
+  const up = UP_METHOD.exec(template);
+  if (!up) throw new TemplateError(where, 'the revision must declare disableForeignKeys: true, but the template has neither a "transaction:" line nor an up() method to put it next to.');
+  return template.slice(0, up.index) + line(up[1]!) + template.slice(up.index);
+}
+
+function renderBody(statements: readonly Statement[], notes: readonly string[]): string {
+  const lines: string[] = notes.map((note) => `    // NOTE: ${commentText(note, '    // ')}`);
+  if (statements.length === 0) return [...lines, '    // Nothing to do.'].join('\n');
   for (const statement of statements) {
     if (statement.dataLoss) lines.push(`    // DATA LOSS: ${commentText(statement.dataLoss, '    // ')}`);
+    for (const warning of statement.warnings ?? []) lines.push(`    // WARNING: ${commentText(warning, '    // ')}`);
     lines.push(`    await sql(${jsString(statement.sql)});`);
   }
   return lines.join('\n');

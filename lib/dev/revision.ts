@@ -1,13 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { MikroORM } from '@mikro-orm/core';
 import { pino, type Logger } from 'pino';
 import { REVISION_ID } from '../revision.ts';
 import type { RevisionGraph } from '../revision-graph.ts';
 import { appendToIndex, loadBundle, resolveDir } from './bundle.ts';
 import { InvalidDevOptionError, UnmergedHeadsError } from './errors.ts';
+import { generate, type GeneratedSql } from './generate.ts';
 import { newRevisionId, renderRevision, slugOf, TEMPLATE_DIR, TEMPLATE_FILE } from './render.ts';
-import { diffSchema, type Statement } from './schema-diff.ts';
 import { dialectOf, openShadow } from './shadow.ts';
 
 export interface RevisionOptions {
@@ -20,7 +21,7 @@ export interface RevisionOptions {
   autogenerate?: boolean;
   /** A chosen id instead of 12 random hex characters. */
   id?: string;
-  /** Where warnings (data loss) and the summary go. Default: pino named "upshift". */
+  /** Where warnings (data loss, risks, MikroORM's limits) and the summary go. Default: pino named "upshift". */
   logger?: Logger;
 }
 
@@ -34,6 +35,14 @@ export interface GeneratedRevision {
   down: string[];
   /** One line per statement that destroys data (also marked in the file and logged). */
   dataLoss: string[];
+  /** One line per statement that may fail on a database holding rows, with the fix (also in the file and the log). */
+  warnings: string[];
+  /** SQLite: why the revision runs with foreign keys off (`disableForeignKeys: true`); empty when it does not. */
+  disableForeignKeys: string[];
+  /** Why the revision has no down(), when it has none. */
+  irreversible?: string | undefined;
+  /** MikroORM's diff does not converge after this revision: what it keeps asking for (not the entities' change). */
+  unconverged?: string | undefined;
 }
 
 /**
@@ -55,43 +64,78 @@ export async function revision(options: RevisionOptions): Promise<GeneratedRevis
   const id = requireNewId(operation, options.id, bundle.graph) ?? newRevisionId();
   const template = readTemplate(dir);
 
-  let up: Statement[] = [];
-  let down: Statement[] = [];
+  let generated: GeneratedSql = { up: [], down: [], foreignKeysOff: [], irreversible: undefined, unconverged: undefined, ignored: [] };
   if (orm) {
     const shadow = await openShadow(orm, operation);
     try {
       await shadow.build(bundle.revisions);
-      ({ up, down } = await diffSchema(shadow));
+      generated = await generate(shadow);
     } finally {
       await shadow.close();
     }
-    if (up.length === 0) {
-      logger.info({ dir }, 'revision(): the entities match the revisions; no revision written');
+    if (generated.up.length === 0) {
+      if (generated.unconverged) logger.warn({ dir, ignored: generated.ignored }, `revision(): ${generated.unconverged} No revision written.`);
+      else logger.info({ dir }, 'revision(): the entities match the revisions; no revision written');
       return null;
     }
   }
+  const { up, down, irreversible, unconverged } = generated;
 
   const file = join(dir, `${id}_${slugOf(message)}.ts`);
-  const source = renderRevision(template, { id, parents: heads, message, createdAt: new Date().toISOString(), up, down });
+  const source = renderRevision(
+    template.text,
+    {
+      id,
+      parents: heads,
+      message,
+      createdAt: new Date().toISOString(),
+      up,
+      down,
+      foreignKeysOff: generated.foreignKeysOff,
+      irreversible,
+      notes: unconverged ? [unconverged] : [],
+    },
+    template.path,
+  );
   writeFileSync(file, source, { flag: 'wx' });
   await appendToIndex(bundle.indexPath, file);
 
   const dataLoss: string[] = [];
+  const warnings: string[] = [];
   for (const [direction, statements] of [['up', up], ['down', down]] as const) {
     for (const statement of statements) {
-      if (!statement.dataLoss) continue;
-      dataLoss.push(`${direction}: ${statement.dataLoss}`);
-      logger.warn({ revision: id, direction, statement: statement.sql }, `revision ${id} ${direction}() ${statement.dataLoss}: review it before you commit`);
+      if (statement.dataLoss) {
+        dataLoss.push(`${direction}: ${statement.dataLoss}`);
+        logger.warn({ revision: id, direction, statement: statement.sql }, `revision ${id} ${direction}() ${statement.dataLoss}: review it before you commit`);
+      }
+      for (const warning of statement.warnings ?? []) {
+        warnings.push(`${direction}: ${warning}`);
+        logger.warn({ revision: id, direction, statement: statement.sql }, `revision ${id} ${direction}() ${warning}`);
+      }
     }
   }
+  if (irreversible) logger.warn({ revision: id }, `revision ${id} has no down(): ${irreversible}`);
+  if (unconverged) logger.warn({ revision: id, ignored: generated.ignored }, `revision ${id}: ${unconverged}`);
   logger.info({ revision: id, path: file, up: up.length, down: down.length }, `revision ${id} written to ${file}`);
-  return { id, parents: heads, path: file, up: up.map((s) => s.sql), down: down.map((s) => s.sql), dataLoss };
+  return {
+    id,
+    parents: heads,
+    path: file,
+    up: up.map((s) => s.sql),
+    down: down.map((s) => s.sql),
+    dataLoss,
+    warnings,
+    disableForeignKeys: generated.foreignKeysOff,
+    irreversible,
+    unconverged,
+  };
 }
 
 /** The folder's own revision.ts.template when it has one (an app may edit it), else upshift's. */
-export function readTemplate(dir: string): string {
+export function readTemplate(dir: string): { text: string; path: string } {
   const own = join(dir, TEMPLATE_FILE);
-  return readFileSync(existsSync(own) ? own : new URL(TEMPLATE_FILE, TEMPLATE_DIR), 'utf8');
+  const path = existsSync(own) ? own : fileURLToPath(new URL(TEMPLATE_FILE, TEMPLATE_DIR));
+  return { text: readFileSync(path, 'utf8'), path };
 }
 
 // Checks of the arguments shared by revision(), merge() and check(): all run before any write.

@@ -50,57 +50,36 @@ function push(statements: string[], text: string): void {
   if (statement && !/^(--[^\n]*\n?\s*)+$/.test(statement)) statements.push(statement);
 }
 
-const QUOTED = String.raw`(\`[^\`]+\`|"[^"]+")`;
-const COPY_INTO = new RegExp(String.raw`^insert into ${QUOTED} select ([\s\S]+) from ${QUOTED}$`, 'i');
-const RENAME = new RegExp(String.raw`^alter table ${QUOTED} rename to ${QUOTED}$`, 'i');
-
-/**
- * MikroORM changes a SQLite column by rebuilding the table between `pragma foreign_keys = off`
- * and `= on`. Those pragmas do nothing inside a transaction, and upshift runs every revision in
- * one; with foreign keys on, `drop table` of a referenced table then fails (or, deferred, leaves
- * violations that fail the commit). The rebuild is rewritten so that it is correct *with*
- * foreign keys enforced:
- *
- *   pragma defer_foreign_keys = on                       -- checks happen at commit
- *   create table t__temp_alter (...)                     -- the new shape, empty
- *   create temp table t__upshift_copy as select ... from t   -- the rows, aside
- *   drop table t                                          -- children now dangle (counted)
- *   alter table t__temp_alter rename to t
- *   insert into t select * from temp.t__upshift_copy      -- children resolve again (uncounted)
- *   drop table temp.t__upshift_copy
- *
- * At commit SQLite checks that no reference dangles: a rebuild that lost a referenced row fails
- * and rolls back instead of committing a broken database.
- */
-const DEFER = 'pragma defer_foreign_keys = on';
-
-export function rewriteSqliteRebuilds(statements: readonly string[]): string[] {
-  const out: string[] = [];
-  let pendingCopy: { table: string; copy: string } | undefined;
-  for (const statement of statements) {
-    if (/^pragma foreign_keys\s*=\s*off$/i.test(statement)) continue;
-    if (/^pragma foreign_keys\s*=\s*on$/i.test(statement)) continue;
-    const copy = COPY_INTO.exec(statement);
-    if (copy && /__temp_alter[`"]$/.test(copy[1]!)) {
-      const table = unquote(copy[3]!);
-      const copyName = `\`${table}__upshift_copy\``;
-      pendingCopy = { table, copy: copyName };
-      out.push(`create temp table ${copyName} as select ${copy[2]} from ${copy[3]}`);
-      continue;
-    }
-    out.push(statement);
-    const rename = RENAME.exec(statement);
-    if (rename && pendingCopy && unquote(rename[2]!) === pendingCopy.table) {
-      out.push(`insert into \`${pendingCopy.table}\` select * from temp.${pendingCopy.copy}`);
-      out.push(`drop table temp.${pendingCopy.copy}`);
-      pendingCopy = undefined;
+/** Splits a list (a column list, ALTER TABLE actions) at the commas outside parentheses and quotes. */
+export function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === "'" || ch === '"' || ch === '`') {
+      const end = closingQuote(text, i);
+      i = end;
+    } else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
     }
   }
-  // Once, first: it lasts until the transaction ends. A plain `drop table` needs it too, so that
-  // dropping a referenced table before the table that references it (MikroORM's order) works.
-  return out.some((s) => /^drop table/i.test(s)) ? [DEFER, ...out] : out;
+  parts.push(text.slice(start));
+  return parts;
 }
 
-function unquote(quoted: string): string {
-  return quoted.slice(1, -1);
+/** The index of the quote that closes the one at `open` (a doubled quote escapes itself). */
+export function closingQuote(text: string, open: number): number {
+  const quote = text[open]!;
+  let i = open + 1;
+  while (i < text.length) {
+    if (text[i] === quote) {
+      if (text[i + 1] === quote) i += 2;
+      else return i;
+    } else i++;
+  }
+  return text.length;
 }
