@@ -1,21 +1,26 @@
 import type { EntityManager, MikroORM, Transaction } from '@mikro-orm/core';
 import type { AbstractSqlConnection } from '@mikro-orm/sql';
+import { within } from './deadline.ts';
 
 export type Row = Record<string, unknown>;
 
 /**
  * The few things upshift asks of MikroORM's connection, in one place: raw statements (with `?`
- * placeholders, which MikroORM formats), explicit transactions, and an EntityManager bound to one.
- * Explicit begin/commit, rather than `em.transactional`, lets the runner put the revision and its
- * version row in one transaction and decide, per dialect, what the first statement in it is.
+ * placeholders, which MikroORM formats) on the ORM's own connections, so that the app's connection
+ * hooks run on them; explicit transactions; an EntityManager bound to one; and, where it is safe,
+ * the driver MikroORM wraps. Explicit begin/commit, rather than `em.transactional`, lets a unit of
+ * work put a revision and its version row in one transaction.
  */
 export class Database {
   readonly orm: MikroORM;
   readonly connection: AbstractSqlConnection;
+  /** How long begin() waits for a connection of the ORM's pool before it gives up. */
+  readonly connectionWaitMs: number;
 
-  constructor(orm: MikroORM) {
+  constructor(orm: MikroORM, connectionWaitMs = Number.POSITIVE_INFINITY) {
     this.orm = orm;
     this.connection = orm.em.getConnection() as unknown as AbstractSqlConnection;
+    this.connectionWaitMs = connectionWaitMs;
   }
 
   async query<T = Row>(sql: string, params: readonly unknown[] = [], trx?: Transaction): Promise<T[]> {
@@ -28,14 +33,29 @@ export class Database {
     return res.affectedRows ?? 0;
   }
 
-  /** The driver MikroORM wraps (pg Pool, better-sqlite3 Database); undefined when it does not own one. */
+  /**
+   * The driver MikroORM wraps (pg Pool, better-sqlite3 Database); undefined when the app passed a
+   * Kysely instance or dialect of its own in driverOptions, which owns it. Any other failure
+   * (the first connect, MikroORM's creation of a missing database) is the caller's to see.
+   */
   async nativeClient<T>(): Promise<T | undefined> {
-    try {
-      return (await this.connection.getNativeClient()) as T;
-    } catch {
-      // A Kysely instance or dialect passed in driverOptions owns it: the caller uses query().
-      return undefined;
-    }
+    const options = this.orm.config.get('driverOptions') as unknown;
+    const owned = typeof options === 'function' || (typeof options === 'object' && options !== null && ('createDriver' in options || 'executeQuery' in options));
+    if (owned) return undefined;
+    return (await this.connection.getNativeClient()) as T;
+  }
+
+  /**
+   * Whether the app runs code on the ORM's connections that may change how names resolve
+   * (`onCreateConnection`, `onReserveConnection`, session context per connection): then only
+   * MikroORM's own path resolves names as the app's queries do.
+   */
+  hasConnectionHooks(): boolean {
+    const config = this.orm.config;
+    const own = (this.connection as unknown as { options?: Record<string, unknown> }).options ?? {};
+    return Boolean(
+      config.get('onCreateConnection') || config.get('onReserveConnection') || own.onCreateConnection || own.onReserveConnection || config.get('sessionContext') === 'connection',
+    );
   }
 
   /**
@@ -59,20 +79,37 @@ export class Database {
     })();
   }
 
+  /**
+   * Begins a transaction on a connection of the ORM's pool, waiting at most connectionWaitMs for
+   * one: a pool whose connections were all lost and never given back would make it wait forever.
+   * A transaction that begins after the deadline is rolled back at once.
+   */
   begin(): Promise<Transaction> {
-    return this.connection.begin();
+    return within(
+      this.connection.begin(),
+      this.connectionWaitMs,
+      () =>
+        new Error(
+          `no connection of the ORM's pool became free within ${this.connectionWaitMs} ms (every connection is in use, or was lost and never given back to the pool)`,
+        ),
+      (late) => this.rollback(late),
+    );
   }
 
   commit(trx: Transaction): Promise<void> {
     return this.connection.commit(trx as never);
   }
 
-  /** Never throws: a failing rollback (say, on a dead connection) must not hide why we rolled back. */
-  async rollback(trx: Transaction): Promise<void> {
+  /**
+   * Never throws: a failing rollback (say, on a dead connection) must not hide why we rolled
+   * back. Returns whether it worked: when it did not, the ORM may still hold the connection.
+   */
+  async rollback(trx: Transaction): Promise<boolean> {
     try {
       await this.connection.rollback(trx as never);
+      return true;
     } catch {
-      // The transaction is gone with its connection either way.
+      return false;
     }
   }
 

@@ -1,16 +1,24 @@
 import type { Logger } from 'pino';
+import type { Row } from './database.ts';
+import { asUpshiftError } from './driver-errors.ts';
 import { LockTimeoutError, describeHolder, type LockHolder } from './errors.ts';
 
-export interface LockOptions {
+/** Reads one row on the connection that waits for the lock. */
+export type WaitingReader = (sql: string) => Promise<Row | undefined>;
+
+export interface LockOptions<W = unknown> {
+  /** The public call that waits, for messages ("upgrade"). */
+  operation: string;
   /** How long to wait for another instance before LockTimeoutError. */
   timeoutMs: number;
   logger: Logger;
   /**
-   * Asked between attempts: true when waiting is pointless because the holder has already done
-   * everything this instance came for. Replicas that boot together then start as soon as the
-   * first one is done, instead of each taking the lock in turn only to find nothing to do.
+   * Asked between attempts, with a reader on the waiting connection: what it returns, when it
+   * returns something, ends the wait (the holder has already done everything this instance came
+   * for). Replicas that boot together then start as soon as the first one is done, instead of
+   * each taking the lock in turn only to find nothing to do.
    */
-  abandon?: () => Promise<boolean>;
+  whileWaiting?: (read: WaitingReader) => Promise<W | undefined>;
 }
 
 /** One way of trying a lock once, without blocking: the dialects provide it. */
@@ -22,6 +30,8 @@ export interface LockAttempt {
   holder(): Promise<LockHolder | undefined>;
   /** Waits up to `ms` between attempts; may return early when the holder says it is done. */
   waitForChange?(ms: number): Promise<void>;
+  /** Reads on the waiting connection; without it, whileWaiting is not asked. */
+  read?: WaitingReader;
 }
 
 const FIRST_DELAY_MS = 20;
@@ -37,15 +47,23 @@ const FIRST_REPORT_AFTER_MS = 1_000;
 const REPORT_EVERY_MS = 5_000;
 
 /**
- * Polls a non-blocking attempt with jittered exponential backoff until it succeeds or the
- * timeout passes. Polling, not a blocking lock call, is deliberate: a blocked
- * `pg_advisory_lock` waits inside the server and deadlocks with another instance's
+ * Polls a non-blocking attempt with jittered exponential backoff until it succeeds, the work
+ * turns out to be done, or the timeout passes. Polling, not a blocking lock call, is deliberate:
+ * a blocked `pg_advisory_lock` waits inside the server and deadlocks with another instance's
  * `CREATE INDEX CONCURRENTLY`, which waits for every open transaction to finish (Flyway #1654).
  * Once it has waited a second it says so, with the holder, and again every few seconds: a stuck
- * deploy explains itself.
+ * deploy explains itself. Any failure of the connection it waits on is a typed error.
  */
-export async function acquireWithin(attempt: LockAttempt, { timeoutMs, logger, abandon }: LockOptions): Promise<'acquired' | 'abandoned'> {
-  if (await attempt.tryAcquire()) return 'acquired';
+export async function acquireWithin<W>(attempt: LockAttempt, options: LockOptions<W>): Promise<{ acquired: true } | { abandoned: W }> {
+  try {
+    return await poll(attempt, options);
+  } catch (error) {
+    throw asUpshiftError(options.operation, `waiting for the ${attempt.what}`, error);
+  }
+}
+
+async function poll<W>(attempt: LockAttempt, { timeoutMs, logger, whileWaiting }: LockOptions<W>): Promise<{ acquired: true } | { abandoned: W }> {
+  if (await attempt.tryAcquire()) return { acquired: true };
   const started = Date.now();
   const announced = attempt.waitForChange !== undefined;
   let delay = announced ? ANNOUNCED_FIRST_DELAY_MS : FIRST_DELAY_MS;
@@ -54,26 +72,22 @@ export async function acquireWithin(attempt: LockAttempt, { timeoutMs, logger, a
     const now = Date.now();
     if (now >= nextReport) {
       const holder = await attempt.holder();
-      logger.info(
-        { lock: attempt.what, waitedMs: now - started, holder },
-        `waiting for the ${attempt.what}; ${describeHolder(holder)}`,
-      );
+      logger.info({ lock: attempt.what, waitedMs: now - started, holder }, `waiting for the ${attempt.what}; ${describeHolder(holder)}`);
       nextReport = now + REPORT_EVERY_MS;
     }
     const left = started + timeoutMs - Date.now();
-    if (left <= 0) {
-      throw new LockTimeoutError(timeoutMs, await attempt.holder(), attempt.what);
-    }
+    if (left <= 0) throw new LockTimeoutError(timeoutMs, await attempt.holder(), attempt.what);
     const pause = Math.min(left, delay * (0.5 + Math.random()));
     await (attempt.waitForChange ? attempt.waitForChange(pause) : sleep(pause));
     // Asked first: once the holder is done, taking the lock only to find nothing to do is waste.
-    if (abandon && (await abandon())) {
+    const seen = whileWaiting && attempt.read ? await whileWaiting(attempt.read) : undefined;
+    if (seen !== undefined) {
       logger.info({ lock: attempt.what, waitedMs: Date.now() - started }, `stopped waiting for the ${attempt.what}: another instance did the work`);
-      return 'abandoned';
+      return { abandoned: seen };
     }
     if (await attempt.tryAcquire()) {
       logger.info({ lock: attempt.what, waitedMs: Date.now() - started }, `acquired the ${attempt.what}`);
-      return 'acquired';
+      return { acquired: true };
     }
     delay = Math.min(announced ? ANNOUNCED_MAX_DELAY_MS : MAX_DELAY_MS, delay * 1.6);
   }

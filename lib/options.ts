@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { IDENTIFIER, STATE_SUFFIX } from './dialect/dialect.ts';
 import { ConfigurationError } from './errors.ts';
 import type { RevisionEntry } from './lazy-revision.ts';
+import type { Revision } from './revision.ts';
 import type { TransactionMode } from './runner.ts';
+import { MIN_CONNECTION_WAIT_MS } from './deadline.ts';
 
 export interface MigratorOptions {
   /** A MikroORM 7 instance on PostgreSQL or SQLite. */
@@ -35,8 +37,15 @@ export interface MigratorOptions {
   };
   /** 'each' (default): a transaction per revision. 'all': one for the whole run. */
   transaction?: TransactionMode;
-  /** The database holds newer revisions descending from the bundle: log and go on, or throw. */
-  onDatabaseAhead?: 'warn' | 'error';
+  /**
+   * The database holds revisions this bundle does not know, descending from it (a newer release
+   * migrated it). 'warn' (default): start, with a warning, when nothing bundled is pending; with
+   * bundled revisions pending on top of the unknown ones it is DivergedError. 'error': always
+   * DatabaseAheadError. 'apply': as 'warn', and also apply the pending bundled revisions on top
+   * of the newer ones (a hotfix branch the newer release does not have yet); they then run on a
+   * schema their author never saw: opt in only when that is known to be safe.
+   */
+  onDatabaseAhead?: 'warn' | 'error' | 'apply';
   /** An applied revision's source changed: log, throw, or ignore. */
   checksums?: 'warn' | 'error' | 'off';
 }
@@ -47,8 +56,10 @@ export interface ResolvedOptions {
   lockTimeoutMs: number;
   lockScope: 'session' | 'transaction';
   transaction: TransactionMode;
-  onDatabaseAhead: 'warn' | 'error';
+  onDatabaseAhead: 'warn' | 'error' | 'apply';
   checksums: 'warn' | 'error' | 'off';
+  /** How long to wait for a connection of the ORM's pool: the lock timeout, and at least 10 s. */
+  connectionWaitMs: number;
 }
 
 /** Every option is checked here, in the constructor, before anything touches the database. */
@@ -70,7 +81,11 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
         `so that the state table beside it ("${tableName}${STATE_SUFFIX}") fits PostgreSQL's 63-character names.`,
     );
   }
-  if (options.schema !== undefined) checkIdentifier('schema', options.schema);
+  checkReserved('tableName', tableName, RESERVED_TABLE);
+  if (options.schema !== undefined) {
+    checkIdentifier('schema', options.schema);
+    checkReserved('schema', options.schema, RESERVED_SCHEMA);
+  }
   const lockTimeoutMs = options.lock?.timeoutMs ?? 60_000;
   if (!Number.isFinite(lockTimeoutMs) || lockTimeoutMs < 0) {
     throw new ConfigurationError(`new Migrator(options): lock.timeoutMs must be a number of milliseconds >= 0, got ${String(lockTimeoutMs)}.`);
@@ -88,9 +103,46 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
     lockTimeoutMs,
     lockScope,
     transaction: lockScope === 'transaction' ? 'all' : oneOf('transaction', options.transaction, ['each', 'all'] as const),
-    onDatabaseAhead: oneOf('onDatabaseAhead', options.onDatabaseAhead, ['warn', 'error'] as const),
+    onDatabaseAhead: oneOf('onDatabaseAhead', options.onDatabaseAhead, ['warn', 'error', 'apply'] as const),
     checksums: oneOf('checksums', options.checksums, ['warn', 'error', 'off'] as const),
+    connectionWaitMs: Math.max(lockTimeoutMs, MIN_CONNECTION_WAIT_MS),
   };
+}
+
+/**
+ * Revisions that must run outside a transaction, against what the options promise: checked once
+ * the database is known (only some run such revisions outside one).
+ */
+export function checkTransactionFlags(options: ResolvedOptions, revisions: readonly Revision[], runsOutsideTransactions: boolean): void {
+  const outside = revisions.find((r) => !r.transaction);
+  if (!outside) return;
+  if (options.lockScope === 'transaction') {
+    throw new ConfigurationError(
+      `new Migrator(options): lock.scope "transaction" holds the lock inside the one transaction of the run, but revision "${outside.id}" has transaction: false ` +
+        '(it must run outside any transaction, where that lock does not exist). Run such revisions with lock.scope "session" on a direct (not transaction-pooled) connection.',
+    );
+  }
+  if (options.transaction === 'all' && runsOutsideTransactions) {
+    throw new ConfigurationError(
+      `new Migrator(options): transaction: "all" runs every revision in one transaction, but revision "${outside.id}" has transaction: false. Use transaction: "each".`,
+    );
+  }
+}
+
+/**
+ * Names the databases keep for themselves. Unqualified, a quoted "pg_class" still resolves to
+ * the catalog (pg_catalog is searched first); PostgreSQL reserves schemas named pg_*, and SQLite
+ * every table named sqlite_*. Checked without regard to case: a near miss is a typo waiting.
+ */
+const RESERVED_TABLE = /^(pg_|sqlite_)/i;
+const RESERVED_SCHEMA = /^(pg_|information_schema$)/i;
+
+function checkReserved(option: string, value: string, reserved: RegExp): void {
+  if (reserved.test(value)) {
+    throw new ConfigurationError(
+      `new Migrator(options): ${option} "${value}" is reserved by the database (names starting with pg_ or sqlite_${option === 'schema' ? ', and information_schema' : ''}); choose another name.`,
+    );
+  }
 }
 
 function checkIdentifier(option: string, value: unknown): void {

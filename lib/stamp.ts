@@ -1,12 +1,9 @@
-import type { Transaction } from '@mikro-orm/core';
 import { checksumOf } from './checksum.ts';
-import type { HeldLock } from './dialect/dialect.ts';
 import { ConfigurationError, DatabaseAheadError } from './errors.ts';
-import { instanceName } from './instance.ts';
 import { resolveTarget, targetRevisions } from './plan.ts';
 import type { Revision } from './revision.ts';
 import type { RevisionGraph } from './revision-graph.ts';
-import type { AppliedRevision, Store } from './store.ts';
+import type { AppliedRevision } from './store.ts';
 
 /**
  * stamp(): records revisions as applied, or not, running none. The rule, decided here from the
@@ -34,13 +31,6 @@ export interface StampChanges {
   add: Revision[];
   remove: string[];
   rechecksum: Revision[];
-}
-
-/** What stamp() reports. */
-export interface StampOutcome {
-  added: string[];
-  removed: string[];
-  rechecksummed: string[];
 }
 
 /** Checks the target and the options; typed errors, and no statement, for bad input. */
@@ -103,33 +93,6 @@ export function stampChanges(
   changes.remove = graph.sort([...remove].filter((id) => graph.has(id))).map((r) => r.id);
   changes.remove.push(...[...remove].filter((id) => !graph.has(id)).sort());
   return changes;
-}
-
-/** Applies stampChanges() in the caller's transaction, under the lock: all or nothing. */
-export async function stampRows(
-  graph: RevisionGraph,
-  rows: readonly AppliedRevision[],
-  request: StampRequest,
-  { store, trx, lock }: { store: Store; trx: Transaction; lock: HeldLock },
-): Promise<StampOutcome> {
-  const changes = stampChanges(graph, rows, request.target, request);
-  for (const id of changes.remove) await store.unrecord(trx, lock, id);
-  for (const revision of changes.add) {
-    await store.record(trx, lock, {
-      id: revision.id,
-      parents: revision.parents,
-      message: revision.message,
-      checksum: checksumOf(revision),
-      durationMs: 0,
-      appliedBy: `${instanceName()} (stamp)`,
-    });
-  }
-  for (const revision of changes.rechecksum) await store.updateChecksum(trx, revision.id, checksumOf(revision));
-  return {
-    added: changes.add.map((r) => r.id),
-    removed: changes.remove,
-    rechecksummed: changes.rechecksum.map((r) => r.id),
-  };
 }
 
 function describe(value: unknown): string {

@@ -61,9 +61,9 @@ function relationOf(graph: RevisionGraph, rows: ReadonlyMap<string, AppliedRevis
   if (unknown.length === 0) return 'ok';
   // Ahead means: every unknown revision hangs, through stored parents, from applied bundled
   // revisions (a newer release's revisions), and no bundled revision is missing below an applied
-  // one (checked above). Bundled revisions that nothing applied builds on may still be pending:
-  // an older release that reverted its own side branch must not then find the database
-  // "diverged". Unrelated ids are a different app or a rewritten history.
+  // one (checked above). Unrelated ids are a different app or a rewritten history. Whether
+  // bundled revisions may still be applied beside the unknown ones is the app's policy, not a
+  // fact about the rows (policy.ts: a divergence unless onDatabaseAhead is "apply").
   // Worklist from the bundle outwards: an unknown revision is good once each of its parents is
   // an applied bundled revision or already good. Whatever is never reached is unrelated (or its
   // rows are corrupt).

@@ -1,7 +1,6 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Database, Row } from './database.ts';
-import type { Dialect, HeldLock } from './dialect/dialect.ts';
-import { appliedDigests } from './applied-digest.ts';
+import type { Dialect, Tables } from './dialect/dialect.ts';
 import { LockLostError } from './errors.ts';
 
 /** Rows per statement when many are written at once: short SQL, far below any parameter limit. */
@@ -25,61 +24,34 @@ export interface RecordDetails {
   appliedBy: string;
 }
 
-/**
- * The version table's keys as the database joined them: `count` rows, their keys joined with
- * commas in the order the database read them (for a table only ever appended to, the order the
- * revisions were applied in).
- */
-export class AppliedKeys {
-  readonly count: number;
-  readonly joined: string;
-
-  constructor(count: number, joined: string) {
-    this.count = count;
-    this.joined = joined;
-  }
-
-  /**
-   * One key per row; undefined when a value holds a comma and the keys cannot be split back one
-   * per row (the full read decides then).
-   */
-  list(): string[] | undefined {
-    const keys = this.joined ? this.joined.split(',') : [];
-    return keys.length === this.count ? keys : undefined;
-  }
+/** A SQL condition true only while the lock is held (see HeldLock): writes carry it. */
+export interface Fence {
+  sql: string;
+  params: unknown[];
 }
 
 /**
  * The version table: one row per applied revision, primary key = revision id, so a second
  * insert of the same revision fails loudly instead of double-recording. The store reads and
- * writes rows; it never decides what to run.
+ * writes rows, in the tables locate() found; it never decides what to run.
  */
 export class Store {
+  readonly tables: Tables;
   readonly #db: Database;
   readonly #dialect: Dialect;
   readonly #readKeysSql: Record<string, string> = {};
-  readonly #readDigestSql: { keys: string; ids: string };
 
-  constructor(db: Database, dialect: Dialect) {
+  constructor(db: Database, dialect: Dialect, tables: Tables) {
     this.#db = db;
     this.#dialect = dialect;
-    // The row vouches for the version table, so the read names it (never scanned: `where false`).
-    // A version table dropped by hand takes its triggers with it and leaves the row behind; the
-    // read then fails as a missing table, and the boot takes the full path instead of trusting it.
-    const read = (column: string) =>
-      `select "${column}" as "digest" from ${dialect.stateTable} where not exists (select 1 from ${dialect.table} where false)`;
-    this.#readDigestSql = { keys: read('keys_digest'), ids: read('ids_digest') };
+    this.tables = tables;
   }
 
   /** The whole applied set in one query. A missing table is an empty set (the first boot). */
   async readApplied(trx?: Transaction, { withAppliedAt = false } = {}): Promise<AppliedRevision[]> {
-    let rows: Record<string, unknown>[];
+    let rows: Row[];
     try {
-      rows = await this.#db.query(
-        `select "id", "parents", "checksum"${withAppliedAt ? ', "applied_at"' : ''} from ${this.#dialect.table}`,
-        [],
-        trx,
-      );
+      rows = await this.#db.query(`select "id", "parents", "checksum"${withAppliedAt ? ', "applied_at"' : ''} from ${this.tables.table}`, [], trx);
     } catch (error) {
       if (this.#dialect.isMissingTable(error)) return [];
       throw error;
@@ -96,14 +68,14 @@ export class Store {
    * The applied set as one key per row, "id checksum" (or "id" alone), read as a single
    * aggregated row: the driver then parses one value instead of one row per revision. What a
    * boot reads when the state row did not vouch for the bundle, and what a replica waiting for
-   * the lock polls. A missing table is no keys (the first boot).
+   * the lock polls, on the connection `read` sends to. A missing table is no keys (the first boot).
    */
-  async readKeys(withChecksums: boolean): Promise<AppliedKeys> {
+  async readKeys(withChecksums: boolean, read: (sql: string) => Promise<Row | undefined> = (sql) => this.#dialect.readRow(sql)): Promise<AppliedKeys> {
     const key = withChecksums ? `"id" || ' ' || "checksum"` : '"id"';
-    const sql = (this.#readKeysSql[key] ??= `select count(*) as "count", ${this.#dialect.joinedList(key)} as "keys" from ${this.#dialect.table}`);
+    const sql = (this.#readKeysSql[key] ??= `select count(*) as "count", ${this.#dialect.joinedList(key)} as "keys" from ${this.tables.table}`);
     let row: Row | undefined;
     try {
-      row = await this.#dialect.readRow(sql);
+      row = await read(sql);
     } catch (error) {
       if (this.#dialect.isMissingTable(error)) return new AppliedKeys(0, '');
       throw error;
@@ -111,108 +83,98 @@ export class Store {
     return new AppliedKeys(Number(row?.count ?? 0), (row?.keys as string | null | undefined) ?? '');
   }
 
-  /**
-   * The digest of the version table as upshift last wrote it, from the state row: the boot
-   * path's one read. Undefined when there is no row (the table changed since, and the change's
-   * writer has not written the row again yet; or nothing was ever recorded) or no table.
-   */
-  async readStateDigest(withChecksums: boolean): Promise<string | undefined> {
-    const sql = withChecksums ? this.#readDigestSql.keys : this.#readDigestSql.ids;
-    try {
-      return (await this.#dialect.readRow(sql))?.digest as string | undefined;
-    } catch (error) {
-      if (this.#dialect.isMissingTable(error)) return undefined;
-      throw error;
-    }
+  /** Which of `ids` have a row, read in `trx`. */
+  async appliedAmong(trx: Transaction, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.#db.query<{ id: string }>(`select "id" from ${this.tables.table} where "id" in (${ids.map(() => '?').join(', ')})`, ids, trx);
+    return new Set(rows.map((r) => String(r.id)));
   }
 
-  /**
-   * Writes the state row from what the version table holds now, in a transaction that no writer
-   * can interleave with. False, without waiting, when another transaction is writing the table
-   * (its operation writes the row when it is done) or the table does not exist.
-   */
-  async refreshState(): Promise<boolean> {
-    const done = await this.#dialect.whileNoOneWrites(async (trx) => {
-      const digests = appliedDigests(await this.readApplied(trx));
-      await this.#db.run(
-        `insert into ${this.#dialect.stateTable} ("id", "keys_digest", "ids_digest") values (1, ?, ?) ` +
-          'on conflict ("id") do update set "keys_digest" = excluded."keys_digest", "ids_digest" = excluded."ids_digest"',
-        [digests.keys, digests.ids],
-        trx,
-      );
-      return true;
-    });
-    return done === true;
-  }
-
-  /**
-   * Creates the table if it is missing. Callers hold the lock, which is what makes it race-safe.
-   * Without `trx` each statement commits on its own: enough under a session lock, and one round
-   * trip instead of three.
-   */
-  async ensureTable(trx?: Transaction): Promise<void> {
-    for (const sql of this.#dialect.createTableStatements()) await this.#db.run(sql, [], trx);
-  }
-
-  async isApplied(trx: Transaction, id: string): Promise<boolean> {
-    const rows = await this.#db.query(`select 1 as "one" from ${this.#dialect.table} where "id" = ?`, [id], trx);
-    return rows.length > 0;
-  }
-
-  /** Records a revision in the caller's transaction, only while the lock is still held. */
-  async record(trx: Transaction, lock: HeldLock, row: RecordDetails): Promise<void> {
-    const fence = lock.fence();
+  /** Records one revision in the caller's transaction, only while the lock is still held. */
+  async record(trx: Transaction | undefined, fence: Fence, row: RecordDetails): Promise<void> {
     const inserted = await this.#db.run(
-      `insert into ${this.#dialect.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") ` +
+      `insert into ${this.tables.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") ` +
         `select ?, ?, ?, ?, ?, ?, ? where ${fence.sql}`,
-      [row.id, row.parents.join(' '), row.message, row.checksum, new Date().toISOString(), Math.round(row.durationMs), row.appliedBy, ...fence.params],
+      [...valuesOf(row, new Date().toISOString()), ...fence.params],
       trx,
     );
     if (inserted !== 1) throw new LockLostError(`the version row of "${row.id}" could not be written under the lock`);
   }
 
   /**
-   * Records many revisions in one statement per 500 rows, for a run in one transaction. Unfenced:
-   * the caller confirms the lock in the same transaction after this and before it commits, which
-   * is what a per-row fence would only approximate (PostgreSQL reads activity once per
-   * transaction). One statement instead of one per revision is most of 'all' mode's bookkeeping.
+   * Records many revisions in one statement per 500 rows. Unfenced: the caller confirms the lock
+   * in the same transaction after this and before it commits, which is what a per-row fence would
+   * only approximate. One statement instead of one per revision is most of 'all' mode's bookkeeping.
    */
   async recordMany(trx: Transaction, rows: readonly RecordDetails[]): Promise<void> {
     const appliedAt = new Date().toISOString();
     for (let start = 0; start < rows.length; start += BATCH) {
       const batch = rows.slice(start, start + BATCH);
       const inserted = await this.#db.run(
-        `insert into ${this.#dialect.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") values ` +
+        `insert into ${this.tables.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") values ` +
           batch.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', '),
-        batch.flatMap((row) => [row.id, row.parents.join(' '), row.message, row.checksum, appliedAt, Math.round(row.durationMs), row.appliedBy]),
+        batch.flatMap((row) => valuesOf(row, appliedAt)),
         trx,
       );
       if (inserted !== batch.length) throw new LockLostError(`the version rows of ${batch.length} revision(s) could not be written`);
     }
   }
 
+  /** Removes one revision's row in the caller's transaction, only while the lock is still held. */
+  async unrecord(trx: Transaction | undefined, fence: Fence, id: string): Promise<void> {
+    const deleted = await this.#db.run(`delete from ${this.tables.table} where "id" = ? and ${fence.sql}`, [id, ...fence.params], trx);
+    if (deleted !== 1) throw new LockLostError(`the version row of "${id}" could not be removed under the lock`);
+  }
+
   /** Removes many revisions' rows; unfenced for the same reason as recordMany(). */
   async unrecordMany(trx: Transaction, ids: readonly string[]): Promise<void> {
     for (let start = 0; start < ids.length; start += BATCH) {
       const batch = ids.slice(start, start + BATCH);
-      const deleted = await this.#db.run(`delete from ${this.#dialect.table} where "id" in (${batch.map(() => '?').join(', ')})`, batch, trx);
+      const deleted = await this.#db.run(`delete from ${this.tables.table} where "id" in (${batch.map(() => '?').join(', ')})`, batch, trx);
       if (deleted !== batch.length) throw new LockLostError(`the version rows of ${batch.length} revision(s) could not be removed: another instance changed them`);
     }
   }
 
-  /** Removes a revision's row in the caller's transaction, only while the lock is still held. */
-  async unrecord(trx: Transaction, lock: HeldLock, id: string): Promise<void> {
-    const fence = lock.fence();
-    const deleted = await this.#db.run(
-      `delete from ${this.#dialect.table} where "id" = ? and ${fence.sql}`,
-      [id, ...fence.params],
-      trx,
-    );
-    if (deleted !== 1) throw new LockLostError(`the version row of "${id}" could not be removed under the lock`);
-  }
-
   /** Rewrites a kept row's checksum: how stamp() accepts an edited revision. */
   async updateChecksum(trx: Transaction, id: string, checksum: string): Promise<void> {
-    await this.#db.run(`update ${this.#dialect.table} set "checksum" = ? where "id" = ?`, [checksum, id], trx);
+    await this.#db.run(`update ${this.tables.table} set "checksum" = ? where "id" = ?`, [checksum, id], trx);
+  }
+}
+
+function valuesOf(row: RecordDetails, appliedAt: string): unknown[] {
+  return [row.id, row.parents.join(' '), row.message, row.checksum, appliedAt, Math.round(row.durationMs), row.appliedBy];
+}
+
+/**
+ * The version table's keys as the database joined them: `count` rows, their keys joined with
+ * commas in the order the database read them.
+ */
+export class AppliedKeys {
+  readonly count: number;
+  readonly joined: string;
+
+  constructor(count: number, joined: string) {
+    this.count = count;
+    this.joined = joined;
+  }
+
+  /**
+   * The rows the keys stand for, with parents from the bundle (`parentsOf`), which is all that
+   * deciding what to run needs. Undefined when a key names a revision the bundle does not know
+   * (only the full read has the stored parents that place it), or when a value holds a comma and
+   * the keys cannot be split back one per row: the full read decides then.
+   */
+  rows(parentsOf: (id: string) => readonly string[] | undefined): AppliedRevision[] | undefined {
+    const keys = this.joined ? this.joined.split(',') : [];
+    if (keys.length !== this.count) return undefined;
+    const rows: AppliedRevision[] = [];
+    for (const key of keys) {
+      const space = key.indexOf(' ');
+      const id = space < 0 ? key : key.slice(0, space);
+      const parents = parentsOf(id);
+      if (!parents) return undefined;
+      rows.push({ id, parents: [...parents], checksum: space < 0 ? '' : key.slice(space + 1) });
+    }
+    return rows;
   }
 }

@@ -10,7 +10,8 @@ import { versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
 import { startWorker } from './helpers/workers.ts';
 import { Database } from '../lib/database.ts';
-import { PostgreSqlDialect } from '../lib/dialect/postgresql.ts';
+import { PostgreSqlDialect } from '../lib/dialect/postgresql/dialect.ts';
+import type { Fence } from '../lib/store.ts';
 
 eachDialect('a holder killed with SIGKILL mid-upgrade leaves no stale lock and no half-applied revision', async (t, db) => {
   // The first worker applies slow revisions; it is killed while one of them runs.
@@ -110,12 +111,16 @@ onPostgres('the PostgreSQL holder announces its release to waiting instances (NO
 
 onPostgres("the fence (the condition every version-row write carries) holds exactly while this instance's lock session lives", async (t, db) => {
   const database = new Database(await db.orm());
-  const dialect = new PostgreSqlDialect(database, { name: 'upshift_revisions', schema: undefined }, { preparedReads: true });
-  const lock = (await dialect.acquire({ timeoutMs: 1000, logger: memoryLogger().logger }))!;
+  const dialect = new PostgreSqlDialect(database, { name: 'upshift_revisions', schema: undefined }, { lockScope: 'session' });
+  const acquired = await dialect.acquire({ operation: 'upgrade', timeoutMs: 1000, logger: memoryLogger().logger });
+  if (!('lock' in acquired)) throw new Error('not acquired');
+  const lock = acquired.lock;
+  // The fence is the lock's own business (protected); this test asks it directly.
+  const fenceOf = () => (lock as unknown as { fence(): Fence }).fence();
   // In a transaction of its own each time, as a version-row write is.
   const fenceHolds = () =>
     database.transaction(async (trx) => {
-      const fence = lock.fence();
+      const fence = fenceOf();
       const [row] = await database.query<{ ok: boolean }>(`select ${fence.sql} as "ok"`, fence.params, trx);
       return row!.ok;
     });

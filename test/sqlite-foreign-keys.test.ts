@@ -16,7 +16,7 @@ import {
 } from 'upshift';
 import { checksumOf } from '../lib/checksum.ts';
 import { Database } from '../lib/database.ts';
-import { withForeignKeysOff } from '../lib/dialect/sqlite-foreign-keys.ts';
+import { withForeignKeysOff } from '../lib/dialect/sqlite/foreign-keys.ts';
 import { createDatabase, type TestDatabase } from './helpers/databases.ts';
 import { onPostgres, type TapTest } from './helpers/each-dialect.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';

@@ -9,7 +9,7 @@
 import { ChecksumMismatchError, Migrator, RevisionFailedError, defineRevision } from 'upshift';
 import { statSync } from 'node:fs';
 import pg from 'pg';
-import { appliedDigests, type AppliedDigests } from '../lib/applied-digest.ts';
+import { appliedDigests, type AppliedDigests } from '../lib/state-row.ts';
 import { eachDialect, onPostgres, type TapTest } from './helpers/each-dialect.ts';
 import type { TestDatabase } from './helpers/databases.ts';
 import { chain } from './helpers/revisions.ts';

@@ -8,6 +8,7 @@ import { runAlone } from '../runner.ts';
 import type { Revision } from '../revision.ts';
 import { RevisionFailedError } from '../errors.ts';
 import { STATE_SUFFIX } from '../dialect/dialect.ts';
+import { createDialect } from '../dialect/index.ts';
 import { InvalidDevOptionError, RoundTripError, ShadowDatabaseError } from './errors.ts';
 
 export type DialectName = 'postgresql' | 'sqlite';
@@ -121,6 +122,7 @@ export async function openShadow(appOrm: MikroORM, operation: string): Promise<S
 function shadowOf(orm: MikroORM, dialect: DialectName, close: () => Promise<void>): Shadow {
   const logger = pino({ level: 'silent' });
   const db = new Database(orm);
+  const alone = createDialect(orm, db, { name: SHADOW_VERSION_TABLE, schema: undefined, lockScope: 'transaction' });
   // Nobody else uses a shadow, so the lock only has to be cheap: a transaction-scoped lock on the
   // ORM's own connection instead of a new connection per step (check() takes three steps per
   // revision). Revisions that must run outside a transaction need the session lock.
@@ -147,7 +149,7 @@ function shadowOf(orm: MikroORM, dialect: DialectName, close: () => Promise<void
         throw error;
       }
     },
-    step: (revision, direction) => runAlone(revision, direction, { db, logger, dialect: { name: dialect } }),
+    step: (revision, direction) => runAlone(revision, direction, { db, logger, dialect: alone }),
     close,
   };
 }

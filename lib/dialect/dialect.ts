@@ -1,83 +1,106 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Row } from '../database.ts';
 import type { LockOptions } from '../lock.ts';
-
-/** Where the version table lives. Both names are validated before they reach SQL. */
-export interface VersionTable {
-  readonly name: string;
-  /** PostgreSQL schema; undefined: the connection's search_path decides. */
-  readonly schema: string | undefined;
-}
+import type { AppliedRevision, RecordDetails } from '../store.ts';
 
 /**
- * What differs between the databases upshift supports, and nothing else: the runner, store and
- * migrator are written once against this interface (kysely's dialect adapters are the model).
+ * What differs between the databases upshift supports, and nothing else: the operations, the
+ * runner and the store are written once against these interfaces (kysely's dialect adapters are
+ * the model). Nothing outside lib/dialect/ asks which database or which kind of lock it has.
  */
 export interface Dialect {
   readonly name: 'postgresql' | 'sqlite';
-  /** The version table, quoted and schema-qualified, ready to paste into SQL. */
-  readonly table: string;
   /**
-   * The state table beside it, same quoting: at most one row, the digests of the version table
-   * as upshift last wrote it (see applied-digest.ts). The boot path reads that row instead of
-   * the version table.
+   * Whether a revision with `transaction: false` runs outside any transaction here (PostgreSQL,
+   * for CREATE INDEX CONCURRENTLY), or in one like any other (SQLite, where the write lock is a
+   * transaction and no statement needs to run outside one).
    */
-  readonly stateTable: string;
+  readonly runsOutsideTransactions: boolean;
   /**
-   * Statements that create the version and state tables when missing, and the trigger that
-   * deletes the state row whenever the version table changes. Run under the lock only.
+   * Where upshift's tables are, resolved the way the app's own queries resolve names and checked
+   * to be in the database the ORM is configured for. Once per Migrator (a failure is not kept);
+   * every path that writes, or reads on a connection of upshift's own, starts here.
    */
-  createTableStatements(): string[];
-  /** True when `error` says the version table does not exist (the first boot). */
+  locate(): Promise<Tables>;
+  /**
+   * The boot path's one statement: the state row's digest (`keys` with checksums, `ids` without),
+   * when the row exists and vouches for the version table beside it in the database the ORM is
+   * configured for; undefined otherwise (the caller then takes the full path).
+   */
+  readStateDigest(kind: 'keys' | 'ids'): Promise<string | undefined>;
+  /**
+   * One parameterless read outside any transaction, on a connection of the ORM's pool or the
+   * ORM's own path; SQL built from locate()'s tables. MikroORM's query log sees it either way.
+   */
+  readRow(sql: string): Promise<Row | undefined>;
+  /** True when `error` says a table (or the schema) of upshift's does not exist. */
   isMissingTable(error: unknown): boolean;
   /** An aggregate joining `expression` over all rows with commas, in no particular order. */
   joinedList(expression: string): string;
   /**
-   * Runs one parameterless read outside any transaction and returns its first row: the boot
-   * path's one statement. Sent on the driver itself where that is safe, through MikroORM where it
-   * is not; MikroORM's query log sees it either way.
+   * Runs `work` in a transaction that no writer of the version table can interleave with.
+   * Undefined, without waiting, when another transaction is writing the table now; 'missing'
+   * when a table of upshift's does not exist (the caller creates them under the lock).
    */
-  readRow(sql: string): Promise<Row | undefined>;
+  whileNoOneWrites<T>(work: (trx: Transaction) => Promise<T>): Promise<T | undefined | 'missing'>;
   /**
-   * Runs `work` in a transaction that no writer of the version table can interleave with, so
-   * what it reads of the table stays true until it commits. Undefined, without waiting, when
-   * another transaction is writing the table now (or the table does not exist yet).
+   * Takes the lock that guards one upgrade, downgrade or stamp, waiting up to the timeout.
+   * While it waits, `options.whileWaiting` may read (on the waiting connection, never a second
+   * one) whether the work is already done: then the wait ends with `{ abandoned }`.
    */
-  whileNoOneWrites<T>(work: (trx: Transaction) => Promise<T>): Promise<T | undefined>;
+  acquire<W>(options: LockOptions<W>): Promise<{ lock: HeldLock } | { abandoned: W }>;
   /**
-   * Takes the lock that guards one upgrade, downgrade or stamp. With scope 'transaction' the
-   * lock is taken by each transaction that `begin()` opens (PostgreSQL: pg_advisory_xact_lock).
-   * Undefined when `options.abandon` said, while waiting, that nothing is left to do.
+   * Runs `work` alone: no lock, no version row, in a transaction unless `transaction: false` says
+   * otherwise here. For upshift/dev's private shadow database, where nobody else runs.
    */
-  acquire(options: LockOptions, scope?: 'session' | 'transaction'): Promise<HeldLock | undefined>;
+  runAlone<T>(work: (trx: Transaction | undefined) => Promise<T>, options?: UnitOptions): Promise<T>;
+}
+
+/** upshift's two tables, quoted and qualified, ready to paste into SQL. */
+export interface Tables {
+  readonly table: string;
+  readonly stateTable: string;
 }
 
 /**
- * A lock held by this process. PostgreSQL holds one for the whole operation; SQLite has no lock
- * that outlives a transaction, so each write transaction takes the database's write lock.
+ * The lock, held: the one way upshift writes. Each unit of work runs in a write transaction under
+ * the lock, with upshift's tables in place, and sees the applied set as read under the lock.
+ * PostgreSQL holds one lock for the whole operation; where the lock lives only as long as a
+ * transaction (SQLite's write lock, PgBouncer's transaction mode) each unit takes it again, so
+ * each unit reads what is applied again: the caller never needs to know which.
  */
 export interface HeldLock {
+  /** The version table's rows, read under the lock (the tables exist afterwards). */
+  readApplied(): Promise<AppliedRevision[]>;
   /**
-   * 'session': held across transactions, so the applied set read after acquiring stays true.
-   * 'transaction': only a transaction holds it, so each one must re-check what is applied.
+   * Runs `work` as one unit. With `transaction: false` (and a dialect that runs such revisions
+   * outside a transaction) `unit.trx` is undefined and each record or unrecord commits on its own.
+   * `foreignKeysOff`: SQLite's table-rebuild procedure for revisions that declare it (foreign keys
+   * off around the transaction, every reference checked before its COMMIT).
    */
-  readonly scope: 'session' | 'transaction';
-  /** Begins a write transaction under the lock. */
-  begin(): Promise<Transaction>;
-  /**
-   * A SQL condition that is true only while this process still holds the lock. Version-row
-   * writes carry it, so a revision can never commit after the lock was lost (fencing).
-   */
-  fence(): { sql: string; params: unknown[] };
-  /** Throws LockLostError when the lock is known to be gone. */
-  assertHeld(): void;
-  /**
-   * Asks the database, inside `trx`, whether the lock is still held; throws LockLostError if
-   * not. For a long transaction just before it commits, where the per-row fence may have read
-   * a snapshot taken at the transaction's start.
-   */
-  confirm(trx: Transaction): Promise<void>;
+  unit<T>(work: (unit: Unit) => Promise<T>, options?: UnitOptions): Promise<T>;
+  /** Lets go of the lock. Never throws, never hangs: a lock it cannot release dies with its connection. */
   release(): Promise<void>;
+}
+
+export interface UnitOptions {
+  transaction?: boolean;
+  /** Ids of the revisions that need foreign keys off (empty: none do). */
+  foreignKeysOff?: readonly string[];
+}
+
+/** One unit of work under the lock. */
+export interface Unit {
+  /** The unit's transaction; undefined for work that runs outside one. */
+  readonly trx: Transaction | undefined;
+  /** Which of `ids` are applied, as read under the lock in this unit. */
+  applied(ids: readonly string[]): Promise<ReadonlySet<string>>;
+  /** Writes version rows, fenced on the lock: they commit with the unit's work, or not at all. */
+  record(rows: readonly RecordDetails[]): Promise<void>;
+  /** Removes version rows, fenced on the lock. */
+  unrecord(ids: readonly string[]): Promise<void>;
+  /** Re-records a kept row's checksum (how stamp() accepts an edit). */
+  rechecksum(id: string, checksum: string): Promise<void>;
 }
 
 /** Identifiers must match this before they are quoted: quoting is the second line of defence. */
@@ -88,4 +111,8 @@ export const STATE_SUFFIX = '_state';
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }

@@ -1,27 +1,40 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Database } from '../database.ts';
 import { ConfigurationError } from '../errors.ts';
-import type { Dialect, VersionTable } from './dialect.ts';
-import { PostgreSqlDialect, type PostgreSqlOptions } from './postgresql.ts';
-import { SqliteDialect } from './sqlite.ts';
+import type { Dialect } from './dialect.ts';
+import { PostgreSqlDialect } from './postgresql/dialect.ts';
+import { SqliteDialect } from './sqlite/dialect.ts';
+
+export interface DialectOptions {
+  name: string;
+  schema: string | undefined;
+  lockScope: 'session' | 'transaction';
+}
+
+/** The database family of an ORM, from its platform class (by name, along the prototype chain). */
+export function platformOf(orm: MikroORM): 'postgresql' | 'sqlite' | undefined {
+  for (let proto = Object.getPrototypeOf(orm.em.getPlatform()); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto.constructor as { name: string }).name;
+    if (/PostgreSqlPlatform$/.test(name)) return 'postgresql';
+    if (name === 'SqlitePlatform') return 'sqlite';
+  }
+  return undefined;
+}
 
 /**
- * Picks the dialect from the ORM's platform class. By name, along the prototype chain, so that
- * the runtime does not import @mikro-orm/sql (import cost) and subclasses still match.
+ * Picks the dialect from the ORM's platform class: by name, so that the runtime does not import
+ * @mikro-orm/sql (import cost), and along the prototype chain, so that subclasses still match.
  */
-export function createDialect(orm: MikroORM, db: Database, table: VersionTable, options: PostgreSqlOptions): Dialect {
-  const names: string[] = [];
-  for (let proto = Object.getPrototypeOf(orm.em.getPlatform()); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    names.push(proto.constructor.name);
-  }
-  if (names.some((n) => /PostgreSqlPlatform$/.test(n))) return new PostgreSqlDialect(db, table, options);
-  if (names.includes('SqlitePlatform')) {
-    if (table.schema !== undefined) {
+export function createDialect(orm: MikroORM, db: Database, options: DialectOptions): Dialect {
+  const platform = platformOf(orm);
+  if (platform === 'postgresql') return new PostgreSqlDialect(db, options, { lockScope: options.lockScope });
+  if (platform === 'sqlite') {
+    if (options.schema !== undefined) {
       throw new ConfigurationError('new Migrator(options): the "schema" option is for PostgreSQL; SQLite has no schemas. Remove it.');
     }
-    return new SqliteDialect(db, table);
+    return new SqliteDialect(db, options.name);
   }
   throw new ConfigurationError(
-    `new Migrator(options): upshift supports PostgreSQL and SQLite, but this ORM uses ${names[0] ?? 'an unknown platform'}.`,
+    `new Migrator(options): upshift supports PostgreSQL and SQLite, but this ORM uses ${orm.em.getPlatform().constructor.name}.`,
   );
 }

@@ -9,6 +9,8 @@ export interface ChainOptions {
   failAt?: number;
   /** Each up() sleeps this long, to widen race windows. */
   delayMs?: number;
+  /** Each down() sleeps this long. */
+  downDelayMs?: number;
 }
 
 export function revisionId(prefix: string, i: number): string {
@@ -36,6 +38,8 @@ export function chain(n: number, options: ChainOptions = {}): Revision[] {
         },
         async down({ sql }) {
           await sql(`drop table t_${id}`);
+          if (options.downDelayMs) await new Promise((r) => setTimeout(r, options.downDelayMs));
+          if (options.sideEffects) await sql('delete from side_effects where revision = ?', [id]);
           if (i === 1 && options.sideEffects) await sql('drop table side_effects');
         },
       }),

@@ -1,7 +1,6 @@
 import type { Transaction } from '@mikro-orm/core';
-import type { Database } from '../database.ts';
-import { ForeignKeysNotDisabledError, ForeignKeyViolationError, type ForeignKeyViolation } from '../errors.ts';
-import type { Revision } from '../revision.ts';
+import type { Database } from '../../database.ts';
+import { ForeignKeysNotDisabledError, ForeignKeyViolationError, type ForeignKeyViolation } from '../../errors.ts';
 
 /**
  * SQLite's procedure for schema changes that rebuild a table ("Making Other Kinds Of Table
@@ -18,11 +17,6 @@ import type { Revision } from '../revision.ts';
  * to the connection that the revision's transaction then uses. PostgreSQL alters tables in place
  * and needs none of this.
  */
-
-/** The revisions of a run that need foreign keys off: only on SQLite, only those that ask. */
-export function foreignKeysOffFor(revisions: readonly Revision[], dialect: 'postgresql' | 'sqlite'): string[] {
-  return dialect === 'sqlite' ? revisions.filter((r) => r.disableForeignKeys).map((r) => r.id) : [];
-}
 
 /**
  * Runs `work` with foreign keys off on the connection, and always restores the value it read

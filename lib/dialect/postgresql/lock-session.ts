@@ -1,4 +1,5 @@
-import { instanceName } from '../instance.ts';
+import { within } from '../../deadline.ts';
+import { instanceName } from '../../instance.ts';
 
 /** The subset of node-postgres that upshift's reads and lock need. */
 export interface PgClient {
@@ -50,9 +51,11 @@ export interface LockSession {
 // 'error' event, which would end the app (pg-pool leaves a checked-out client without a listener).
 const ignoreError = () => undefined;
 
-export async function openLockSession(pool: PgLockPool): Promise<LockSession> {
+/** `waitMs`: how long to wait for a connection of the pool, or for a new one to open. */
+export async function openLockSession(pool: PgLockPool, waitMs: number): Promise<LockSession> {
+  const tooLong = () => new Error(`could not get a connection for the lock within ${waitMs} ms`);
   if ((pool.options.max ?? 10) >= 2) {
-    const client = await pool.connect();
+    const client = await within(pool.connect(), waitMs, tooLong, (late) => late.release());
     client.on('error', ignoreError);
     return {
       client,
@@ -67,7 +70,7 @@ export async function openLockSession(pool: PgLockPool): Promise<LockSession> {
   const client = new pool.Client({ ...pool.options, application_name: instanceName() });
   client.on('error', ignoreError);
   try {
-    await client.connect();
+    await within(client.connect(), waitMs, tooLong, () => client.end());
   } catch (error) {
     client.end().catch(() => undefined);
     throw error;

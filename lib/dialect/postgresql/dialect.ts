@@ -1,0 +1,145 @@
+import type { Transaction } from '@mikro-orm/core';
+import { sha256Int64 } from '../../crypto.ts';
+import type { Database, Row } from '../../database.ts';
+import { ConfigurationError } from '../../errors.ts';
+import { acquireWithin, type LockOptions } from '../../lock.ts';
+import { STATE_COLUMNS } from '../../state-row.ts';
+import { Store } from '../../store.ts';
+import { quoteLiteral, type Dialect, type HeldLock, type Tables, type UnitOptions } from '../dialect.ts';
+import { openLockSession, type PgLockPool } from './lock-session.ts';
+import { NativeRead } from './native-read.ts';
+import { isCreateRace, Placement, type Location } from './placement.ts';
+import { PostgreSqlSessionLock } from './session-lock.ts';
+import { PostgreSqlXactLock } from './xact-lock.ts';
+
+export interface PostgreSqlOptions {
+  /** 'session' (default) or 'transaction' (PgBouncer transaction pooling; see xact-lock.ts). */
+  lockScope: 'session' | 'transaction';
+}
+
+export class PostgreSqlDialect implements Dialect {
+  readonly name = 'postgresql' as const;
+  readonly runsOutsideTransactions = true;
+  readonly #db: Database;
+  readonly #placement: Placement;
+  readonly #native: NativeRead;
+  readonly #lockScope: 'session' | 'transaction';
+  /** The boot read's SQL, per digest column, once its names are settled. */
+  readonly #bootSql = new Map<string, string>();
+
+  constructor(db: Database, table: { name: string; schema: string | undefined }, options: PostgreSqlOptions) {
+    this.#db = db;
+    this.#placement = new Placement(db, table);
+    // Named statements are unsafe behind a transaction-pooling proxy.
+    this.#native = new NativeRead(db, options.lockScope === 'session');
+    this.#lockScope = options.lockScope;
+  }
+
+  async locate(): Promise<Tables> {
+    return (await this.#placement.locate()).tables;
+  }
+
+  /**
+   * With the schema known (the `schema` option), the read names its tables in it and may go
+   * straight to the pool. Without, it names them as the app's queries would: on MikroORM's own
+   * connection when the app has connection hooks (a raw pool connection may never have run
+   * them), and it vouches for a state row only in the schema the connection's search_path puts
+   * first, which is where upshift creates its tables (a state table found further down the path
+   * belongs to someone else). Either way it returns the database it read, and a row from another
+   * database than the configured one is no answer: the full path checks and recovers.
+   */
+  async readStateDigest(kind: 'keys' | 'ids'): Promise<string | undefined> {
+    const schema = this.#placement.knownSchema;
+    const sql = this.#bootSql.get(kind) ?? this.#bootSqlFor(kind, schema);
+    let row: Row | undefined;
+    try {
+      row = schema !== undefined || !this.#db.hasConnectionHooks() ? await this.#native.read(sql) : (await this.#db.query(sql))[0];
+    } catch (error) {
+      if (this.isMissingTable(error)) return undefined;
+      if (!isCreateRace(error)) throw error;
+      await this.#placement.recover();
+      return undefined;
+    }
+    if (!row || (this.#placement.intended !== undefined && row.database !== this.#placement.intended)) return undefined;
+    return row.digest as string;
+  }
+
+  #bootSqlFor(kind: 'keys' | 'ids', schema: string | undefined): string {
+    const { table, stateTable } = this.#placement.tablesIn(schema);
+    const select = `select "${STATE_COLUMNS[kind]}" as "digest", current_database() as "database" from ${stateTable}`;
+    const inFirstSchema = (quoted: string) => `to_regclass(quote_ident(current_schema()) || '.' || ${quoteLiteral(quoted)})`;
+    const sql =
+      schema !== undefined
+        ? `${select} where to_regclass(${quoteLiteral(table)}) is not null`
+        : `${select} where tableoid = ${inFirstSchema(stateTable)} and ${inFirstSchema(table)} is not null`;
+    this.#bootSql.set(kind, sql);
+    return sql;
+  }
+
+  readRow(sql: string): Promise<Row | undefined> {
+    return this.#native.read(sql);
+  }
+
+  isMissingTable(error: unknown): boolean {
+    // 42P01 undefined_table; 3F000 invalid_schema_name (the schema option names one not made yet).
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === '42P01' || code === '3F000';
+  }
+
+  joinedList(expression: string): string {
+    return `string_agg(${expression}, ',')`;
+  }
+
+  async whileNoOneWrites<T>(work: (trx: Transaction) => Promise<T>): Promise<T | undefined | 'missing'> {
+    const { tables } = await this.#placement.locate();
+    const trx = await this.#db.begin();
+    try {
+      // SHARE conflicts with the ROW EXCLUSIVE lock of every insert, update and delete: until
+      // this commits nobody writes the table, and NOWAIT returns at once if somebody is writing.
+      await this.#db.run(`lock table ${tables.table} in share mode nowait`, [], trx);
+    } catch (error) {
+      await this.#db.rollback(trx);
+      if (this.isMissingTable(error)) return 'missing';
+      if ((error as { code?: unknown } | null)?.code === '55P03') return undefined;
+      throw error;
+    }
+    return this.#db.transaction(work, async () => trx);
+  }
+
+  runAlone<T>(work: (trx: Transaction | undefined) => Promise<T>, options: UnitOptions = {}): Promise<T> {
+    return options.transaction === false ? work(undefined) : this.#db.transaction(work);
+  }
+
+  async acquire<W>(options: LockOptions<W>): Promise<{ lock: HeldLock } | { abandoned: W }> {
+    const location = await this.#placement.locate();
+    const parts = { db: this.#db, store: new Store(this.#db, this, location.tables), location, native: this.#native };
+    if (this.#lockScope === 'transaction') return { lock: new PostgreSqlXactLock(lockKey(location, this.#placement), options, parts) };
+    const pool = await this.#native.pool();
+    if (!pool) {
+      throw new ConfigurationError(
+        'upshift: lock.scope "session" takes a connection of its own from the pg Pool MikroORM makes, but this ORM was given a Kysely instance or dialect in driverOptions. ' +
+          'Use lock: { scope: "transaction" }, or let MikroORM make its pool.',
+      );
+    }
+    const session = await openLockSession(pool as PgLockPool, this.#db.connectionWaitMs);
+    const lock = new PostgreSqlSessionLock(session, lockKey(location, this.#placement), parts);
+    let outcome: Awaited<ReturnType<typeof acquireWithin<W>>>;
+    try {
+      outcome = await acquireWithin(lock, options);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+    if ('acquired' in outcome) return { lock };
+    await lock.release();
+    return outcome;
+  }
+}
+
+/**
+ * Derived from database, schema and table (the README documents it): two apps sharing a server
+ * do not block each other, and every instance of one app computes the same key.
+ */
+function lockKey(location: Location, placement: Placement): bigint {
+  return sha256Int64(`upshift:${location.database}:${location.schema}:${placement.tableName}`);
+}

@@ -1,0 +1,82 @@
+import type { Transaction } from '@mikro-orm/core';
+import type { Database } from '../../database.ts';
+import { instanceName } from '../../instance.ts';
+import { acquireWithin, type LockOptions } from '../../lock.ts';
+import type { Fence, Store } from '../../store.ts';
+import { LockedUnits } from '../held-lock.ts';
+import { createTablesStatement } from './ddl.ts';
+import { advisoryHolder } from './holder.ts';
+import type { NativeRead } from './native-read.ts';
+import type { Location } from './placement.ts';
+import { releaseDeadClients } from './pool-repair.ts';
+
+/**
+ * `lock: { scope: 'transaction' }`: for PgBouncer-style transaction pooling, where consecutive
+ * statements outside a transaction may run on different server connections, so a session lock
+ * is either released at random or leaked to another client. Each unit's transaction takes a
+ * transaction advisory lock as its first statement, polled with pg_try_advisory_xact_lock so that
+ * it still times out with LockTimeoutError, and COMMIT or ROLLBACK releases it — also when the
+ * server ends a killed client's transaction. No connection of upshift's own is opened. Because
+ * the lock lives only inside a transaction, each unit reads what is applied again (LockedUnits),
+ * and the options check has made every revision of the run share one transaction.
+ */
+export class PostgreSqlXactLock extends LockedUnits {
+  protected readonly keepsApplied = false;
+  protected readonly runsOutsideTransactions = false;
+  readonly #key: bigint;
+  readonly #options: LockOptions;
+  readonly #location: Location;
+  readonly #native: NativeRead;
+
+  constructor(key: bigint, options: LockOptions, parts: { db: Database; store: Store; location: Location; native: NativeRead }) {
+    super(parts.db, parts.store);
+    this.#key = key;
+    this.#options = options;
+    this.#location = parts.location;
+    this.#native = parts.native;
+  }
+
+  protected async beginUnit(): Promise<Transaction> {
+    const trx = await this.db.begin();
+    try {
+      // A DBA sees which host and process this transaction belongs to; SET LOCAL ends with it,
+      // so the pooled server connection goes back unchanged.
+      await this.db.query(`select set_config('application_name', ?, true)`, [instanceName()], trx);
+      await acquireWithin(
+        {
+          what: `PostgreSQL advisory transaction lock ${this.#key.toString()}`,
+          tryAcquire: async () => {
+            const [row] = await this.db.query<{ locked: boolean }>('select pg_try_advisory_xact_lock(?::bigint) as "locked"', [this.#key.toString()], trx);
+            return row!.locked === true;
+          },
+          holder: () => advisoryHolder((text, params) => this.db.query(text.replace(/\$\d+/g, '?'), params, trx), this.#key),
+        },
+        { ...this.#options, whileWaiting: undefined },
+      );
+      await this.db.run(createTablesStatement(this.#location), [], trx);
+      return trx;
+    } catch (error) {
+      if (!(await this.db.rollback(trx))) await this.recoverConnection();
+      throw error;
+    }
+  }
+
+  protected async prepareTables(): Promise<void> {
+    // Never called: the tables are made in each unit's transaction, under the lock it takes.
+  }
+
+  /** The lock belongs to the very transaction that writes the version row: it cannot be lost meanwhile. */
+  protected fence(): Fence {
+    return { sql: '1 = 1', params: [] };
+  }
+
+  protected async confirm(): Promise<void> {}
+
+  protected assertHeld(): void {}
+
+  protected async recoverConnection(): Promise<void> {
+    releaseDeadClients(await this.#native.pool());
+  }
+
+  async release(): Promise<void> {}
+}

@@ -1,0 +1,44 @@
+import { checksumOf } from '../checksum.ts';
+import { instanceName } from '../instance.ts';
+import { withLock } from '../locked.ts';
+import type { StampResult } from '../results.ts';
+import type { Runtime } from '../runtime.ts';
+import { analyze } from '../state.ts';
+import { stampChanges, type StampRequest } from '../stamp.ts';
+
+/**
+ * stamp(target, { purge }): records revisions as applied, or not, running none (the rule is
+ * stamp.ts's, decided from the rows read under the lock). All of it in one unit of work: the
+ * version table changes entirely or not at all. Kept rows get today's checksum, which is how an
+ * edit of an applied revision is accepted.
+ */
+export async function stamp(rt: Runtime, request: StampRequest): Promise<StampResult> {
+  await rt.bundle.load(() => rt.logger);
+  const graph = rt.bundle.graph;
+  const outcome = await withLock(rt, 'stamp', async (lock) => {
+    const changes = stampChanges(graph, await lock.readApplied(), request.target, request);
+    await lock.unit(async (unit) => {
+      await unit.unrecord(changes.remove);
+      await unit.record(
+        changes.add.map((revision) => ({
+          id: revision.id,
+          parents: revision.parents,
+          message: revision.message,
+          checksum: checksumOf(revision),
+          durationMs: 0,
+          appliedBy: `${instanceName()} (stamp)`,
+        })),
+      );
+      for (const revision of changes.rechecksum) await unit.rechecksum(revision.id, checksumOf(revision));
+    });
+    return {
+      added: changes.add.map((r) => r.id),
+      removed: changes.remove,
+      rechecksummed: changes.rechecksum.map((r) => r.id),
+      current: analyze(graph, await lock.readApplied()).current,
+    };
+  });
+  const result = (outcome as { value: StampResult }).value;
+  rt.logger.info(result, `stamped ${request.target}: ${result.added.length} added, ${result.removed.length} removed`);
+  return result;
+}
