@@ -86,10 +86,15 @@ async function runAll(direction: Direction, plan: readonly Revision[], applied: 
       async (unit) => {
         const done = new Map<Revision, number>();
         const changed = new Set<string>();
+        // One read for the whole plan: each step is then checked in memory, against it and
+        // against what this unit has run already.
+        const related = new Set(plan.flatMap((r) => [r.id, ...(direction === 'up' ? r.parents : run.graph.children(r.id))]));
+        const known = await unit.applied([...related]);
+        const view: Unit = { ...unit, applied: async (ids) => new Set(ids.filter((id) => known.has(id))) };
         await runSteps(direction, plan, applied, (revision) =>
           logged(revision, direction, run, outcome, async () => {
             current = revision;
-            if (!(await valid(revision, direction, unit, run.graph, changed))) return false;
+            if (!(await valid(revision, direction, view, run.graph, changed))) return false;
             done.set(revision, await invoke(revision, direction, unit.trx, run));
             changed.add(revision.id);
             return true;

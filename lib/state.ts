@@ -110,3 +110,17 @@ export function divergedError(state: DatabaseState): DivergedError {
     state.missing,
   );
 }
+
+/**
+ * Where the database stands after a run: the applied set read under the lock, changed by what
+ * the run did. Under a lock held for the whole operation that is exact; where the lock lasts a
+ * unit, it is the database as this call left it, which is what a caller asks for.
+ */
+export function afterRun(graph: RevisionGraph, before: DatabaseState, ran: readonly string[], direction: 'up' | 'down'): string[] {
+  const rows = new Map(before.rows);
+  for (const id of ran) {
+    if (direction === 'down') rows.delete(id);
+    else rows.set(id, { id, parents: [...graph.get(id)!.parents], checksum: '' });
+  }
+  return analyze(graph, [...rows.values()]).current;
+}

@@ -70,8 +70,13 @@ export interface Tables {
  * each unit reads what is applied again: the caller never needs to know which.
  */
 export interface HeldLock {
-  /** The version table's rows, read under the lock (the tables exist afterwards). */
-  readApplied(): Promise<AppliedRevision[]>;
+  /**
+   * The version table's rows, to plan from. Under a lock held for the whole operation, read under
+   * it (the tables exist afterwards) and true until it is released. Where the lock lasts one
+   * transaction: the rows the caller read just before (`readBefore`), or read now, outside the
+   * units, each of which re-validates its step under the lock anyway.
+   */
+  readApplied(readBefore?: readonly AppliedRevision[]): Promise<AppliedRevision[]>;
   /**
    * Runs `work` as one unit. With `transaction: false` (and a dialect that runs such revisions
    * outside a transaction) `unit.trx` is undefined and each record or unrecord commits on its own.
@@ -95,6 +100,8 @@ export interface Unit {
   readonly trx: Transaction | undefined;
   /** Which of `ids` are applied, as read under the lock in this unit. */
   applied(ids: readonly string[]): Promise<ReadonlySet<string>>;
+  /** Every row of the version table, as read under the lock in this unit. */
+  rows(): Promise<AppliedRevision[]>;
   /** Writes version rows, fenced on the lock: they commit with the unit's work, or not at all. */
   record(rows: readonly RecordDetails[]): Promise<void>;
   /** Removes version rows, fenced on the lock. */

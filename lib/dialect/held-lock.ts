@@ -53,8 +53,8 @@ export abstract class LockedUnits implements HeldLock {
     return run(async () => undefined);
   }
 
-  async readApplied(): Promise<AppliedRevision[]> {
-    if (!this.keepsApplied) return this.unit((unit) => this.store.readApplied(unit.trx));
+  async readApplied(readBefore?: readonly AppliedRevision[]): Promise<AppliedRevision[]> {
+    if (!this.keepsApplied) return readBefore ? [...readBefore] : this.store.readApplied();
     if (!this.#applied) {
       await this.prepareTables();
       this.#applied = new Map((await this.store.readApplied()).map((r) => [r.id, r]));
@@ -97,6 +97,7 @@ export abstract class LockedUnits implements HeldLock {
     return work({
       trx: undefined,
       applied: async (ids) => this.#cached(ids) ?? new Set(),
+      rows: async () => (this.#applied ? [...this.#applied.values()] : this.store.readApplied()),
       record: (rows) => own(async (trx, changes) => this.#record(trx, rows, changes)),
       unrecord: (ids) => own(async (trx, changes) => this.#unrecord(trx, ids, changes)),
       rechecksum: (id, checksum) => own((trx) => this.store.updateChecksum(trx, id, checksum)),
@@ -108,6 +109,7 @@ export abstract class LockedUnits implements HeldLock {
       trx,
       changes,
       applied: async (ids) => this.#cached(ids) ?? (await this.store.appliedAmong(trx, ids)),
+      rows: async () => (this.keepsApplied && this.#applied ? [...this.#applied.values()] : this.store.readApplied(trx)),
       record: (rows) => this.#record(trx, rows, changes),
       unrecord: (ids) => this.#unrecord(trx, ids, changes),
       rechecksum: async (id, checksum) => {

@@ -6,7 +6,7 @@ import type { DowngradeResult } from '../results.ts';
 import type { Revision } from '../revision.ts';
 import { runPlan } from '../runner.ts';
 import type { Runtime } from '../runtime.ts';
-import { analyze, type DatabaseState } from '../state.ts';
+import { afterRun, analyze, type DatabaseState } from '../state.ts';
 
 /**
  * downgrade(target): reverts to the target ("-N", "base", an applied id or prefix: what descends
@@ -34,7 +34,7 @@ export async function downgrade(rt: Runtime, target: string): Promise<DowngradeR
       mode: rt.options.transaction,
       operation: 'downgrade',
     });
-    return { ...run, current: analyze(rt.bundle.graph, await lock.readApplied()).current };
+    return { ...run, current: afterRun(rt.bundle.graph, state, run.ran, 'down') };
   });
   // Without a whileWaiting, the lock is always taken: the outcome is always the work's.
   const { ran, skipped, current } = (outcome as { value: { ran: string[]; skipped: string[]; current: string[] } }).value;

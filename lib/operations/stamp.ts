@@ -16,8 +16,10 @@ export async function stamp(rt: Runtime, request: StampRequest): Promise<StampRe
   await rt.bundle.load(() => rt.logger);
   const graph = rt.bundle.graph;
   const outcome = await withLock(rt, 'stamp', async (lock) => {
-    const changes = stampChanges(graph, await lock.readApplied(), request.target, request);
-    await lock.unit(async (unit) => {
+    await lock.readApplied(); // under a lock held for the operation, this also creates the tables
+    const changes = await lock.unit(async (unit) => {
+      const rows = await unit.rows();
+      const changes = stampChanges(graph, rows, request.target, request);
       await unit.unrecord(changes.remove);
       await unit.record(
         changes.add.map((revision) => ({
@@ -30,12 +32,15 @@ export async function stamp(rt: Runtime, request: StampRequest): Promise<StampRe
         })),
       );
       for (const revision of changes.rechecksum) await unit.rechecksum(revision.id, checksumOf(revision));
+      const removed = new Set(changes.remove);
+      const after = [...rows.filter((r) => !removed.has(r.id)), ...changes.add.map((r) => ({ id: r.id, parents: [...r.parents], checksum: '' }))];
+      return { ...changes, current: analyze(graph, after).current };
     });
     return {
       added: changes.add.map((r) => r.id),
       removed: changes.remove,
       rechecksummed: changes.rechecksum.map((r) => r.id),
-      current: analyze(graph, await lock.readApplied()).current,
+      current: changes.current,
     };
   });
   const result = (outcome as { value: StampResult }).value;

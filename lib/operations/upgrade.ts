@@ -5,7 +5,7 @@ import { admit } from '../policy.ts';
 import type { UpgradeResult } from '../results.ts';
 import { runPlan } from '../runner.ts';
 import type { Runtime } from '../runtime.ts';
-import { analyze, type DatabaseState } from '../state.ts';
+import { afterRun, analyze, type DatabaseState } from '../state.ts';
 import { appliedDigest } from '../state-row.ts';
 import type { AppliedKeys, AppliedRevision } from '../store.ts';
 import { preloadUmzug } from '../umzug-adapter.ts';
@@ -50,7 +50,7 @@ async function upgradeFully(rt: Runtime, target: string, stored: string | undefi
   const outcome = await withLock(
     rt,
     'upgrade',
-    (lock) => applyUnderLock(rt, lock, target),
+    (lock) => applyUnderLock(rt, lock, target, rows),
     // A replica that waits stops as soon as the holder has done everything it came for.
     async (read) => {
       const keys = await store.readKeys(rt.options.checksums !== 'off', read);
@@ -67,9 +67,9 @@ async function upgradeFully(rt: Runtime, target: string, stored: string | undefi
   return { applied: ran, skipped, current, durationMs };
 }
 
-async function applyUnderLock(rt: Runtime, lock: HeldLock, target: string): Promise<{ ran: string[]; current: string[] }> {
+async function applyUnderLock(rt: Runtime, lock: HeldLock, target: string, readBefore: AppliedRevision[]): Promise<{ ran: string[]; current: string[] }> {
   preloadUmzug();
-  const { state, pending } = judge(rt, analyze(rt.bundle.graph, await lock.readApplied()), target, true);
+  const { state, pending } = judge(rt, analyze(rt.bundle.graph, await lock.readApplied(readBefore)), target, true);
   const graph = rt.bundle.graph;
   const { ran } = await runPlan('up', pending.map((id) => graph.get(id)!), [...state.rows.keys()], {
     db: rt.db,
@@ -80,7 +80,7 @@ async function applyUnderLock(rt: Runtime, lock: HeldLock, target: string): Prom
     mode: rt.options.transaction,
     operation: 'upgrade',
   });
-  return { ran, current: analyze(graph, await lock.readApplied()).current };
+  return { ran, current: afterRun(graph, state, ran, 'up') };
 }
 
 /** The state, checked against the app's policies, and what the target still needs. */
