@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { checksumOf, isCurrentFormat } from './checksum.ts';
-import { declareRevision, isLazyEntry, isPlaceholder, loadDeclared, type DeclaredRevision, type LazyRevision, type RevisionEntry } from './lazy-revision.ts';
-import { validateRevision, type Revision } from './revision.ts';
+import { declareEntries, isPlaceholder, loadDeclared, type DeclaredRevision, type RevisionEntry } from './lazy-revision.ts';
+import type { Revision } from './revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
 import { appliedDigest, type DigestedRow } from './state-row.ts';
 
@@ -20,12 +20,8 @@ export class Bundle {
 
   /** Validates every entry and builds the graph: every error here comes before any statement. */
   constructor(entries: readonly RevisionEntry[]) {
-    const revisions = entries.map((entry, i) => {
-      if (!isLazyEntry(entry)) return validateRevision(entry, `revisions[${i}]`);
-      const declared = declareRevision(entry as LazyRevision, `revisions[${i}]`);
-      this.#declared.push(declared);
-      return declared.placeholder;
-    });
+    const { revisions, declared } = declareEntries(entries, 'revisions');
+    this.#declared = declared;
     this.#graph = new RevisionGraph(revisions);
   }
 

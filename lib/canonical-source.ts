@@ -64,7 +64,7 @@ class Scanner {
       const code = text.charCodeAt(this.#at);
       // The two commonest cases, read without a regular expression: checksums are computed for
       // every revision an apply records, and for every revision a boot without declared
-      // checksums compares, before V8 has optimized anything.
+      // checksums compares, once per process, in code that has not been optimized yet.
       if (isWordStart(code)) {
         let end = this.#at + 1;
         while (end < text.length && isWordCode(text.charCodeAt(end))) end++;

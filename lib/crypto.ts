@@ -1,6 +1,6 @@
 /**
  * node:crypto, loaded on first use instead of when upshift is imported: loading it costs more
- * than the rest of upshift together (~8 of ~16 ms after @mikro-orm/core on a 2-core machine).
+ * than the rest of upshift together (bench/7-import-cost).
  * A PostgreSQL app has usually loaded it already (node-postgres does, for SCRAM), and nothing is
  * hashed until the first upgrade(); process.getBuiltinModule keeps that first use synchronous.
  */

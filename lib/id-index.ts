@@ -1,9 +1,8 @@
 /**
  * Revision id → number, for the revision graph. A plain Map, split into several once it would
- * hold more than SHARD entries: past ~4,000 entries, growing a V8 Map costs several times more
- * (its table then lives in the large-object space). Measured here: filling one Map with 10,000
- * ids cost 0.34 µs per id against 0.05 µs at 1,000, while overwriting the same 10,000 cost
- * 0.025 µs. Each part stays small; which part holds an id is decided by its last two characters
+ * hold more than SHARD entries, so that building the graph stays linear in the number of
+ * revisions: past a few thousand entries, each insert into one growing V8 Map costs several times
+ * more (bench/5-large-history records it). Each part stays small; which part holds an id is decided by its last two characters
  * (cheap, and spread enough for random hex ids and for numbered ones; a skewed set of ids only
  * makes one part larger, never a lookup wrong).
  */

@@ -4,8 +4,8 @@ import { describeValue, validateRevision, type Revision } from './revision.ts';
 
 /**
  * A bundle entry that declares a revision and imports its module only when needed. Node's ESM
- * loader costs about a quarter of a millisecond per module, whatever its size: a bundle of 200
- * static imports adds some 50 ms to every boot, for revisions that a no-op boot never runs. The
+ * loader pays per module, whatever its size, so a bundle of hundreds of static imports slows every
+ * boot for revisions that a no-op boot never runs (bench/2-boot-process). The
  * entry declares what the boot path needs (the graph and the checksums); upshift/dev writes it
  * next to the module and check() proves the two agree.
  */
@@ -58,6 +58,22 @@ export function declareRevision(input: LazyRevision, where: string): DeclaredRev
   const revision = validateRevision({ id: e.id, parents: e.parents, createdAt: e.createdAt, transaction: e.transaction, up: notLoaded, down: notLoaded, message: '' }, where);
   if (typeof e.createdAt !== 'string') throw new InvalidRevisionError(`${where}: a declared revision must give its createdAt, as its module does.`, revision.id);
   return { entry: input, placeholder: revision, where };
+}
+
+/**
+ * The bundle's entries as the graph sees them before any module is imported: revisions
+ * validated, declared entries as placeholders (listed in `declared`, in order). `where` names the
+ * list in messages ("revisions").
+ */
+export function declareEntries(entries: readonly unknown[], where: string): { revisions: Revision[]; declared: DeclaredRevision[] } {
+  const declared: DeclaredRevision[] = [];
+  const revisions = entries.map((entry, i) => {
+    if (!isLazyEntry(entry)) return validateRevision(entry, `${where}[${i}]`);
+    const d = declareRevision(entry as LazyRevision, `${where}[${i}]`);
+    declared.push(d);
+    return d.placeholder;
+  });
+  return { revisions, declared };
 }
 
 /** The result of loading the declared modules: the revisions, and whose declared checksum is stale. */

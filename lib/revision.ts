@@ -146,8 +146,10 @@ export function validateRevision(input: unknown, where: string): Revision {
   );
 }
 
+/** A value, for an error message: strings quoted, numbers and booleans as they are, else the kind. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value;

@@ -1,7 +1,7 @@
 import { checksumOf } from './checksum.ts';
 import { ConfigurationError, DatabaseAheadError } from './errors.ts';
 import { resolveTarget, targetRevisions } from './plan.ts';
-import type { Revision } from './revision.ts';
+import { describeValue, type Revision } from './revision.ts';
 import type { RevisionGraph } from './revision-graph.ts';
 import type { AppliedRevision } from './store.ts';
 
@@ -38,14 +38,14 @@ export function stampRequest(graph: RevisionGraph, target: unknown, options: unk
   let purge = false;
   if (options !== undefined) {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new ConfigurationError(`stamp(target, options): options must be an object such as { purge: true }, got ${describe(options)}.`);
+      throw new ConfigurationError(`stamp(target, options): options must be an object such as { purge: true }, got ${describeValue(options)}.`);
     }
     for (const key of Object.keys(options)) {
       if (key !== 'purge') throw new ConfigurationError(`stamp(target, options): unknown option "${key}"; the only option is purge.`);
     }
     const value = (options as StampOptions).purge;
     if (value !== undefined && typeof value !== 'boolean') {
-      throw new ConfigurationError(`stamp(target, options): purge must be true or false, got ${describe(value)}.`);
+      throw new ConfigurationError(`stamp(target, options): purge must be true or false, got ${describeValue(value)}.`);
     }
     purge = value ?? false;
   }
@@ -93,8 +93,4 @@ export function stampChanges(
   changes.remove = graph.sort([...remove].filter((id) => graph.has(id))).map((r) => r.id);
   changes.remove.push(...[...remove].filter((id) => !graph.has(id)).sort());
   return changes;
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : Array.isArray(value) ? 'an array' : String(value);
 }

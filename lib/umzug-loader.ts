@@ -6,10 +6,10 @@ const require = createRequire(import.meta.url);
 
 /**
  * Loads umzug's Umzug class and MigrationError without the parts of umzug that upshift never
- * uses: its CLI (@rushstack/ts-command-line, some 180 modules: 90–110 ms on a 2-core machine)
- * and its glob-based migration discovery (tinyglobby, ~8 ms). umzug's main module requires both
- * as it loads, and that cost lands on the critical path of the one replica that applies the
- * revisions while the others wait for it (bench/4-concurrent).
+ * uses: its CLI (@rushstack/ts-command-line, some 180 modules) and its glob-based migration
+ * discovery (tinyglobby). umzug's main module requires both as it loads, and that cost lands on
+ * the critical path of the one replica that applies the revisions while the others wait for it
+ * (bench/4-concurrent and bench/7-import-cost record what it saves).
  *
  * So while umzug/lib/umzug.js loads, each of the two sits in require.cache as a stand-in (Node
  * documents adding entries there); require() is synchronous, so no other module load can see a

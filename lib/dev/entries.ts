@@ -1,5 +1,5 @@
-import { declareRevision, isLazyEntry, loadDeclared, type DeclaredRevision, type LazyRevision } from '../lazy-revision.ts';
-import { validateRevision, type Revision } from '../revision.ts';
+import { declareEntries, loadDeclared } from '../lazy-revision.ts';
+import type { Revision } from '../revision.ts';
 import { StaleDeclarationError } from './errors.ts';
 
 /**
@@ -8,13 +8,7 @@ import { StaleDeclarationError } from './errors.ts';
  * where an edit of a written revision is caught, before it is committed.
  */
 export async function resolveEntries(operation: string, list: readonly unknown[], where: string): Promise<Revision[]> {
-  const declared: DeclaredRevision[] = [];
-  const revisions = list.map((entry, i) => {
-    if (!isLazyEntry(entry)) return validateRevision(entry, `${where}[${i}]`);
-    const d = declareRevision(entry as LazyRevision, `${where}[${i}]`);
-    declared.push(d);
-    return d.placeholder;
-  });
+  const { revisions, declared } = declareEntries(list, where);
   if (declared.length === 0) return revisions;
   const loaded = await loadDeclared(declared);
   if (loaded.stale.length > 0) throw new StaleDeclarationError(operation, loaded.stale);

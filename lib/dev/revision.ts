@@ -2,8 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MikroORM } from '@mikro-orm/core';
-import { pino, type Logger } from 'pino';
-import { REVISION_ID } from '../revision.ts';
+import type { Logger } from 'pino';
+import { describeValue, REVISION_ID } from '../revision.ts';
+import { defaultLogger } from '../runtime.ts';
 import type { RevisionGraph } from '../revision-graph.ts';
 import { appendToIndex, loadBundle, resolveDir } from './bundle.ts';
 import { InvalidDevOptionError, UnmergedHeadsError } from './errors.ts';
@@ -142,7 +143,7 @@ export function readTemplate(dir: string): { text: string; path: string } {
 
 export function requireMessage(operation: string, message: unknown): string {
   if (typeof message !== 'string' || message.trim() === '') {
-    throw new InvalidDevOptionError(operation, 'message', `must be a non-empty string describing the change (got ${describe(message)}), e.g. revision({ ..., message: "add email to user" }).`);
+    throw new InvalidDevOptionError(operation, 'message', `must be a non-empty string describing the change (got ${describeValue(message)}), e.g. revision({ ..., message: "add email to user" }).`);
   }
   return message;
 }
@@ -150,7 +151,7 @@ export function requireMessage(operation: string, message: unknown): string {
 export function requireNewId(operation: string, id: unknown, graph: RevisionGraph): string | undefined {
   if (id === undefined) return undefined;
   if (typeof id !== 'string' || !REVISION_ID.test(id)) {
-    throw new InvalidDevOptionError(operation, 'id', `must be 4 to 64 characters of A-Z, a-z, 0-9 and _ (got ${describe(id)}); leave it out for 12 random hex characters.`);
+    throw new InvalidDevOptionError(operation, 'id', `must be 4 to 64 characters of A-Z, a-z, 0-9 and _ (got ${describeValue(id)}); leave it out for 12 random hex characters.`);
   }
   if (graph.has(id)) throw new InvalidDevOptionError(operation, 'id', `"${id}" is already a revision in the bundle; choose another id or leave it out.`);
   return id;
@@ -162,11 +163,5 @@ export function requireOrm(operation: string, orm: unknown): MikroORM {
 }
 
 export function loggerOf(logger: Logger | undefined): Logger {
-  return logger ?? pino({ name: 'upshift', level: 'info' });
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null) return 'null';
-  return typeof value;
+  return logger ?? defaultLogger();
 }

@@ -8,7 +8,7 @@ import { runAlone } from '../runner.ts';
 import type { Revision } from '../revision.ts';
 import { RevisionFailedError } from '../errors.ts';
 import { STATE_SUFFIX } from '../dialect/dialect.ts';
-import { createDialect } from '../dialect/index.ts';
+import { createDialect, platformOf } from '../dialect/index.ts';
 import { InvalidDevOptionError, RoundTripError, ShadowDatabaseError } from './errors.ts';
 
 export type DialectName = 'postgresql' | 'sqlite';
@@ -42,12 +42,9 @@ export interface Shadow {
 export function dialectOf(orm: MikroORM, operation: string): DialectName {
   const platform = orm?.em?.getPlatform?.();
   if (!platform) throw new InvalidDevOptionError(operation, 'orm', 'must be an initialized MikroORM instance (await MikroORM.init(...)).');
-  for (let proto = Object.getPrototypeOf(platform); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    const name = (proto.constructor as { name: string }).name;
-    if (/PostgreSqlPlatform$/.test(name)) return 'postgresql';
-    if (name === 'SqlitePlatform') return 'sqlite';
-  }
-  throw new InvalidDevOptionError(operation, 'orm', `uses ${platform.constructor.name}; upshift supports PostgreSQL and SQLite.`);
+  const name = platformOf(orm);
+  if (!name) throw new InvalidDevOptionError(operation, 'orm', `uses ${platform.constructor.name}; upshift supports PostgreSQL and SQLite.`);
+  return name;
 }
 
 export async function openShadow(appOrm: MikroORM, operation: string): Promise<Shadow> {

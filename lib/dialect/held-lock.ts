@@ -37,16 +37,28 @@ export abstract class LockedUnits implements HeldLock {
 
   /** Begins a write transaction under the lock, upshift's tables in place. */
   protected abstract beginUnit(): Promise<Transaction>;
-  /** Creates upshift's tables when missing, under a lock that outlives transactions. */
-  protected abstract prepareTables(): Promise<void>;
-  protected abstract fence(): Fence;
-  /** Inside `trx`, before its COMMIT: throws LockLostError when the lock is gone. */
-  protected abstract confirm(trx: Transaction): Promise<void>;
-  /** Throws LockLostError when the lock is known to be gone. */
-  protected abstract assertHeld(): void;
   /** Gives back a connection whose transaction could not be rolled back (the driver kept it). */
   protected abstract recoverConnection(trx: Transaction): Promise<void>;
-  abstract release(): Promise<void>;
+
+  // The defaults below are those of a lock that lives in its unit's transaction: the transaction
+  // that writes a version row holds the lock itself, so it cannot have been lost meanwhile, and
+  // it ends with the transaction. A lock held across transactions overrides them.
+
+  /** Creates upshift's tables when missing, under a lock that outlives transactions. */
+  protected async prepareTables(): Promise<void> {}
+
+  /** A SQL condition true only while the lock is held: every fenced write carries it. */
+  protected fence(): Fence {
+    return { sql: '1 = 1', params: [] };
+  }
+
+  /** Inside `trx`, before its COMMIT: throws LockLostError when the lock is gone. */
+  protected async confirm(_trx: Transaction): Promise<void> {}
+
+  /** Throws LockLostError when the lock is known to be gone. */
+  protected assertHeld(): void {}
+
+  async release(): Promise<void> {}
 
   /** Runs the unit's transaction: a dialect may wrap it (SQLite turns foreign keys off around it). */
   protected aroundTransaction<T>(_options: UnitOptions, run: (check: (trx: Transaction) => Promise<void>) => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
 import { within } from '../../deadline.ts';
 import { instanceName } from '../../instance.ts';
+import { quoteLiteral } from '../dialect.ts';
 
 /** The subset of node-postgres that upshift's reads and lock need. */
 export interface PgClient {
@@ -59,7 +60,7 @@ export async function openLockSession(pool: PgLockPool, waitMs: number): Promise
     client.on('error', ignoreError);
     return {
       client,
-      setup: `set application_name = ${literal(instanceName())}; `,
+      setup: `set application_name = ${quoteLiteral(instanceName())}; `,
       cleanup: 'reset application_name',
       close: (broken) => {
         client.removeListener('error', ignoreError);
@@ -83,8 +84,4 @@ export async function openLockSession(pool: PgLockPool, waitMs: number): Promise
     // socket to close only delays a replica that boots with many others (bench/4-concurrent).
     close: () => void client.end().catch(() => undefined),
   };
-}
-
-function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }

@@ -11,7 +11,7 @@ type ReadQuery = string | Readonly<{ name: string; text: string }>;
 
 /**
  * One-row reads straight on the pg Pool MikroORM made, for the boot path and the reads of a
- * replica that waits: MikroORM's execute() adds a fifth to a fourth to a read this small, and a
+ * replica that waits: MikroORM's execute() adds measurably to a read this small (bench/1), and a
  * named statement is parsed and planned once per connection instead of on every boot. A raw
  * connection may be one the app's connection hooks never ran on, so only SQL whose names do not
  * depend on the connection's settings is sent this way (see PostgreSqlDialect).

@@ -121,7 +121,7 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
     return this.db.begin();
   }
 
-  protected async prepareTables(): Promise<void> {
+  protected override async prepareTables(): Promise<void> {
     await this.db.run(createTablesStatement(this.#location));
   }
 
@@ -133,18 +133,18 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
    * token again. A failed try is one lock-table probe, and not a snapshot: exact in a long
    * transaction too.
    */
-  protected fence(): Fence {
+  protected override fence(): Fence {
     return { sql: 'not pg_try_advisory_xact_lock(?::int4, ?::int4)', params: [...this.#token] };
   }
 
-  protected async confirm(trx: Transaction): Promise<void> {
+  protected override async confirm(trx: Transaction): Promise<void> {
     this.assertHeld();
     const fence = this.fence();
     const [row] = await this.db.query<{ held: boolean }>(`select ${fence.sql} as "held"`, fence.params, trx);
     if (!row?.held) throw new LockLostError('the lock session no longer holds the advisory lock');
   }
 
-  protected assertHeld(): void {
+  protected override assertHeld(): void {
     if (this.#lost) throw new LockLostError(this.#lost.message, this.#lost);
   }
 
@@ -152,7 +152,7 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
     releaseDeadClients(await this.#native.pool());
   }
 
-  async release(): Promise<void> {
+  override async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
     // One round trip. Ending or giving back the session would release a session lock too;

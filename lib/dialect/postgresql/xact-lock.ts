@@ -2,7 +2,7 @@ import type { Transaction } from '@mikro-orm/core';
 import type { Database } from '../../database.ts';
 import { instanceName } from '../../instance.ts';
 import { acquireWithin, type LockOptions } from '../../lock.ts';
-import type { Fence, Store } from '../../store.ts';
+import type { Store } from '../../store.ts';
 import { LockedUnits } from '../held-lock.ts';
 import { createTablesStatement } from './ddl.ts';
 import { advisoryHolder } from './holder.ts';
@@ -61,22 +61,7 @@ export class PostgreSqlXactLock extends LockedUnits {
     }
   }
 
-  protected async prepareTables(): Promise<void> {
-    // Never called: the tables are made in each unit's transaction, under the lock it takes.
-  }
-
-  /** The lock belongs to the very transaction that writes the version row: it cannot be lost meanwhile. */
-  protected fence(): Fence {
-    return { sql: '1 = 1', params: [] };
-  }
-
-  protected async confirm(): Promise<void> {}
-
-  protected assertHeld(): void {}
-
   protected async recoverConnection(): Promise<void> {
     releaseDeadClients(await this.#native.pool());
   }
-
-  async release(): Promise<void> {}
 }

@@ -1,7 +1,7 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Database } from '../../database.ts';
 import { acquireWithin, type LockOptions } from '../../lock.ts';
-import type { Fence, Store } from '../../store.ts';
+import type { Store } from '../../store.ts';
 import type { Tables, UnitOptions } from '../dialect.ts';
 import { LockedUnits } from '../held-lock.ts';
 import { createTableStatements } from './ddl.ts';
@@ -118,24 +118,10 @@ export class SqliteWriteLock extends LockedUnits {
     return withForeignKeysOff(this.db, ids, (wereOn) => run(async (trx) => (wereOn ? assertNoForeignKeyViolations(this.db, trx, ids) : undefined)));
   }
 
-  protected async prepareTables(): Promise<void> {
-    // Never called: the tables are made in a unit's transaction, under the write lock.
-  }
-
-  /** The transaction holds the write lock itself: nobody else can have written meanwhile. */
-  protected fence(): Fence {
-    return { sql: '1 = 1', params: [] };
-  }
-
-  protected async confirm(): Promise<void> {}
-
-  protected assertHeld(): void {}
-
   protected async recoverConnection(trx: Transaction): Promise<void> {
     await recoverConnection(this.db, trx);
   }
 
-  async release(): Promise<void> {}
 }
 
 /** Rolls back, or gives the connection back to the ORM when the driver cannot. */
