@@ -13,17 +13,14 @@ import {
 } from 'upshift';
 import { eachDialect } from './helpers/each-dialect.ts';
 import { chain } from './helpers/revisions.ts';
-import { countingOptions } from './helpers/counting.ts';
+import { countedOrm } from './helpers/counting.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
 import { userTables } from './helpers/schema.ts';
 
 const r = (id: string, parents: string[]) => defineRevision({ id, parents, up() {}, down() {} });
 
 eachDialect('bad input raises its typed error before any statement runs', async (t, db) => {
-  const { options, statements } = countingOptions();
-  const orm = await db.orm([], options);
-  await orm.em.getConnection().execute('select 1');
-  statements.length = 0;
+  const { orm, statements } = await countedOrm(db);
   const logger = memoryLogger().logger;
 
   const construction: [string, () => unknown, new (...a: never[]) => UpshiftError][] = [

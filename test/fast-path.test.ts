@@ -1,7 +1,7 @@
 import { Migrator, LockTimeoutError } from 'upshift';
 import { eachDialect } from './helpers/each-dialect.ts';
 import { chain } from './helpers/revisions.ts';
-import { countingOptions } from './helpers/counting.ts';
+import { countedOrm, countingOptions } from './helpers/counting.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
 import { openOrm } from './helpers/databases.ts';
 import { holdLock } from './helpers/hold-lock.ts';
@@ -10,10 +10,7 @@ eachDialect('fast path: an up-to-date database costs one query and no lock', asy
   const setup = await db.orm();
   await new Migrator({ orm: setup, revisions: chain(20), logger: memoryLogger().logger }).upgrade();
 
-  const { options, statements } = countingOptions();
-  const orm = await db.orm([], options);
-  await orm.em.getConnection().execute('select 1'); // connect first, so connection set-up is not counted
-  statements.length = 0;
+  const { orm, statements } = await countedOrm(db);
   const { logger, lines } = memoryLogger();
   const result = await new Migrator({ orm, revisions: chain(20), logger }).upgrade();
   t.same(result.applied, []);
@@ -75,10 +72,7 @@ eachDialect('with revisions pending, the one-row read also decides whether to ta
   await new Migrator({ orm: await db.orm(), revisions: chain(2), logger: memoryLogger().logger }).upgrade();
   const held = await holdLock(db);
   t.teardown(() => held.release());
-  const { options, statements } = countingOptions();
-  const orm = await db.orm([], options);
-  await orm.em.getConnection().execute('select 1');
-  statements.length = 0;
+  const { orm, statements } = await countedOrm(db);
   const m = new Migrator({ orm, revisions: chain(4), logger: memoryLogger().logger, lock: { timeoutMs: 300 } });
   await t.rejects(m.upgrade(), LockTimeoutError, 'two revisions pending: it needs the lock, which is held elsewhere');
   t.ok(statements.length >= 1, `it read the version table: ${statements.join(' | ')}`);

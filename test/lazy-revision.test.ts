@@ -2,7 +2,7 @@ import { Migrator, ChecksumMismatchError, InvalidRevisionError, defineRevision, 
 import { checksumOf } from '../lib/checksum.ts';
 import { eachDialect } from './helpers/each-dialect.ts';
 import { chain } from './helpers/revisions.ts';
-import { countingOptions } from './helpers/counting.ts';
+import { countedOrm } from './helpers/counting.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
 
 /** Declared entries for revisions, as upshift/dev writes them, counting how often a module is imported. */
@@ -34,10 +34,7 @@ eachDialect('declared revisions: a no-op boot imports no module and sends one st
   t.same(applied.applied, ['rev0001', 'rev0002', 'rev0003', 'rev0004', 'rev0005']);
   t.same(first.loads.sort(), ['rev0001', 'rev0002', 'rev0003', 'rev0004', 'rev0005'], 'applying imports the modules');
 
-  const { options, statements } = countingOptions();
-  const orm = await db.orm([], options);
-  await orm.em.getConnection().execute('select 1');
-  statements.length = 0;
+  const { orm, statements } = await countedOrm(db);
   const boot = declared(chain(5));
   const { logger, lines } = memoryLogger();
   const migrator = new Migrator({ orm, revisions: boot.entries, logger });

@@ -3,7 +3,7 @@ import { eachDialect, onPostgres } from './helpers/each-dialect.ts';
 import { branchAndMerge, chain } from './helpers/revisions.ts';
 import { userTables, versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
-import { countingOptions } from './helpers/counting.ts';
+import { countedOrm } from './helpers/counting.ts';
 
 const tables = (...ids: string[]) => ids.map((id) => `t_${id}`).sort();
 
@@ -103,10 +103,7 @@ onPostgres('schema option: the version table lives in its own schema, created on
   const rows = await db.query<{ id: string }>('select id from upshift_meta.upshift_revisions order by id');
   t.same(rows.map((r) => r.id), ['rev0001', 'rev0002', 'rev0003']);
   t.same(await db.query("select 1 from pg_tables where schemaname = 'public' and tablename = 'upshift_revisions'"), [], 'nothing in the default schema');
-  const { options, statements } = countingOptions();
-  const counted = await db.orm([], options);
-  await counted.em.getConnection().execute('select 1');
-  statements.length = 0;
+  const { orm: counted, statements } = await countedOrm(db);
   const again = await new Migrator({ orm: counted, revisions: chain(3), logger: memoryLogger().logger, schema: 'upshift_meta' }).upgrade();
   t.same(again.applied, []);
   t.equal(statements.length, 1, `a no-op is one statement: ${statements.join(' | ')}`);

@@ -13,7 +13,7 @@ import { appliedDigests, type AppliedDigests } from '../lib/state-row.ts';
 import { eachDialect, onPostgres, type TapTest } from './helpers/each-dialect.ts';
 import type { TestDatabase } from './helpers/databases.ts';
 import { chain } from './helpers/revisions.ts';
-import { countingOptions } from './helpers/counting.ts';
+import { countedOrm } from './helpers/counting.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
 import { startWorker } from './helpers/workers.ts';
 
@@ -61,10 +61,7 @@ eachDialect('upgrade, downgrade, stamp and a failed upgrade each leave the state
 eachDialect('a no-op upgrade that finds no state row writes it back: the next boot is one statement', async (t, db) => {
   await new Migrator({ orm: await db.orm(), revisions: chain(3), logger: memoryLogger().logger }).upgrade();
   await db.query('delete from "upshift_revisions_state"');
-  const { options, statements } = countingOptions();
-  const orm = await db.orm([], options);
-  await orm.em.getConnection().execute('select 1');
-  statements.length = 0;
+  const { orm, statements } = await countedOrm(db);
   const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger });
   t.same((await m.upgrade()).applied, []);
   t.ok(statements.length > 1, `without the row, the whole table is read (${statements.length} statements)`);

@@ -3,7 +3,7 @@ import { eachDialect } from '../helpers/each-dialect.ts';
 import { chain, revisionId } from '../helpers/revisions.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 import { compiledCopies } from '../helpers/compile.ts';
-import { countingOptions } from '../helpers/counting.ts';
+import { countedOrm } from '../helpers/counting.ts';
 
 const r = (i: number) => revisionId('rev', i);
 
@@ -110,10 +110,7 @@ eachDialect('rows recorded with an older checksum format are named at boot, and 
 
   const stamped = await new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger }).stamp('heads');
   t.same(stamped.rechecksummed, [r(1), r(2), r(3)], 'stamp re-records them');
-  const { options, statements } = countingOptions();
-  const counted = await db.orm([], options);
-  await counted.em.getConnection().execute('select 1');
-  statements.length = 0;
+  const { orm: counted, statements } = await countedOrm(db);
   const after = memoryLogger();
   await new Migrator({ orm: counted, revisions: chain(3), logger: after.logger }).upgrade();
   t.equal(statements.length, 1, 'and the boot is one query again');

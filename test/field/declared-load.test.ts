@@ -3,15 +3,12 @@
 import { Migrator } from 'upshift';
 import { checksumOf } from '../../lib/checksum.ts';
 import { eachDialect } from '../helpers/each-dialect.ts';
-import { countingOptions } from '../helpers/counting.ts';
+import { countedOrm } from '../helpers/counting.ts';
 import { chain } from '../helpers/revisions.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 
 eachDialect('a declared module that fails to import: InvalidRevisionError after one read, and no write', async (t, db) => {
-  const { options, statements } = countingOptions();
-  const orm = await db.orm([], options);
-  await orm.em.getConnection().execute('select 1');
-  statements.length = 0;
+  const { orm, statements } = await countedOrm(db);
   const revisions = chain(2).map((r) => ({
     id: r.id,
     parents: r.parents,

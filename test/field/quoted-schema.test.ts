@@ -3,7 +3,7 @@
 import { Migrator } from 'upshift';
 import { onPostgres } from '../helpers/each-dialect.ts';
 import { chain } from '../helpers/revisions.ts';
-import { countingOptions } from '../helpers/counting.ts';
+import { countedOrm } from '../helpers/counting.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 
 for (const schema of ['Mixed_Case', 'order', 'user']) {
@@ -14,10 +14,7 @@ for (const schema of ['Mixed_Case', 'order', 'user']) {
     const rows = await db.query<{ id: string }>(`select id from "${schema}".upshift_revisions order by id`);
     t.same(rows.map((r) => r.id), ['rev0001', 'rev0002', 'rev0003'], `the version table is in "${schema}"`);
 
-    const { options, statements } = countingOptions();
-    const counted = await db.orm([], options);
-    await counted.em.getConnection().execute('select 1');
-    statements.length = 0;
+    const { orm: counted, statements } = await countedOrm(db);
     t.same((await new Migrator({ orm: counted, revisions: chain(3), logger: memoryLogger().logger, schema }).upgrade()).applied, []);
     t.equal(statements.length, 1, `a boot at head is one statement: ${statements.join(' | ')}`);
 

@@ -2,14 +2,11 @@
 // statement: a version table that would resolve to a catalog, a schema PostgreSQL keeps for itself.
 import { ConfigurationError, Migrator } from 'upshift';
 import { eachDialect } from '../helpers/each-dialect.ts';
-import { countingOptions } from '../helpers/counting.ts';
+import { countedOrm } from '../helpers/counting.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 
 eachDialect('reserved table and schema names are a ConfigurationError before any statement', async (t, db) => {
-  const { options, statements } = countingOptions();
-  const orm = await db.orm([], options);
-  await orm.em.getConnection().execute('select 1');
-  statements.length = 0;
+  const { orm, statements } = await countedOrm(db);
   const logger = memoryLogger().logger;
   const tables = ['pg_class', 'pg_upshift', 'PG_Stats', 'sqlite_master', 'sqlite_sequence', 'sqlite_upshift', 'SQLITE_x'];
   for (const tableName of tables) {
