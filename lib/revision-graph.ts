@@ -6,6 +6,7 @@ import {
   UnknownTargetError,
   AmbiguousTargetError,
 } from './errors.ts';
+import { ChildLists } from './child-lists.ts';
 import { IdIndex } from './id-index.ts';
 import { MinHeap } from './min-heap.ts';
 import type { Revision } from './revision.ts';
@@ -26,9 +27,7 @@ export class RevisionGraph {
   /** The revisions as given, and each id's place among them. */
   readonly #revisions: readonly Revision[];
   readonly #index: IdIndex;
-  /** Children of revision i: #childList[#firstChild[i] ..< #firstChild[i + 1]], in list order. */
-  readonly #firstChild: Int32Array;
-  readonly #childList: Int32Array;
+  readonly #children: ChildLists;
   /** Revision i's place in `order`. */
   readonly #position: Int32Array;
   readonly #heads: readonly string[];
@@ -41,36 +40,21 @@ export class RevisionGraph {
       if (index.has(id)) throw new DuplicateRevisionError(id);
       index.set(id, i);
     }
-    // Each parent link once, child by child; then counted per parent, then placed (a CSR layout:
-    // no array per revision).
-    let links = 0;
-    for (const r of revisions) links += r.parents.length;
-    const parentOf = new Int32Array(links);
-    const firstChild = new Int32Array(n + 1);
-    let link = 0;
-    for (const r of revisions) {
-      for (const p of r.parents) {
+    const parents: number[][] = revisions.map((r) =>
+      r.parents.map((p) => {
         const parent = index.get(p);
         if (parent === undefined) throw new MissingParentError(r.id, p);
-        parentOf[link++] = parent;
-        firstChild[parent + 1]!++;
-      }
-    }
-    for (let i = 0; i < n; i++) firstChild[i + 1]! += firstChild[i]!;
-    const childList = new Int32Array(links);
-    const next = firstChild.slice(0, n);
-    link = 0;
-    for (let i = 0; i < n; i++) {
-      for (let k = revisions[i]!.parents.length; k > 0; k--) childList[next[parentOf[link++]!]!++] = i;
-    }
+        return parent;
+      }),
+    );
+    const children = new ChildLists(n, (i) => parents[i]!);
     this.#revisions = revisions;
     this.#index = index;
-    this.#firstChild = firstChild;
-    this.#childList = childList;
+    this.#children = children;
     this.#position = new Int32Array(n);
     this.order = this.#topologicalOrder();
     const heads: string[] = [];
-    for (const r of this.order) if (this.#childCount(index.get(r.id)!) === 0) heads.push(r.id);
+    for (const r of this.order) if (children.count(index.get(r.id)!) === 0) heads.push(r.id);
     this.#heads = heads;
   }
 
@@ -99,7 +83,7 @@ export class RevisionGraph {
   children(id: string): readonly string[] {
     const i = this.#index.get(id);
     if (i === undefined) return [];
-    return Array.from(this.#childList.subarray(this.#firstChild[i], this.#firstChild[i + 1]), (c) => this.#revisions[c]!.id);
+    return Array.from(this.#children.of(i), (c) => this.#revisions[c]!.id);
   }
 
   /** The ids and every revision they descend from (inclusive). */
@@ -112,7 +96,7 @@ export class RevisionGraph {
   /** The ids and every revision that descends from them (inclusive). */
   descendants(ids: Iterable<string>): Set<string> {
     return this.#walk(ids, (i, visit) => {
-      for (let k = this.#firstChild[i]!; k < this.#firstChild[i + 1]!; k++) visit(this.#childList[k]!);
+      this.#children.forEach(i, visit);
     });
   }
 
@@ -141,10 +125,6 @@ export class RevisionGraph {
     if (matches.length === 0) throw new UnknownTargetError(target, 'no bundled revision has this id or id prefix.');
     if (matches.length > 1) throw new AmbiguousTargetError(target, matches.sort());
     return matches[0]!;
-  }
-
-  #childCount(i: number): number {
-    return this.#firstChild[i + 1]! - this.#firstChild[i]!;
   }
 
   /** The start ids (unknown ones included, as they are) and every revision `expand` reaches from them. */
@@ -191,10 +171,9 @@ export class RevisionGraph {
       const i = ready.pop()!;
       this.#position[i] = order.length;
       order.push(revisions[i]!);
-      for (let k = this.#firstChild[i]!; k < this.#firstChild[i + 1]!; k++) {
-        const c = this.#childList[k]!;
+      this.#children.forEach(i, (c) => {
         if (--waiting[c]! === 0) ready.push(c);
-      }
+      });
     }
     if (order.length !== revisions.length) {
       const stuck = revisions.filter((_, i) => waiting[i]! > 0);
