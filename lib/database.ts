@@ -114,8 +114,8 @@ export class Database {
   }
 
   /** A fresh EntityManager; bound to `trx` when given, so a revision's em writes commit with it. */
-  entityManager(trx?: Transaction): EntityManager {
-    const em = this.orm.em.fork({ clear: true });
+  entityManager(trx?: Transaction, schema?: string): EntityManager {
+    const em = this.orm.em.fork({ clear: true, ...(schema ? { schema } : {}) });
     if (trx) em.setTransactionContext(trx);
     return em;
   }

@@ -73,3 +73,12 @@ export function asUpshiftError(operation: string, doing: string, error: unknown,
   const hint = hintFor(classify(error));
   return new DatabaseError(operation, `${operation}() failed while ${doing}: ${describeDriverError(error)}.${hint ? ` ${hint}` : ''}`, error, revisionId);
 }
+
+/** A public call's promise: whatever fails inside, the caller gets an UpshiftError. */
+export async function typed<T>(operation: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw asUpshiftError(operation, 'talking to the database', error);
+  }
+}

@@ -1,5 +1,7 @@
 // The runtime entry. It must stay light: nothing used only by autogenerate is imported here.
 export { Migrator } from './migrator.ts';
+export { TenantMigrator, upgradeTenants } from './tenants.ts';
+export type { TenantOptions, TenantResult } from './tenants.ts';
 export type { UpgradeResult, DowngradeResult, StampResult, HistoryEntry, Status } from './results.ts';
 export type { MigratorOptions } from './options.ts';
 export type { StampOptions } from './stamp.ts';
@@ -24,6 +26,9 @@ export {
   DatabaseAheadError,
   DivergedError,
   ChecksumMismatchError,
+  DatabaseError,
+  WrongDatabaseError,
+  ConcurrentChangeError,
   ForeignKeyViolationError,
   ForeignKeysNotDisabledError,
 } from './errors.ts';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Bundle } from './bundle.ts';
 import { Database } from './database.ts';
 import { createDialect } from './dialect/index.ts';
-import { asUpshiftError } from './driver-errors.ts';
+import { typed } from './driver-errors.ts';
 import { current, history, status } from './operations/inspect.ts';
 import { downgrade } from './operations/downgrade.ts';
 import { stamp } from './operations/stamp.ts';
@@ -25,7 +25,7 @@ export class Migrator {
     const resolved = resolveOptions(options);
     const bundle = new Bundle(options.revisions);
     const db = new Database(options.orm, resolved.connectionWaitMs);
-    const dialect = createDialect(options.orm, db, { name: resolved.tableName, schema: resolved.schema, lockScope: resolved.lockScope });
+    const dialect = createDialect(options.orm, db, { name: resolved.tableName, schema: resolved.schema, lockScope: resolved.lockScope, searchPath: resolved.searchPath });
     checkTransactionFlags(resolved, bundle.revisions, dialect.runsOutsideTransactions);
     this.#rt = new Runtime({ options: resolved, bundle, db, dialect, logger: options.logger as Logger | undefined });
   }
@@ -70,14 +70,5 @@ export class Migrator {
   /** Where the database stands against the bundle. */
   status(): Promise<Status> {
     return typed('status', status(this.#rt));
-  }
-}
-
-/** The front door's promise: whatever fails inside, the caller gets an UpshiftError. */
-async function typed<T>(operation: string, work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    throw asUpshiftError(operation, 'talking to the database', error);
   }
 }

@@ -22,8 +22,15 @@ export interface MigratorOptions {
    * beside it is named the same with "_state" appended.
    */
   tableName?: string;
-  /** PostgreSQL schema of the version table. Default: the connection's current schema. */
+  /** PostgreSQL schema of the version table. Default: the current schema the app's queries see. */
   schema?: string;
+  /**
+   * PostgreSQL: the search_path each revision runs with (`SET LOCAL search_path` at the start of
+   * its transaction), and the schema `ctx.em` uses for entities declared with schema '*': how one
+   * bundle of unqualified SQL migrates many tenant schemas. Default: the connection's own.
+   * Refused with `transaction: false` revisions, which run on no transaction of their own.
+   */
+  searchPath?: string | readonly string[];
   lock?: {
     /** How long to wait for another instance before LockTimeoutError. Default 60 000. */
     timeoutMs?: number;
@@ -53,6 +60,7 @@ export interface MigratorOptions {
 export interface ResolvedOptions {
   tableName: string;
   schema: string | undefined;
+  searchPath: readonly string[] | undefined;
   lockTimeoutMs: number;
   lockScope: 'session' | 'transaction';
   transaction: TransactionMode;
@@ -82,6 +90,13 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
     );
   }
   checkReserved('tableName', tableName, RESERVED_TABLE);
+  const searchPath = options.searchPath === undefined ? undefined : typeof options.searchPath === 'string' ? [options.searchPath] : options.searchPath;
+  if (searchPath !== undefined) {
+    if (!Array.isArray(searchPath) || searchPath.length === 0) {
+      throw new ConfigurationError('new Migrator(options): searchPath must be a schema name or a non-empty list of them.');
+    }
+    for (const schema of searchPath) checkIdentifier('searchPath', schema);
+  }
   if (options.schema !== undefined) {
     checkIdentifier('schema', options.schema);
     checkReserved('schema', options.schema, RESERVED_SCHEMA);
@@ -100,6 +115,7 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
   return {
     tableName,
     schema: options.schema,
+    searchPath: searchPath ? [...searchPath] : undefined,
     lockTimeoutMs,
     lockScope,
     transaction: lockScope === 'transaction' ? 'all' : oneOf('transaction', options.transaction, ['each', 'all'] as const),
@@ -116,6 +132,12 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
 export function checkTransactionFlags(options: ResolvedOptions, revisions: readonly Revision[], runsOutsideTransactions: boolean): void {
   const outside = revisions.find((r) => !r.transaction);
   if (!outside) return;
+  if (options.searchPath && runsOutsideTransactions) {
+    throw new ConfigurationError(
+      `new Migrator(options): searchPath is set with SET LOCAL in each revision's transaction, but revision "${outside.id}" has transaction: false and runs outside one. ` +
+        'Qualify the names in that revision and run it with a Migrator without searchPath, or make it transactional.',
+    );
+  }
   if (options.lockScope === 'transaction') {
     throw new ConfigurationError(
       `new Migrator(options): lock.scope "transaction" holds the lock inside the one transaction of the run, but revision "${outside.id}" has transaction: false ` +

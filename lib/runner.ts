@@ -15,7 +15,7 @@ import { runSteps } from './umzug-adapter.ts';
 export type Direction = 'up' | 'down';
 export type TransactionMode = 'each' | 'all';
 
-export interface RunContext {
+export interface RunContext extends InvokeContext {
   db: Database;
   graph: RevisionGraph;
   lock: HeldLock;
@@ -195,6 +195,8 @@ export interface InvokeContext {
   db: Database;
   logger: Logger;
   dialect: RevisionContext['dialect'];
+  /** The schema ctx.em gives entities declared with schema '*' (searchPath's first). */
+  schema?: string | undefined;
 }
 
 /** Runs a revision's up or down with its context; returns how long it took, in ms. */
@@ -207,7 +209,7 @@ export async function invoke(revision: Revision, direction: Direction, trx: Tran
   const ctx: RevisionContext = {
     sql: (text, params = []) => run.db.query(text, params, trx),
     get em() {
-      return (em ??= run.db.entityManager(trx));
+      return (em ??= run.db.entityManager(trx, run.schema));
     },
     get logger() {
       return (logger ??= run.logger.child({ revision: revision.id }));

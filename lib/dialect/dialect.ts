@@ -54,6 +54,24 @@ export interface Dialect {
    * otherwise here. For upshift/dev's private shadow database, where nobody else runs.
    */
   runAlone<T>(work: (trx: Transaction | undefined) => Promise<T>, options?: UnitOptions): Promise<T>;
+  /**
+   * The state-row digests of many schemas at once, in a small constant number of round trips
+   * (PostgreSQL's tenants); absent where the database has no schemas. A schema without a state
+   * row is left out.
+   */
+  readStateDigests?(registry: TenantRegistry, schemas: readonly string[], kind: 'keys' | 'ids'): Promise<Map<string, string>>;
+  /**
+   * Tenants: where the registry of all tenants' digests is (in the app's own schema), handed to
+   * every tenant's dialect (createDialect's `registry`); with `create`, created when missing.
+   */
+  tenantRegistry?(create: boolean): Promise<TenantRegistry>;
+  /** Beside a tenant's state row, in the same transaction: its row in the registry readStateDigests reads. */
+  writeRegistryRow?(trx: Transaction, digests: { keys: string; ids: string }): Promise<void>;
+}
+
+/** Where the registry of tenants is: the dialect's own business (see postgresql/tenant-registry.ts). */
+export interface TenantRegistry {
+  readonly table: string;
 }
 
 /** upshift's two tables, quoted and qualified, ready to paste into SQL. */

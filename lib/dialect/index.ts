@@ -3,12 +3,16 @@ import type { Database } from '../database.ts';
 import { ConfigurationError } from '../errors.ts';
 import type { Dialect } from './dialect.ts';
 import { PostgreSqlDialect } from './postgresql/dialect.ts';
+import type { Registry } from './postgresql/tenant-registry.ts';
 import { SqliteDialect } from './sqlite/dialect.ts';
 
 export interface DialectOptions {
   name: string;
   schema: string | undefined;
   lockScope: 'session' | 'transaction';
+  searchPath?: readonly string[] | undefined;
+  /** Tenants (PostgreSQL): the registry of all tenants' state digests. */
+  registry?: Registry | undefined;
 }
 
 /** The database family of an ORM, from its platform class (by name, along the prototype chain). */
@@ -27,10 +31,10 @@ export function platformOf(orm: MikroORM): 'postgresql' | 'sqlite' | undefined {
  */
 export function createDialect(orm: MikroORM, db: Database, options: DialectOptions): Dialect {
   const platform = platformOf(orm);
-  if (platform === 'postgresql') return new PostgreSqlDialect(db, options, { lockScope: options.lockScope });
+  if (platform === 'postgresql') return new PostgreSqlDialect(db, options, { lockScope: options.lockScope, searchPath: options.searchPath, registry: options.registry });
   if (platform === 'sqlite') {
-    if (options.schema !== undefined) {
-      throw new ConfigurationError('new Migrator(options): the "schema" option is for PostgreSQL; SQLite has no schemas. Remove it.');
+    if (options.schema !== undefined || options.searchPath !== undefined) {
+      throw new ConfigurationError(`new Migrator(options): the "${options.schema !== undefined ? 'schema' : 'searchPath'}" option is for PostgreSQL; SQLite has no schemas. Remove it.`);
     }
     return new SqliteDialect(db, options.name);
   }

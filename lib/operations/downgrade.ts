@@ -31,6 +31,7 @@ export async function downgrade(rt: Runtime, target: string): Promise<DowngradeR
       lock,
       logger: rt.logger,
       dialect: rt.dialect.name,
+      schema: rt.options.searchPath?.[0],
       mode: rt.options.transaction,
       operation: 'downgrade',
     });

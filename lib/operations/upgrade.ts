@@ -77,6 +77,7 @@ async function applyUnderLock(rt: Runtime, lock: HeldLock, target: string, readB
     lock,
     logger: rt.logger,
     dialect: rt.dialect.name,
+    schema: rt.options.searchPath?.[0],
     mode: rt.options.transaction,
     operation: 'upgrade',
   });

@@ -8,12 +8,12 @@ import type { TestDatabase } from './databases.ts';
  * "upshift:<database>:<schema>:<table>", first 8 bytes, signed); SQLite, the write lock
  * (BEGIN IMMEDIATE on a connection of its own).
  */
-export async function holdLock(db: TestDatabase, table = 'upshift_revisions'): Promise<{ release(): Promise<void>; pid?: number }> {
+export async function holdLock(db: TestDatabase, table = 'upshift_revisions', schema?: string): Promise<{ release(): Promise<void>; pid?: number }> {
   if (db.dialect === 'postgresql') {
     const client = new pg.Client({ connectionString: db.location, application_name: 'test lock holder' });
     await client.connect();
     const { rows } = await client.query<{ db: string; schema: string; pid: number }>('select current_database() as db, current_schema() as schema, pg_backend_pid() as pid');
-    const key = createHash('sha256').update(`upshift:${rows[0]!.db}:${rows[0]!.schema}:${table}`).digest().readBigInt64BE(0);
+    const key = createHash('sha256').update(`upshift:${rows[0]!.db}:${schema ?? rows[0]!.schema}:${table}`).digest().readBigInt64BE(0);
     await client.query('select pg_advisory_lock($1::bigint)', [key.toString()]);
     return { pid: rows[0]!.pid, release: () => client.end() };
   }

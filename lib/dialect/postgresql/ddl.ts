@@ -1,6 +1,9 @@
+import type { Transaction } from '@mikro-orm/core';
+import type { Database } from '../../database.ts';
 import { quoteIdentifier, quoteLiteral, STATE_SUFFIX } from '../dialect.ts';
 import { STATE_COLUMNS } from '../../state-row.ts';
 import type { Location } from './placement.ts';
+import { registryTriggerBlock, type Registry } from './tenant-registry.ts';
 
 /** The trigger on the version table that clears the state row. Trigger names are per table here. */
 const CLEAR_STATE_TRIGGER = 'upshift_clear_state';
@@ -11,7 +14,7 @@ const CLEAR_STATE_TRIGGER = 'upshift_clear_state';
  * its statements in order, so the trigger check sees the tables created above it. Creating only
  * what is missing also brings back a state table dropped by hand.
  */
-export function createTablesStatement({ schema, tables }: Location): string {
+export function createTablesStatement({ schema, tables }: Location, registry?: Registry): string {
   return (
     'do $upshift$ declare s name; t name; begin ' +
     `create schema if not exists ${quoteIdentifier(schema)}; ` +
@@ -20,7 +23,7 @@ export function createTablesStatement({ schema, tables }: Location): string {
     '"checksum" varchar(80) not null, "applied_at" timestamptz not null, ' +
     '"duration_ms" integer not null, "applied_by" varchar(255) not null); ' +
     `create table if not exists ${tables.stateTable} ("id" integer primary key, "${STATE_COLUMNS.keys}" varchar(80) not null, "${STATE_COLUMNS.ids}" varchar(80) not null); ` +
-    `${clearStateTrigger(tables.table)} end $upshift$`
+    `${clearStateTrigger(tables.table)} ${registry ? registryTriggerBlock(tables.table, registry) : ''} end $upshift$`
   );
 }
 
@@ -43,4 +46,20 @@ function clearStateTrigger(table: string): string {
     `${quoteLiteral(CLEAR_STATE_TRIGGER)}, s, t, s, t || ${quoteLiteral(STATE_SUFFIX)}); ` +
     'end if;'
   );
+}
+
+/**
+ * Begins a unit's transaction; with a search path (tenants), sets it for that transaction only
+ * (SET LOCAL ends with it, so the pooled connection goes back as it was).
+ */
+export async function beginWithSearchPath(db: Database, searchPath: readonly string[] | undefined): Promise<Transaction> {
+  const trx = await db.begin();
+  if (!searchPath) return trx;
+  try {
+    await db.run(`set local search_path to ${searchPath.map(quoteIdentifier).join(', ')}`, [], trx);
+    return trx;
+  } catch (error) {
+    await db.rollback(trx);
+    throw error;
+  }
 }

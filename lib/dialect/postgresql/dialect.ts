@@ -10,11 +10,16 @@ import { openLockSession, type PgLockPool } from './lock-session.ts';
 import { NativeRead } from './native-read.ts';
 import { isCreateRace, Placement, type Location } from './placement.ts';
 import { PostgreSqlSessionLock } from './session-lock.ts';
+import { ensureRegistry, readRegistry, registryIn, writeRegistryRow, type Registry } from './tenant-registry.ts';
 import { PostgreSqlXactLock } from './xact-lock.ts';
 
 export interface PostgreSqlOptions {
   /** 'session' (default) or 'transaction' (PgBouncer transaction pooling; see xact-lock.ts). */
   lockScope: 'session' | 'transaction';
+  /** Set with SET LOCAL at the start of every unit's transaction (tenants). */
+  searchPath?: readonly string[] | undefined;
+  /** Tenants: the registry of all tenants' digests (tenant-registry.ts), kept beside the state row. */
+  registry?: Registry | undefined;
 }
 
 export class PostgreSqlDialect implements Dialect {
@@ -24,6 +29,8 @@ export class PostgreSqlDialect implements Dialect {
   readonly #placement: Placement;
   readonly #native: NativeRead;
   readonly #lockScope: 'session' | 'transaction';
+  readonly #searchPath: readonly string[] | undefined;
+  readonly #registry: Registry | undefined;
   /** The boot read's SQL, per digest column, once its names are settled. */
   readonly #bootSql = new Map<string, string>();
 
@@ -33,6 +40,8 @@ export class PostgreSqlDialect implements Dialect {
     // Named statements are unsafe behind a transaction-pooling proxy.
     this.#native = new NativeRead(db, options.lockScope === 'session');
     this.#lockScope = options.lockScope;
+    this.#searchPath = options.searchPath;
+    this.#registry = options.registry;
   }
 
   async locate(): Promise<Tables> {
@@ -76,6 +85,24 @@ export class PostgreSqlDialect implements Dialect {
     return sql;
   }
 
+  async readStateDigests(registry: Registry, schemas: readonly string[], kind: 'keys' | 'ids'): Promise<Map<string, string>> {
+    await this.#placement.connect();
+    return readRegistry(this.#db, registry, schemas, kind, this.#placement.intended);
+  }
+
+  async tenantRegistry(create: boolean): Promise<Registry> {
+    const { schema } = await this.#placement.locate();
+    const registry = registryIn(schema, this.#placement.tableName);
+    if (create) await ensureRegistry(this.#db, registry);
+    return registry;
+  }
+
+  async writeRegistryRow(trx: Transaction, digests: { keys: string; ids: string }): Promise<void> {
+    if (!this.#registry) return;
+    const location = await this.#placement.locate();
+    await writeRegistryRow(this.#db, trx, this.#registry, location.schema, location.tables.table, digests);
+  }
+
   readRow(sql: string): Promise<Row | undefined> {
     return this.#native.read(sql);
   }
@@ -112,7 +139,7 @@ export class PostgreSqlDialect implements Dialect {
 
   async acquire<W>(options: LockOptions<W>): Promise<{ lock: HeldLock } | { abandoned: W }> {
     const location = await this.#placement.locate();
-    const parts = { db: this.#db, store: new Store(this.#db, this, location.tables), location, native: this.#native };
+    const parts = { db: this.#db, store: new Store(this.#db, this, location.tables), location, native: this.#native, searchPath: this.#searchPath, registry: this.#registry };
     if (this.#lockScope === 'transaction') return { lock: new PostgreSqlXactLock(lockKey(location, this.#placement), options, parts) };
     const pool = await this.#native.pool();
     if (!pool) {

@@ -6,8 +6,9 @@ import { LockLostError, type LockHolder } from '../../errors.ts';
 import type { LockAttempt } from '../../lock.ts';
 import type { Fence, Store } from '../../store.ts';
 import { LockedUnits } from '../held-lock.ts';
-import { createTablesStatement } from './ddl.ts';
+import { beginWithSearchPath, createTablesStatement } from './ddl.ts';
 import { advisoryHolder } from './holder.ts';
+import type { Registry } from './tenant-registry.ts';
 import type { LockSession } from './lock-session.ts';
 import type { NativeRead } from './native-read.ts';
 import type { Location } from './placement.ts';
@@ -29,6 +30,8 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
   readonly #keyValue: bigint;
   readonly #location: Location;
   readonly #native: NativeRead;
+  readonly #searchPath: readonly string[] | undefined;
+  readonly #registry: Registry | undefined;
   /** Waiters LISTEN here and the holder NOTIFYs on release, so hand-over is not a polling delay. */
   readonly #channel: string;
   /**
@@ -43,7 +46,7 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
   #lost: Error | undefined;
   #released = false;
 
-  constructor(session: LockSession, key: bigint, parts: { db: Database; store: Store; location: Location; native: NativeRead }) {
+  constructor(session: LockSession, key: bigint, parts: { db: Database; store: Store; location: Location; native: NativeRead; searchPath?: readonly string[] | undefined; registry?: Registry | undefined }) {
     super(parts.db, parts.store);
     this.#session = session;
     this.#client = session.client;
@@ -51,6 +54,8 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
     this.#keyValue = key;
     this.#location = parts.location;
     this.#native = parts.native;
+    this.#searchPath = parts.searchPath;
+    this.#registry = parts.registry;
     this.what = `PostgreSQL advisory lock ${this.#key}`;
     this.#channel = `upshift_${BigInt.asUintN(64, key).toString(16)}`;
     this.#client.on('notification', this.#onNotification);
@@ -118,11 +123,11 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
   }
 
   protected beginUnit(): Promise<Transaction> {
-    return this.db.begin();
+    return beginWithSearchPath(this.db, this.#searchPath);
   }
 
   protected override async prepareTables(): Promise<void> {
-    await this.db.run(createTablesStatement(this.#location));
+    await this.db.run(createTablesStatement(this.#location, this.#registry));
   }
 
   /**

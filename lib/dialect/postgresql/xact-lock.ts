@@ -4,8 +4,9 @@ import { instanceName } from '../../instance.ts';
 import { acquireWithin, type LockOptions } from '../../lock.ts';
 import type { Store } from '../../store.ts';
 import { LockedUnits } from '../held-lock.ts';
-import { createTablesStatement } from './ddl.ts';
+import { beginWithSearchPath, createTablesStatement } from './ddl.ts';
 import { advisoryHolder } from './holder.ts';
+import type { Registry } from './tenant-registry.ts';
 import type { NativeRead } from './native-read.ts';
 import type { Location } from './placement.ts';
 import { releaseDeadClients } from './pool-repair.ts';
@@ -27,17 +28,21 @@ export class PostgreSqlXactLock extends LockedUnits {
   readonly #options: LockOptions;
   readonly #location: Location;
   readonly #native: NativeRead;
+  readonly #searchPath: readonly string[] | undefined;
+  readonly #registry: Registry | undefined;
 
-  constructor(key: bigint, options: LockOptions, parts: { db: Database; store: Store; location: Location; native: NativeRead }) {
+  constructor(key: bigint, options: LockOptions, parts: { db: Database; store: Store; location: Location; native: NativeRead; searchPath?: readonly string[] | undefined; registry?: Registry | undefined }) {
     super(parts.db, parts.store);
     this.#key = key;
     this.#options = options;
     this.#location = parts.location;
     this.#native = parts.native;
+    this.#searchPath = parts.searchPath;
+    this.#registry = parts.registry;
   }
 
   protected async beginUnit(): Promise<Transaction> {
-    const trx = await this.db.begin();
+    const trx = await beginWithSearchPath(this.db, this.#searchPath);
     try {
       // A DBA sees which host and process this transaction belongs to; SET LOCAL ends with it,
       // so the pooled server connection goes back unchanged.
@@ -53,7 +58,7 @@ export class PostgreSqlXactLock extends LockedUnits {
         },
         { ...this.#options, whileWaiting: undefined },
       );
-      await this.db.run(createTablesStatement(this.#location), [], trx);
+      await this.db.run(createTablesStatement(this.#location, this.#registry), [], trx);
       return trx;
     } catch (error) {
       if (!(await this.db.rollback(trx))) await this.recoverConnection();
