@@ -1,6 +1,8 @@
 // The runtime entry. It must stay light: nothing used only by autogenerate is imported here.
 export { Migrator } from './migrator.ts';
 export { TenantMigrator, upgradeTenants } from './tenants.ts';
+export { MigratorSet } from './migrator-set.ts';
+export type { DatabaseEntry, SharedOptions } from './migrator-set.ts';
 export type { TenantOptions, TenantResult } from './tenants.ts';
 export type { UpgradeResult, DowngradeResult, StampResult, HistoryEntry, Status } from './results.ts';
 export type { MigratorOptions } from './options.ts';
@@ -29,6 +31,7 @@ export {
   DatabaseError,
   WrongDatabaseError,
   ConcurrentChangeError,
+  DatabasesFailedError,
   ForeignKeyViolationError,
   ForeignKeysNotDisabledError,
 } from './errors.ts';

@@ -6,6 +6,7 @@ export type { RevisionOptions, GeneratedRevision } from './revision.ts';
 export { merge } from './merge.ts';
 export type { MergeOptions, MergedRevision } from './merge.ts';
 export { check } from './check.ts';
+export { initDatabases, revisionDatabases, checkDatabases } from './databases.ts';
 export type { CheckOptions, CheckResult } from './check.ts';
 export {
   SchemaDriftError,

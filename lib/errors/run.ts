@@ -123,3 +123,20 @@ export class ForeignKeysNotDisabledError extends UpshiftError {
     this.revisionIds = revisionIds;
   }
 }
+
+/** Several databases were migrated in one call (MigratorSet) and some failed; the others completed. */
+export class DatabasesFailedError extends UpshiftError {
+  /** Every database's outcome, by name: its result, or its error. */
+  readonly results: Readonly<Record<string, { ok: true; result: unknown } | { ok: false; error: UpshiftError }>>;
+  constructor(operation: string, results: DatabasesFailedError['results']) {
+    const failed = Object.entries(results).filter(([, r]) => !r.ok) as [string, { ok: false; error: UpshiftError }][];
+    super(
+      'UPSHIFT_DATABASES_FAILED',
+      `${operation}() failed on ${failed.length} of ${Object.keys(results).length} database(s): ` +
+        failed.map(([name, r]) => `"${name}": ${r.error.code}: ${r.error.message}`).join('; ') +
+        '. Each database has its own lock and version table: the others completed, and each failed one is where its own error says.',
+      { cause: failed[0]?.[1].error },
+    );
+    this.results = results;
+  }
+}
