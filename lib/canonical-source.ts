@@ -213,8 +213,8 @@ function join(tokens: readonly string[]): string {
  */
 function cooked(raw: string): string {
   if (!/[\\\r\n]/.test(raw)) return raw;
-  const value = raw.replace(/\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])/g, (_, escape: string) => {
-    switch (escape[0]) {
+  const value = raw.replace(/\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])/g, (_, sequence: string) => {
+    switch (sequence[0]) {
       case 'n': return '\n';
       case 'r': return '\r';
       case 't': return '\t';
@@ -222,10 +222,10 @@ function cooked(raw: string): string {
       case 'f': return '\f';
       case 'v': return '\v';
       case '0': return '\0';
-      case 'x': return String.fromCodePoint(parseInt(escape.slice(1), 16));
-      case 'u': return escape.length > 1 ? String.fromCodePoint(parseInt(escape.replace(/[u{}]/g, ''), 16)) : 'u';
+      case 'x': return String.fromCodePoint(parseInt(sequence.slice(1), 16));
+      case 'u': return sequence.length > 1 ? String.fromCodePoint(parseInt(sequence.replace(/[u{}]/g, ''), 16)) : 'u';
       case '\r': case '\n': case '\u2028': case '\u2029': return '';
-      default: return escape;
+      default: return sequence;
     }
   });
   return value.split(/\r\n|\r|\n/).map((line) => line.trimEnd()).join('\n');

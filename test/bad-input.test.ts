@@ -9,7 +9,7 @@ import {
   MultipleHeadsError,
   RevisionCycleError,
   UnknownTargetError,
-  UpshiftError,
+  type UpshiftError,
 } from 'upshift';
 import { eachDialect } from './helpers/each-dialect.ts';
 import { chain } from './helpers/revisions.ts';

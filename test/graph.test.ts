@@ -118,7 +118,10 @@ function reference(revisions: readonly Revision[]) {
     const stack = [start];
     while (stack.length) {
       const id = stack.pop()!;
-      if (!seen.has(id)) (seen.add(id), stack.push(...next(id)));
+      if (!seen.has(id)) {
+        seen.add(id);
+        stack.push(...next(id));
+      }
     }
     return [...seen].sort();
   };

@@ -24,10 +24,14 @@ export function childrenFirst<T extends { table: string }>(drops: T[], reference
   });
   const groups = stronglyConnected(drops.length, parents);
   const groupOf = new Array<number>(drops.length);
-  groups.forEach((members, g) => members.forEach((m) => (groupOf[m] = g)));
+  groups.forEach((members, g) => {
+    for (const m of members) groupOf[m] = g;
+  });
   // A group is ready once every group whose tables reference it is out.
   const waitingOn = groups.map(() => new Set<number>());
-  drops.forEach((_, c) => parents[c]!.forEach((p) => groupOf[p] !== groupOf[c] && waitingOn[groupOf[p]!]!.add(groupOf[c]!)));
+  drops.forEach((_, c) => {
+    for (const p of parents[c]!) if (groupOf[p] !== groupOf[c]) waitingOn[groupOf[p]!]!.add(groupOf[c]!);
+  });
   const out: T[] = [];
   const done = new Set<number>();
   const first = groups.map((members) => Math.min(...members));

@@ -42,5 +42,5 @@ function statementFor(statements: readonly string[], table: string, column: stri
   const both = statements.findIndex((s) => namesTable(s) && namesColumn(s));
   if (both >= 0) return both;
   const tableOnly = statements.findIndex(namesTable);
-  return tableOnly >= 0 ? tableOnly : 0;
+  return Math.max(tableOnly, 0);
 }

@@ -42,6 +42,7 @@ export function jsString(text: string): string {
 export function commentText(text: string, indent = ' * '): string {
   const lines = text.split(/\r\n|[\n\r\u2028\u2029\u0085]/);
   return lines
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this replaces
     .map((line) => line.replaceAll('*/', '* /').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufeff\ud800-\udfff]/gu, ' ').trimEnd())
     .join(`\n${indent}`);
 }

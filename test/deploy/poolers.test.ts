@@ -75,7 +75,7 @@ onPostgres("lock.scope 'transaction': 6 processes at once apply each revision ex
   for (const r of results) t.equal(r.code, 0, 'worker exits 0', r.code === 0 ? {} : { stderr: r.stderr.slice(-1500) });
   const applied = results.flatMap((r) => (r.result?.applied as string[]) ?? []);
   t.same(applied.sort(), ids(20), 'together they applied each revision once');
-  t.equal(results.filter((r) => (r.result?.applied as string[]).length > 0).length, 1, 'one transaction applied them all');
+  t.equal(results.filter((r) => ((r.result?.applied ?? []) as string[]).length > 0).length, 1, 'one transaction applied them all');
   const side = await db.query<{ revision: string; n: number }>('select revision, count(*)::int as n from side_effects group by revision order by revision');
   t.same(side.map((s) => s.n), Array(20).fill(1), 'one side-effect row per revision');
 });

@@ -94,7 +94,7 @@ t.test('SQLite rebuilds of referenced tables keep every row and every foreign ke
     t.ok(generated.up.some((s) => s === `drop table \`${rebuilt}\``), `step ${step}: a rebuild of ${rebuilt}`);
     t.notOk([...generated.up, ...generated.down].some((s) => /^pragma /i.test(s)), `step ${step}: no pragma statement (a no-op inside the transaction)`);
     t.match(generated.disableForeignKeys.join('\n'), new RegExp(`rebuilds "${rebuilt}"`), `step ${step}: the revision runs with foreign keys off, and says why`);
-    t.match(readFileSync(generated.path, 'utf8'), /\n  disableForeignKeys: true, \/\/ SQLite: rebuilds "/, `step ${step}: declared in the file, with a comment`);
+    t.match(readFileSync(generated.path, 'utf8'), /\n {2}disableForeignKeys: true, \/\/ SQLite: rebuilds "/, `step ${step}: declared in the file, with a comment`);
     const revisions = await loadRevisions(ws.dir);
     t.equal(revisions.at(-1)!.disableForeignKeys, true);
     await check({ orm, revisions });

@@ -27,7 +27,7 @@ eachDialect('a downgrade and an upgrade at once never leave the database diverge
     }
     const rows = await db.query<{ id: string; parents: string }>('select id, parents from upshift_revisions');
     const ids = new Set(rows.map((r) => r.id));
-    const orphans = rows.filter((r) => r.parents && r.parents.split(' ').some((p) => !ids.has(p)));
+    const orphans = rows.filter((r) => Boolean(r.parents) && r.parents.split(' ').some((p) => !ids.has(p)));
     t.same(orphans, [], `round ${round}: every applied revision's parents are applied`);
     const status = await new Migrator({ orm, revisions: bundle, logger: memoryLogger().logger }).status();
     t.not(status.relation, 'diverged', `round ${round}: not diverged`);

@@ -109,7 +109,9 @@ async function createSqlite(): Promise<TestDatabase> {
     orm: orms.open,
     async query(sql, params = []) {
       const stmt = own.prepare(sql);
-      return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as never;
+      if (stmt.reader) return stmt.all(...params) as never;
+      stmt.run(...params);
+      return [] as never;
     },
     async drop() {
       await orms.closeAll();

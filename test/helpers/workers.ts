@@ -5,6 +5,7 @@ const WORKER = fileURLToPath(new URL('../fixtures/upgrade-worker.ts', import.met
 
 export interface Worker {
   child: ChildProcess;
+  // biome-ignore lint/suspicious/noExplicitAny: a worker's JSON result, read field by field by the tests
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; result: Record<string, any> | undefined; stderr: string }>;
   /** Resolves when the worker logged a line matching `pattern` (stderr). */
   logged(pattern: RegExp): Promise<void>;

@@ -102,7 +102,9 @@ export async function seed(db: TestDatabase, orm: MikroORM): Promise<void> {
 async function insertRows(db: TestDatabase, table: DatabaseTable): Promise<void> {
   const columns = table.getColumns().filter((c) => !c.generated);
   const fkOf = new Map<string, { fk: ReturnType<DatabaseTable['getForeignKeys']>[string]; index: number }>();
-  for (const fk of Object.values(table.getForeignKeys())) fk.columnNames.forEach((c, index) => fkOf.set(c, { fk, index }));
+  for (const fk of Object.values(table.getForeignKeys())) fk.columnNames.forEach((c, index) => {
+    fkOf.set(c, { fk, index });
+  });
   const parents = new Map<string, Record<string, unknown>[]>();
   for (const { fk } of fkOf.values()) {
     if (parents.has(fk.constraintName)) continue;
