@@ -1,0 +1,25 @@
+/** The text `--help` prints: every command, with Flask-Migrate's names and flags. */
+export const HELP = `Usage: <your script> <command> [arguments] [--json]
+
+Runtime commands
+  upgrade [target]                 apply revisions up to target (default: heads)
+  downgrade <target>               revert down to target (an id, base, or -1)
+  stamp <target> [--purge]         record target as applied without running anything
+  current [--verbose]              the applied heads
+  heads                            the bundle's heads
+  branches                         revisions with more than one child
+  history [-r <from>:<to>] [--verbose]
+                                   every revision: id, parents, message, date, applied
+  show <rev>                       one revision's header
+  status                           exit 0 up to date, 2 pending, 1 error
+
+Development commands (load upshift/dev)
+  init                             create the revisions folder
+  revision -m <msg> [--autogenerate|--empty]
+  migrate -m <msg>                 revision --autogenerate
+  merge -m <msg> [heads...]        join the heads
+  check                            the revisions build the entities' schema, one head
+  reset [--yes]                    to base and back to heads (development databases only)
+
+Every command takes --json for a machine-readable result, and --help.
+`;
