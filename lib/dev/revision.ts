@@ -7,6 +7,7 @@ import { describeValue, REVISION_ID } from '../revision.ts';
 import { defaultLogger } from '../runtime.ts';
 import type { RevisionGraph } from '../revision-graph.ts';
 import { appendToIndex, loadBundle, resolveDir } from './bundle.ts';
+import { sync } from './sync.ts';
 import { InvalidDevOptionError, UnmergedHeadsError } from './errors.ts';
 import { generate, type GeneratedSql } from './generate.ts';
 import { newRevisionId, renderRevision, slugOf, TEMPLATE_DIR, TEMPLATE_FILE } from './render.ts';
@@ -59,6 +60,8 @@ export async function revision(options: RevisionOptions): Promise<GeneratedRevis
   const orm = autogenerate ? requireOrm(operation, options.orm) : undefined;
   const dir = resolveDir(operation, options.dir);
   const logger = loggerOf(options.logger);
+  // Entries of revisions edited since they were written are brought in step first (item: no hand-pasted checksums).
+  await sync({ dir });
   const bundle = await loadBundle(operation, dir);
   const heads = bundle.graph.heads();
   if (heads.length > 1) throw new UnmergedHeadsError(heads, operation);
