@@ -67,7 +67,14 @@ export function devCommands(options: CommandOptions): Record<string, Command> {
     return 0;
   };
 
-  return { init, revision, migrate: revision, merge, check, reset };
+  const sync: Command = async ({ command, output }) => {
+    allowOnly(command, [], 0);
+    const result = await (await dev()).sync({ dir: requireDir(options, 'sync') });
+    output.result(result, (r) => [r.updated.length === 0 ? `${r.indexPath} is in step with its files` : `rewrote the entries of ${ids(r.updated)} in ${r.indexPath}`]);
+    return 0;
+  };
+
+  return { init, revision, migrate: revision, merge, check, reset, sync };
 }
 
 function databaseName(orm: MikroORM): string {

@@ -19,6 +19,7 @@ Development commands (load upshift/dev)
   migrate -m <msg>                 revision --autogenerate
   merge -m <msg> [heads...]        join the heads
   check                            the revisions build the entities' schema, one head
+  sync                             rewrite index.ts entries from their files (after an edit)
   reset [--yes]                    to base and back to heads (development databases only)
 
 Every command takes --json for a machine-readable result, and --help.
