@@ -1,0 +1,76 @@
+import type { Transaction } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
+import { RevisionFailedError, UpshiftError, IrreversibleRevisionError } from '../errors.ts';
+import { withLock } from '../locked.ts';
+import { inlineParams } from '../offline/inline.ts';
+import { downgradePlan, upgradePlan, validateTarget } from '../plan.ts';
+import { admit } from '../policy.ts';
+import type { DryRunResult, DryRunRevision } from '../results.ts';
+import type { Revision, RevisionContext } from '../revision.ts';
+import type { Runtime } from '../runtime.ts';
+import { analyze } from '../state.ts';
+
+/**
+ * upgrade/downgrade with { dryRun: true }: under the lock, every revision the call would run, in
+ * one transaction that is always rolled back; upshift writes no version row and no table. What
+ * each revision sent and how long it took is returned. A `transaction: false` revision cannot be
+ * rolled back, so it is listed and not run (the ones after it then run without its effect).
+ */
+export async function dryRun(rt: Runtime, direction: 'up' | 'down', target: string): Promise<DryRunResult> {
+  const started = performance.now();
+  const operation = direction === 'up' ? 'upgrade' : 'downgrade';
+  validateTarget(rt.bundle.graph, target, operation);
+  await rt.bundle.load(() => rt.logger);
+  const store = await rt.store();
+  const outcome = await withLock(rt, operation, async () => {
+    // The lock is held: nobody else writes the version table while it is read and the plan runs.
+    const state = analyze(rt.bundle.graph, await store.readApplied());
+    const plan = direction === 'up' ? upgradePlan(rt.bundle.graph, new Set(state.rows.keys()), target) : downgradePlan(rt.bundle.graph, state.rows, target);
+    admit(state, operation, direction === 'up' ? plan.map((r) => r.id) : [], rt.options, rt.logger, true);
+    if (direction === 'down') {
+      const irreversible = plan.find((r) => !r.down);
+      if (irreversible) throw new IrreversibleRevisionError(irreversible.id);
+    }
+    return { revisions: plan.length === 0 ? [] : await rehearse(rt, plan, direction), current: state.current };
+  });
+  const { revisions, current } = (outcome as { value: { revisions: DryRunRevision[]; current: string[] } }).value;
+  return { dryRun: true, direction, revisions, current, durationMs: Math.round(performance.now() - started) };
+}
+
+async function rehearse(rt: Runtime, plan: readonly Revision[], direction: 'up' | 'down'): Promise<DryRunRevision[]> {
+  const out: DryRunRevision[] = [];
+  const trx = await rt.db.begin();
+  try {
+    for (const revision of plan) {
+      if (!revision.transaction && rt.dialect.runsOutsideTransactions) {
+        out.push({ id: revision.id, message: revision.message, run: false, reason: 'transaction: false (cannot be rolled back)', statements: [], durationMs: 0 });
+        continue;
+      }
+      const statements: string[] = [];
+      const began = performance.now();
+      let em: EntityManager | undefined;
+      const ctx: RevisionContext = {
+        sql: (text, params = []) => {
+          statements.push(inlineParams(text, params, rt.dialect.name));
+          return rt.db.query(text, params, trx);
+        },
+        get em() {
+          return (em ??= rt.db.entityManager(trx, rt.options.searchPath?.[0]));
+        },
+        logger: rt.logger.child({ revision: revision.id, dryRun: true }),
+        dialect: rt.dialect.name,
+      };
+      try {
+        await (direction === 'up' ? revision.up : revision.down!)(ctx);
+        if (em) await em.flush();
+      } catch (error) {
+        if (error instanceof UpshiftError) throw error;
+        throw new RevisionFailedError(revision.id, direction, error, true);
+      }
+      out.push({ id: revision.id, message: revision.message, run: true, statements, durationMs: Math.round(performance.now() - began) });
+    }
+  } finally {
+    await rt.db.rollback(trx as Transaction);
+  }
+  return out;
+}
