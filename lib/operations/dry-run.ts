@@ -1,7 +1,7 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/core';
 import { RevisionFailedError, UpshiftError, IrreversibleRevisionError } from '../errors.ts';
-import { withLock } from '../locked.ts';
+import { CLEANUP_MS, within } from '../deadline.ts';
 import { inlineParams } from '../offline/inline.ts';
 import { downgradePlan, upgradePlan, validateTarget } from '../plan.ts';
 import { admit } from '../policy.ts';
@@ -22,25 +22,29 @@ export async function dryRun(rt: Runtime, direction: 'up' | 'down', target: stri
   validateTarget(rt.bundle.graph, target, operation);
   await rt.bundle.load(() => rt.logger);
   const store = await rt.store();
-  const outcome = await withLock(rt, operation, async () => {
-    // The lock is held: nobody else writes the version table while it is read and the plan runs.
+  const outcome = await underLockOnly(rt, operation, async () => {
+    // Read before the transaction: on PostgreSQL a missing version table (a first deploy) would
+    // abort it. Then one transaction, always rolled back, for every revision of the plan.
     const state = analyze(rt.bundle.graph, await store.readApplied());
-    const plan = direction === 'up' ? upgradePlan(rt.bundle.graph, new Set(state.rows.keys()), target) : downgradePlan(rt.bundle.graph, state.rows, target);
-    admit(state, operation, direction === 'up' ? plan.map((r) => r.id) : [], rt.options, rt.logger, true);
-    if (direction === 'down') {
-      const irreversible = plan.find((r) => !r.down);
-      if (irreversible) throw new IrreversibleRevisionError(irreversible.id);
+    const trx = await rt.db.begin();
+    try {
+      const plan = direction === 'up' ? upgradePlan(rt.bundle.graph, new Set(state.rows.keys()), target) : downgradePlan(rt.bundle.graph, state.rows, target);
+      admit(state, operation, direction === 'up' ? plan.map((r) => r.id) : [], rt.options, rt.logger, true);
+      if (direction === 'down') {
+        const irreversible = plan.find((r) => !r.down);
+        if (irreversible) throw new IrreversibleRevisionError(irreversible.id);
+      }
+      return { revisions: await rehearse(rt, plan, direction, trx), current: state.current };
+    } finally {
+      await rt.db.rollback(trx);
     }
-    return { revisions: plan.length === 0 ? [] : await rehearse(rt, plan, direction), current: state.current };
   });
-  const { revisions, current } = (outcome as { value: { revisions: DryRunRevision[]; current: string[] } }).value;
+  const { revisions, current } = outcome;
   return { dryRun: true, direction, revisions, current, durationMs: Math.round(performance.now() - started) };
 }
 
-async function rehearse(rt: Runtime, plan: readonly Revision[], direction: 'up' | 'down'): Promise<DryRunRevision[]> {
+async function rehearse(rt: Runtime, plan: readonly Revision[], direction: 'up' | 'down', trx: Transaction): Promise<DryRunRevision[]> {
   const out: DryRunRevision[] = [];
-  const trx = await rt.db.begin();
-  try {
     for (const revision of plan) {
       if (!revision.transaction && rt.dialect.runsOutsideTransactions) {
         out.push({ id: revision.id, message: revision.message, run: false, reason: 'transaction: false (cannot be rolled back)', statements: [], durationMs: 0 });
@@ -68,9 +72,21 @@ async function rehearse(rt: Runtime, plan: readonly Revision[], direction: 'up' 
         throw new RevisionFailedError(revision.id, direction, error, true);
       }
       out.push({ id: revision.id, message: revision.message, run: true, statements, durationMs: Math.round(performance.now() - began) });
-    }
-  } finally {
-    await rt.db.rollback(trx as Transaction);
   }
   return out;
+}
+
+/**
+ * The lock around work that writes nothing: acquire, work, release (bounded, always). Unlike
+ * withLock() it does not write the state row afterwards: nothing changed, and writing it would
+ * create upshift's tables in a database that has none.
+ */
+async function underLockOnly<T>(rt: Runtime, operation: string, work: () => Promise<T>): Promise<T> {
+  const got = await rt.dialect.acquire<never>({ operation, timeoutMs: rt.options.lockTimeoutMs, logger: rt.logger });
+  if (!('lock' in got)) throw new Error('the lock was abandoned without a whileWaiting reader');
+  try {
+    return await work();
+  } finally {
+    await within(got.lock.release(), CLEANUP_MS, () => new Error('release timed out')).catch(() => undefined);
+  }
 }
