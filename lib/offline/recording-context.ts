@@ -21,7 +21,11 @@ export function recordingContext(revisionId: string, flavor: SqlFlavor, logger: 
   });
   return {
     sql: async <Row>(text: string, params: readonly unknown[] = []) => {
-      statements.push(inlineParams(text, params, flavor));
+      try {
+        statements.push(inlineParams(text, params, flavor));
+      } catch (error) {
+        refuse(`sends a statement whose parameters cannot be written into it (${(error as Error).message})`);
+      }
       return noRows as Row[];
     },
     get em(): never {

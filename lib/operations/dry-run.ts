@@ -1,8 +1,7 @@
-import type { Transaction } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/core';
-import { RevisionFailedError, UpshiftError, IrreversibleRevisionError } from '../errors.ts';
+import type { EntityManager, Transaction } from '@mikro-orm/core';
 import { CLEANUP_MS, within } from '../deadline.ts';
-import { inlineParams } from '../offline/inline.ts';
+import { IrreversibleRevisionError, RevisionFailedError, UpshiftError } from '../errors.ts';
+import { inlineParams, type SqlFlavor } from '../offline/inline.ts';
 import { downgradePlan, upgradePlan, validateTarget } from '../plan.ts';
 import { admit } from '../policy.ts';
 import type { DryRunResult, DryRunRevision } from '../results.ts';
@@ -45,33 +44,33 @@ export async function dryRun(rt: Runtime, direction: 'up' | 'down', target: stri
 
 async function rehearse(rt: Runtime, plan: readonly Revision[], direction: 'up' | 'down', trx: Transaction): Promise<DryRunRevision[]> {
   const out: DryRunRevision[] = [];
-    for (const revision of plan) {
-      if (!revision.transaction && rt.dialect.runsOutsideTransactions) {
-        out.push({ id: revision.id, message: revision.message, run: false, reason: 'transaction: false (cannot be rolled back)', statements: [], durationMs: 0 });
-        continue;
-      }
-      const statements: string[] = [];
-      const began = performance.now();
-      let em: EntityManager | undefined;
-      const ctx: RevisionContext = {
-        sql: (text, params = []) => {
-          statements.push(inlineParams(text, params, rt.dialect.name));
-          return rt.db.query(text, params, trx);
-        },
-        get em() {
-          return (em ??= rt.db.entityManager(trx, rt.options.searchPath?.[0]));
-        },
-        logger: rt.logger.child({ revision: revision.id, dryRun: true }),
-        dialect: rt.dialect.name,
-      };
-      try {
-        await (direction === 'up' ? revision.up : revision.down!)(ctx);
-        if (em) await em.flush();
-      } catch (error) {
-        if (error instanceof UpshiftError) throw error;
-        throw new RevisionFailedError(revision.id, direction, error, true);
-      }
-      out.push({ id: revision.id, message: revision.message, run: true, statements, durationMs: Math.round(performance.now() - began) });
+  for (const revision of plan) {
+    if (!revision.transaction && rt.dialect.runsOutsideTransactions) {
+      out.push({ id: revision.id, message: revision.message, run: false, reason: 'transaction: false (cannot be rolled back)', statements: [], durationMs: 0 });
+      continue;
+    }
+    const statements: string[] = [];
+    const began = performance.now();
+    let em: EntityManager | undefined;
+    const ctx: RevisionContext = {
+      sql: (text, params = []) => {
+        statements.push(shown(text, params, rt.dialect.name));
+        return rt.db.query(text, params, trx);
+      },
+      get em() {
+        return (em ??= rt.db.entityManager(trx, rt.options.searchPath?.[0]));
+      },
+      logger: rt.logger.child({ revision: revision.id, dryRun: true }),
+      dialect: rt.dialect.name,
+    };
+    try {
+      await (direction === 'up' ? revision.up : revision.down!)(ctx);
+      if (em) await em.flush();
+    } catch (error) {
+      if (error instanceof UpshiftError) throw error;
+      throw new RevisionFailedError(revision.id, direction, error, true);
+    }
+    out.push({ id: revision.id, message: revision.message, run: true, statements, durationMs: Math.round(performance.now() - began) });
   }
   return out;
 }
@@ -88,5 +87,14 @@ async function underLockOnly<T>(rt: Runtime, operation: string, work: () => Prom
     return await work();
   } finally {
     await within(got.lock.release(), CLEANUP_MS, () => new Error('release timed out')).catch(() => undefined);
+  }
+}
+
+/** A statement as the report shows it: parameters inlined, or listed when they cannot be. */
+function shown(text: string, params: readonly unknown[], flavor: SqlFlavor): string {
+  try {
+    return inlineParams(text, params, flavor);
+  } catch {
+    return `${text} -- parameters: ${JSON.stringify(params)}`;
   }
 }
