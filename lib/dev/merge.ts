@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
+import type { AppLogger } from '../app-logger.ts';
 import { appendToIndex, loadBundle, resolveDir } from './bundle.ts';
 import { sync } from './sync.ts';
 import { InvalidDevOptionError, NothingToMergeError } from './errors.ts';
@@ -13,7 +13,7 @@ export interface MergeOptions {
   /** Which heads to join (ids or unique prefixes); default: all of them. */
   heads?: readonly string[];
   id?: string;
-  logger?: Logger;
+  logger?: AppLogger;
 }
 
 export interface MergedRevision {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import type { AppLogger } from '../app-logger.ts';
 import { describeValue, REVISION_ID } from '../revision.ts';
 import { defaultLogger } from '../runtime.ts';
 import type { RevisionGraph } from '../revision-graph.ts';
@@ -24,7 +25,7 @@ export interface RevisionOptions {
   /** A chosen id instead of 12 random hex characters. */
   id?: string;
   /** Where warnings (data loss, risks, MikroORM's limits) and the summary go. Default: pino named "upshift". */
-  logger?: Logger;
+  logger?: AppLogger;
 }
 
 export interface GeneratedRevision {
@@ -165,6 +166,6 @@ export function requireOrm(operation: string, orm: unknown): MikroORM {
   return orm as MikroORM;
 }
 
-export function loggerOf(logger: Logger | undefined): Logger {
-  return logger ?? defaultLogger();
+export function loggerOf(logger: AppLogger | undefined): Logger {
+  return (logger as Logger | undefined) ?? defaultLogger();
 }
