@@ -1,6 +1,6 @@
 import type { Migrator } from '../migrator.ts';
-import type { HistoryEntry } from '../results.ts';
-import { CommandUsageError } from '../errors.ts';
+import type { DryRunResult, HistoryEntry } from '../results.ts';
+import { CommandUsageError, UpshiftError } from '../errors.ts';
 import { ids, table, type Output } from './output.ts';
 import { allowOnly, requireArg, type ParsedCommand } from './parse.ts';
 
@@ -15,22 +15,56 @@ export interface CommandContext {
 export type Command = (ctx: CommandContext) => Promise<number>;
 
 const upgrade: Command = async ({ command, output, migrator }) => {
-  allowOnly(command, [], 1);
-  const result = await migrator().upgrade(command.args[0] ?? 'heads');
+  allowOnly(command, ['sql', 'dry-run'], 1);
+  const target = command.args[0] ?? 'heads';
+  if (command.flags.sql) return offline(command, output, migrator(), 'upgrade', target);
+  if (command.flags['dry-run']) return dryRunOutput(output, await migrator().upgrade(target, { dryRun: true }));
+  const result = await migrator().upgrade(target);
   output.result(result, (r) => [`applied: ${ids(r.applied)}`, `current: ${ids(r.current, '(base)')}`]);
   return 0;
 };
 
 const downgrade: Command = async ({ command, output, migrator }) => {
-  allowOnly(command, [], 1);
-  const result = await migrator().downgrade(requireArg(command, 'a target (a revision id, base, or -1)'));
+  allowOnly(command, ['sql', 'dry-run'], 1);
+  const target = requireArg(command, 'a target (a revision id, base, or -1)');
+  if (command.flags.sql) return offline(command, output, migrator(), 'downgrade', target);
+  if (command.flags['dry-run']) return dryRunOutput(output, await migrator().downgrade(target, { dryRun: true }));
+  const result = await migrator().downgrade(target);
   output.result(result, (r) => [`reverted: ${ids(r.reverted)}`, `current: ${ids(r.current, '(base)')}`]);
   return 0;
 };
 
+/**
+ * --sql (Alembic's offline mode): prints the script instead of running it. `<from>:<to>` as the
+ * target states where the database stands, so no connection is made (as Alembic's `base:head`).
+ */
+async function offline(command: ParsedCommand, output: Output, m: Migrator, operation: 'upgrade' | 'downgrade' | 'stamp', target: string): Promise<number> {
+  if (command.flags['dry-run']) throw new CommandUsageError(command.name, 'Give --sql or --dry-run, not both.');
+  const range = /^([^:]+):([^:]+)$/.exec(target);
+  const sql = range ? await m.sql(operation, range[2], { from: range[1] as string }) : await m.sql(operation, target);
+  output.result({ sql }, (r) => [r.sql.trimEnd()]);
+  return 0;
+}
+
+function dryRunOutput(output: Output, result: DryRunResult): number {
+  output.result(result, (r) => [
+    `dry run (${r.direction === 'up' ? 'upgrade' : 'downgrade'}): rolled back, nothing changed`,
+    ...(r.revisions.length === 0 ? ['nothing to run'] : []),
+    ...r.revisions.flatMap((rev) => [
+      `-- ${rev.id}  ${rev.message}${rev.run ? ` (${Math.round(rev.durationMs)} ms)` : ` (not run: ${rev.reason ?? 'transaction: false'})`}`,
+      ...rev.statements.map((sql) => `${sql.trimEnd()};`),
+    ]),
+  ]);
+  return 0;
+}
+
 const stamp: Command = async ({ command, output, migrator }) => {
-  allowOnly(command, ['purge'], 1);
+  allowOnly(command, ['purge', 'sql'], 1);
   const target = requireArg(command, 'a target (a revision id, heads or base)');
+  if (command.flags.sql) {
+    if (command.flags.purge) throw new CommandUsageError('stamp', 'stamp --sql does not render --purge; run stamp --purge against the database.');
+    return offline(command, output, migrator(), 'stamp', target);
+  }
   const result = await migrator().stamp(target, command.flags.purge ? { purge: true } : undefined);
   output.result(result, (r) => [`added: ${ids(r.added)}`, `removed: ${ids(r.removed)}`, `current: ${ids(r.current, '(base)')}`]);
   return 0;
@@ -102,13 +136,23 @@ const show: Command = async ({ command, output, migrator }) => {
   const found = entries.filter((e) => e.id.startsWith(rev));
   if (found.length !== 1) throw new CommandUsageError('show', `"${rev}" matches ${found.length} revisions; give an id or a unique prefix.`);
   const entry = found[0] as HistoryEntry;
-  output.result({ revision: entry }, (r) => [
+  // The revision's own SQL: the upgrade from its parents to it, rendered offline (no connection).
+  let sql: string;
+  try {
+    sql = await migrator().sql('upgrade', entry.id, { from: entry.parents.length > 0 ? entry.parents : 'base' });
+  } catch (error) {
+    if (!(error instanceof UpshiftError)) throw error;
+    sql = `-- cannot be rendered offline (${error.code}): ${error.message}`;
+  }
+  output.result({ revision: entry, sql }, (r) => [
     `Revision: ${r.revision.id}${r.revision.isHead ? ' (head)' : ''}`,
     `Parents:  ${r.revision.parents.join(', ') || '(base)'}`,
     `Date:     ${r.revision.createdAt}`,
     `Applied:  ${r.revision.appliedAt ? r.revision.appliedAt.toISOString() : r.revision.applied ? 'yes' : 'no'}`,
     '',
     `    ${r.revision.message}`,
+    '',
+    r.sql.trimEnd(),
   ]);
   return 0;
 };
