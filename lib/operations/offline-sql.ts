@@ -29,12 +29,13 @@ export async function offlineSql(rt: Runtime, operation: OfflineOperation, targe
   if (operation !== 'upgrade' && operation !== 'downgrade' && operation !== 'stamp') {
     throw new ConfigurationError(`sql(operation): operation must be "upgrade", "downgrade" or "stamp", got ${describeValue(operation)}.`);
   }
+  // Declared (lazy) entries are placeholders until loaded, and load() replaces the graph: take it after.
+  await rt.bundle.load(() => rt.logger);
   const graph = rt.bundle.graph;
   const goal = target ?? (operation === 'upgrade' ? 'heads' : undefined);
   if (goal === undefined) throw new ConfigurationError(`sql("${operation}"): a target is required, as for ${operation}().`);
   if (operation !== 'stamp') validateTarget(graph, goal, operation);
   const request = operation === 'stamp' ? stampRequest(graph, goal, undefined) : undefined;
-  await rt.bundle.load(() => rt.logger);
   const connected = options.from === undefined;
   const tables = connected ? await rt.dialect.locate() : tablesFromOptions(rt);
   const rows = connected ? await (await rt.store()).readApplied() : rowsFrom(rt, options.from!);
