@@ -1,14 +1,20 @@
 import { tmpdir } from 'node:os';
 import { basename, resolve, sep } from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
+import type * as Dev from '../dev/index.ts';
 import { CommandUsageError, NotDevelopmentDatabaseError } from '../errors.ts';
 import type { CommandOptions } from './index.ts';
 import { ids } from './output.ts';
 import { allowOnly, type ParsedCommand } from './parse.ts';
 import type { Command } from './runtime-commands.ts';
 
-/** The development entry, imported only when a development command runs: the runtime never loads it. */
-const dev = () => import('upshift/dev');
+/**
+ * The development entry, imported only when a development command runs: the runtime never loads
+ * it. Imported by its package name (the build leaves it external), so the commands and upshift/dev
+ * share one copy of every class; the type import is erased.
+ */
+const DEV_ENTRY: string = 'upshift/dev';
+const dev = () => import(DEV_ENTRY) as Promise<typeof Dev>;
 
 function requireDir(options: CommandOptions, name: string): string {
   if (typeof options.dir !== 'string' || options.dir === '') {
