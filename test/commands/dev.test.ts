@@ -45,7 +45,7 @@ eachDialect('init, migrate, revision --empty, sync, check, reset through runComm
   const copy = join(ws.root, 'edited');
   cpSync(ws.dir, copy, { recursive: true });
   const edited = join(copy, basename(empty.json.revision.path));
-  writeFileSync(edited, readFileSync(edited, 'utf8').replace(/async up\(\{ sql \}\) \{/, "async up({ sql }) {\n    await sql('select 1');"));
+  writeFileSync(edited, readFileSync(edited, 'utf8').replace(/async up\([^)]*\) \{/, "async up({ sql }) {\n    await sql('select 1');"));
   const inCopy = { ...base, dir: copy };
   ran = await run(['check'], { ...inCopy, revisions: await bundle(copy) });
   t.equal(ran.code, 1);

@@ -39,7 +39,7 @@ eachDialect('revision() declares each module in index.ts; check() and revision()
   const copy = join(ws.root, 'edited');
   cpSync(ws.dir, copy, { recursive: true });
   const editedPath = join(copy, basename(empty.path));
-  writeFileSync(editedPath, readFileSync(editedPath, 'utf8').replace('async up({ sql }) {', "async up({ sql }) {\n    await sql('select 1');"));
+  writeFileSync(editedPath, readFileSync(editedPath, 'utf8').replace(/async up\([^)]*\) \{/, "async up({ sql }) {\n    await sql('select 1');"));
   const edited = await loadEntries(copy);
   const error = await check({ orm, revisions: edited }).catch((e: unknown) => e);
   t.ok(error instanceof StaleDeclarationError, 'check() refuses the stale entry');
