@@ -19,7 +19,7 @@ import { build } from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
 const outDir = process.argv[2] ?? join(root, 'dist');
-const entries = [join(root, 'lib/index.ts'), join(root, 'lib/dev/index.ts')];
+const entries = [join(root, 'lib/index.ts'), join(root, 'lib/dev/index.ts'), join(root, 'lib/commands/index.ts')];
 
 rmSync(outDir, { recursive: true, force: true });
 const { outputFiles } = await build({

@@ -4,3 +4,5 @@ export * from './errors/input.ts';
 export * from './errors/lock.ts';
 export * from './errors/run.ts';
 export * from './errors/state.ts';
+export * from './errors/commands.ts';
+export * from './errors/offline.ts';

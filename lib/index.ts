@@ -4,7 +4,9 @@ export { TenantMigrator, upgradeTenants } from './tenants.ts';
 export { MigratorSet } from './migrator-set.ts';
 export type { DatabaseEntry, SharedOptions } from './migrator-set.ts';
 export type { TenantOptions, TenantResult } from './tenants.ts';
-export type { UpgradeResult, DowngradeResult, StampResult, HistoryEntry, Status } from './results.ts';
+export type { UpgradeResult, DowngradeResult, StampResult, HistoryEntry, Status, DryRunResult, DryRunRevision } from './results.ts';
+export type { OfflineOperation, OfflineOptions } from './operations/offline-sql.ts';
+export type { AppLogger } from './app-logger.ts';
 export type { MigratorOptions } from './options.ts';
 export type { StampOptions } from './stamp.ts';
 export { defineRevision } from './revision.ts';
@@ -34,4 +36,5 @@ export {
   DatabasesFailedError,
   ForeignKeyViolationError,
   ForeignKeysNotDisabledError,
+  OfflineUnsupportedError,
 } from './errors.ts';

@@ -7,8 +7,10 @@ import { current, history, status } from './operations/inspect.ts';
 import { downgrade } from './operations/downgrade.ts';
 import { stamp } from './operations/stamp.ts';
 import { upgrade } from './operations/upgrade.ts';
+import { dryRun } from './operations/dry-run.ts';
+import { offlineSql, type OfflineOperation, type OfflineOptions } from './operations/offline-sql.ts';
 import { checkTransactionFlags, resolveOptions, type MigratorOptions } from './options.ts';
-import type { DowngradeResult, HistoryEntry, StampResult, Status, UpgradeResult } from './results.ts';
+import type { DowngradeResult, DryRunResult, HistoryEntry, StampResult, Status, UpgradeResult } from './results.ts';
 import { Runtime } from './runtime.ts';
 import { stampRequest, type StampOptions } from './stamp.ts';
 
@@ -39,13 +41,29 @@ export class Migrator {
    * Applies what the target needs (default: every bundled revision). When nothing is pending
    * this is one query and no lock: the boot path of every replica.
    */
-  upgrade(target = 'heads'): Promise<UpgradeResult> {
+  upgrade(target?: string, options?: { dryRun?: false }): Promise<UpgradeResult>;
+  /** `{ dryRun: true }`: runs the plan under the lock in a transaction that is rolled back. */
+  upgrade(target: string | undefined, options: { dryRun: true }): Promise<DryRunResult>;
+  upgrade(target = 'heads', options?: { dryRun?: boolean }): Promise<UpgradeResult | DryRunResult> {
+    if (options?.dryRun === true) return typed('upgrade', dryRun(this.#rt, 'up', target));
     return typed('upgrade', upgrade(this.#rt, target));
   }
 
   /** Reverts to a target: "-N", "base", or an applied id / prefix (its descendants are reverted). */
-  downgrade(target: string): Promise<DowngradeResult> {
+  downgrade(target: string, options?: { dryRun?: false }): Promise<DowngradeResult>;
+  /** `{ dryRun: true }`: runs the plan under the lock in a transaction that is rolled back. */
+  downgrade(target: string, options: { dryRun: true }): Promise<DryRunResult>;
+  downgrade(target: string, options?: { dryRun?: boolean }): Promise<DowngradeResult | DryRunResult> {
+    if (options?.dryRun === true) return typed('downgrade', dryRun(this.#rt, 'down', target));
     return typed('downgrade', downgrade(this.#rt, target));
+  }
+
+  /**
+   * Offline SQL (Alembic's --sql): the script the operation would send, as text, rendered
+   * against a recording context. With `from`, no connection is made.
+   */
+  sql(operation: OfflineOperation, target?: string, options?: OfflineOptions): Promise<string> {
+    return typed('sql', (async () => offlineSql(this.#rt, operation, target, options))());
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
-import type { Logger } from 'pino';
+import type { AppLogger } from './app-logger.ts';
 import { IDENTIFIER, STATE_SUFFIX } from './dialect/dialect.ts';
 import { ConfigurationError } from './errors.ts';
 import type { RevisionEntry } from './lazy-revision.ts';
@@ -16,7 +16,7 @@ export interface MigratorOptions {
    */
   revisions: readonly RevisionEntry[];
   /** The app's pino logger (or a child). Default: pino named "upshift" at info. */
-  logger?: Logger;
+  logger?: AppLogger;
   /**
    * Version table name, at most 57 characters. Default "upshift_revisions". The state table
    * beside it is named the same with "_state" appended.

@@ -49,3 +49,24 @@ export interface Status {
   edited: string[];
   relation: DatabaseState['relation'];
 }
+
+/** One revision of a dry run: what it sent (parameters inlined) inside the rolled-back transaction. */
+export interface DryRunRevision {
+  id: string;
+  message: string;
+  /** false: listed, not run (`transaction: false`, which no rollback could undo). */
+  run: boolean;
+  reason?: string;
+  statements: string[];
+  durationMs: number;
+}
+
+/** What upgrade/downgrade(target, { dryRun: true }) would have done; nothing of it persisted. */
+export interface DryRunResult {
+  dryRun: true;
+  direction: 'up' | 'down';
+  revisions: DryRunRevision[];
+  /** Applied heads, unchanged. */
+  current: string[];
+  durationMs: number;
+}

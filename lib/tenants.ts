@@ -145,7 +145,7 @@ export class TenantMigrator {
   }
 
   get #logger(): Logger {
-    return this.#options.logger ?? (this.#defaultLogger ??= defaultLogger());
+    return (this.#options.logger as Logger | undefined) ?? (this.#defaultLogger ??= defaultLogger());
   }
 
   /** Runs `work` for every schema, `concurrency` at a time; a failure is that tenant's result. */

@@ -3,7 +3,7 @@
 // Node 24 (no `upshift-source` condition; Node never strips types under node_modules) runs both
 // entries from it. Nothing resolves from this repository, so a file missing from the tarball fails.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,18 @@ t.test('a fresh app installs the tarball with MikroORM 7.2.1 and runs it on SQLi
   t.ok(seen.oneErrorClass, "an error from upshift/dev is an instance of upshift's UpshiftError (one shared class, not a copy per entry)");
   t.same(seen.renamed, [], 'every exported class and function keeps its own name in the bundle (an error is named after its class)');
   t.equal(seen.errorName, 'LockLostError', 'an error instance is named after its class');
+
+  // upshift/commands from the build: a development command imports upshift/dev (the package's own) when run.
+  writeFileSync(join(app, 'commands.mjs'), `
+    const { runCommand } = await import('upshift/commands');
+    const code = await runCommand(['init', '--json'], { dir: 'commands-probe', out: process.stdout });
+    console.log(JSON.stringify({ code, resolved: import.meta.resolve('upshift/commands') }));`);
+  const commands = node(['commands.mjs']);
+  t.equal(commands.status, 0, 'upshift/commands imports and runs', { stderr: commands.stderr });
+  const ranCommand = JSON.parse(commands.stdout.trimEnd().split('\n').at(-1) as string) as { code: number; resolved: string };
+  t.equal(ranCommand.code, 0, 'runCommand init exits 0 from the installed build');
+  t.equal(relative(app, fileURLToPath(ranCommand.resolved)), 'node_modules/upshift/dist/commands/index.js');
+  t.ok(existsSync(join(app, 'commands-probe', '.gitattributes')), 'init ran through the commands entry');
 
   // init() from the shipped template, revision() twice, check(), upgrade, a no-op upgrade, downgrade.
   copyFileSync(join(root, 'test/package/smoke.mjs'), join(app, 'smoke.mjs'));

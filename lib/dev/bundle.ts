@@ -117,7 +117,7 @@ const TEMPLATE_FILES = [INDEX_FILE, TEMPLATE_FILE, 'README.md'];
 
 /**
  * Makes the revisions folder: copies revisions-template/ (index.ts, the revision template and a
- * README) into `dir`. Refuses a folder that already holds anything, so it never overwrites.
+ * README) into `dir`, with a .gitattributes that merges index.ts as a union. Refuses a folder that already holds anything, so it never overwrites.
  */
 export async function init(options: { dir: string }): Promise<InitResult> {
   const operation = 'init()';
@@ -135,5 +135,10 @@ export async function init(options: { dir: string }): Promise<InitResult> {
     copyFileSync(join(source, name), target);
     return target;
   });
+  // index.ts has one line per entry, so git can merge two branches' additions as a union:
+  // two developers who each add a revision merge without a conflict (then merge() joins the heads).
+  const attributes = join(dir, '.gitattributes');
+  writeFileSync(attributes, `${INDEX_FILE} merge=union\n`);
+  files.push(attributes);
   return { dir, files };
 }

@@ -119,7 +119,7 @@ export class StaleDeclarationError extends UpshiftError {
       parts.push(
         `${operation}: revisions/index.ts declares a checksum that is not its module's, so the module was edited after upshift wrote the entry:\n` +
           edited.map(line).join('\n') +
-          '\nIf the revision has not been applied to any shared database yet, put the module\'s checksum in its entry. ' +
+          '\nIf the revision has not been applied to any shared database yet, run sync({ dir }) from upshift/dev (your script\'s `sync` command) to rewrite the entry from the module, and commit index.ts. ' +
           'If it has, undo the edit and add a new revision instead: databases that ran it keep the old checksum.',
       );
     }
@@ -127,7 +127,7 @@ export class StaleDeclarationError extends UpshiftError {
       parts.push(
         `${operation}: revisions/index.ts declares checksums in an older format, which this version of upshift no longer computes (not an edit):\n` +
           outdated.map(line).join('\n') +
-          "\nPut the module's checksum in each of these entries.",
+          '\nRun sync({ dir }) from upshift/dev (your script\'s `sync` command) to rewrite these entries, and commit index.ts.',
       );
     }
     super('UPSHIFT_STALE_DECLARATION', parts.join('\n'));

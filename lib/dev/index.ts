@@ -6,6 +6,8 @@ export type { RevisionOptions, GeneratedRevision } from './revision.ts';
 export { merge } from './merge.ts';
 export type { MergeOptions, MergedRevision } from './merge.ts';
 export { check } from './check.ts';
+export { sync } from './sync.ts';
+export type { SyncResult } from './sync.ts';
 export { initDatabases, revisionDatabases, checkDatabases } from './databases.ts';
 export type { CheckOptions, CheckResult } from './check.ts';
 export {

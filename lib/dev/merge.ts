@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
+import type { AppLogger } from '../app-logger.ts';
 import { appendToIndex, loadBundle, resolveDir } from './bundle.ts';
+import { sync } from './sync.ts';
 import { InvalidDevOptionError, NothingToMergeError } from './errors.ts';
 import { loggerOf, readTemplate, requireMessage, requireNewId } from './revision.ts';
 import { newRevisionId, renderRevision, slugOf } from './render.ts';
@@ -12,7 +13,7 @@ export interface MergeOptions {
   /** Which heads to join (ids or unique prefixes); default: all of them. */
   heads?: readonly string[];
   id?: string;
-  logger?: Logger;
+  logger?: AppLogger;
 }
 
 export interface MergedRevision {
@@ -28,6 +29,7 @@ export async function merge(options: MergeOptions): Promise<MergedRevision> {
   const message = requireMessage(operation, options.message);
   const dir = resolveDir(operation, options.dir);
   const logger = loggerOf(options.logger);
+  await sync({ dir });
   const bundle = await loadBundle(operation, dir);
   const heads = bundle.graph.heads();
   let parents = heads;

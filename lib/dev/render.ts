@@ -101,6 +101,10 @@ export function renderRevision(template: string, input: RenderInput, where = TEM
   let text = template;
   if (input.irreversible) text = withoutDown(text, input.irreversible, where);
   if (input.foreignKeysOff?.length) text = withForeignKeysOff(text, input.foreignKeysOff, where);
+  // A method with nothing to send takes no parameter: `{ sql }` unused would fail an app's
+  // noUnusedParameters (the empty and merge revisions).
+  if (input.up.length === 0) text = withoutSqlParameter(text, 'up');
+  if (input.down.length === 0) text = withoutSqlParameter(text, 'down');
   return text.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
@@ -117,6 +121,11 @@ function withoutDown(template: string, reason: string, where: string): string {
     `${indent}// No down(): ${commentText(reason, `${indent}// `)}.\n` +
     `${indent}// downgrade() through this revision throws IrreversibleRevisionError. Write a down() by hand if the change can be undone.\n`;
   return template.slice(0, match.index) + comment + template.slice(match.index + match[0].length);
+}
+
+/** The template with `up({ sql })` (or down) written `up()`; a template written otherwise is left as it is. */
+function withoutSqlParameter(template: string, method: 'up' | 'down'): string {
+  return template.replace(new RegExp(`^([ \\t]*(?:async[ \\t]+)?${method}[ \\t]*)\\(\\{[ \\t]*sql[ \\t]*\\}\\)`, 'm'), '$1()');
 }
 
 const TRANSACTION_LINE = /^([ \t]*)transaction:[^\n]*\n/m;

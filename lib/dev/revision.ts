@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import type { AppLogger } from '../app-logger.ts';
 import { describeValue, REVISION_ID } from '../revision.ts';
 import { defaultLogger } from '../runtime.ts';
 import type { RevisionGraph } from '../revision-graph.ts';
 import { appendToIndex, loadBundle, resolveDir } from './bundle.ts';
+import { sync } from './sync.ts';
 import { InvalidDevOptionError, UnmergedHeadsError } from './errors.ts';
 import { generate, type GeneratedSql } from './generate.ts';
 import { newRevisionId, renderRevision, slugOf, TEMPLATE_DIR, TEMPLATE_FILE } from './render.ts';
@@ -23,7 +25,7 @@ export interface RevisionOptions {
   /** A chosen id instead of 12 random hex characters. */
   id?: string;
   /** Where warnings (data loss, risks, MikroORM's limits) and the summary go. Default: pino named "upshift". */
-  logger?: Logger;
+  logger?: AppLogger;
 }
 
 export interface GeneratedRevision {
@@ -59,6 +61,8 @@ export async function revision(options: RevisionOptions): Promise<GeneratedRevis
   const orm = autogenerate ? requireOrm(operation, options.orm) : undefined;
   const dir = resolveDir(operation, options.dir);
   const logger = loggerOf(options.logger);
+  // Entries of revisions edited since they were written are brought in step first (item: no hand-pasted checksums).
+  await sync({ dir });
   const bundle = await loadBundle(operation, dir);
   const heads = bundle.graph.heads();
   if (heads.length > 1) throw new UnmergedHeadsError(heads, operation);
@@ -162,6 +166,6 @@ export function requireOrm(operation: string, orm: unknown): MikroORM {
   return orm as MikroORM;
 }
 
-export function loggerOf(logger: Logger | undefined): Logger {
-  return logger ?? defaultLogger();
+export function loggerOf(logger: AppLogger | undefined): Logger {
+  return (logger as Logger | undefined) ?? defaultLogger();
 }

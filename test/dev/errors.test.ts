@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -40,8 +40,9 @@ t.test('init() writes the template and refuses a non-empty folder', async (t) =>
   const ws = workspace();
   t.teardown(ws.remove);
   const result = await init({ dir: ws.dir });
-  t.same(files(ws.dir), ['README.md', 'index.ts', 'revision.ts.template']);
-  t.equal(result.files.length, 3);
+  t.same(files(ws.dir), ['.gitattributes', 'README.md', 'index.ts', 'revision.ts.template']);
+  t.equal(readFileSync(join(ws.dir, '.gitattributes'), 'utf8'), 'index.ts merge=union\n', 'index.ts merges as a union in git');
+  t.equal(result.files.length, 4);
   const error = await init({ dir: ws.dir }).catch((e: unknown) => e);
   t.ok(error instanceof DirectoryNotEmptyError && error instanceof UpshiftError);
   t.equal((error as DirectoryNotEmptyError).code, 'UPSHIFT_DIR_NOT_EMPTY');

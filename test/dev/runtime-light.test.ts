@@ -33,6 +33,7 @@ t.test("importing 'upshift' loads no development code", async (t) => {
   const urls = modulesLoadedBy('upshift');
   t.ok(urls.some((u) => u.endsWith('/lib/migrator.ts')), 'the hook saw the runtime being loaded (control)');
   t.same(urls.filter((u) => u.includes('/lib/dev/')), [], 'no lib/dev module');
+  t.same(urls.filter((u) => u.includes('/lib/commands/')), [], 'no lib/commands module');
   t.same(urls.filter((u) => /@mikro-orm\/sql\/schema\//.test(u)), [], "no MikroORM schema machinery imported by upshift's runtime");
   t.notOk(urls.includes('node:crypto'), 'node:crypto is loaded when upshift first hashes, not on import (it costs more than upshift itself)');
 });
@@ -41,4 +42,10 @@ t.test("importing 'upshift/dev' does load it (the probe can see dev modules)", a
   const urls = modulesLoadedBy('upshift/dev');
   t.ok(urls.some((u) => u.endsWith('/lib/dev/index.ts')));
   t.ok(urls.some((u) => u.endsWith('/lib/dev/schema-diff.ts')));
+});
+
+t.test("importing 'upshift/commands' loads the commands but no development code until one runs", async (t) => {
+  const urls = modulesLoadedBy('upshift/commands');
+  t.ok(urls.some((u) => u.endsWith('/lib/commands/index.ts')), 'the hook saw the commands being loaded (control)');
+  t.same(urls.filter((u) => u.includes('/lib/dev/')), [], 'no lib/dev module: dev commands import upshift/dev when called');
 });
