@@ -17,6 +17,7 @@ export {
   InvalidDevOptionError,
   RoundTripError,
   ShadowDatabaseError,
+  ShadowDatabaseRefusedError,
   StaleDeclarationError,
   GeneratedStatementError,
   TemplateError,
