@@ -19,6 +19,12 @@ export interface CheckOptions {
   revisions: readonly RevisionEntry[];
   /** Skip the upgrade → downgrade → upgrade test of each revision (faster; default false). */
   skipRoundTrip?: boolean;
+  /**
+   * PostgreSQL where the role may not CREATE DATABASE (managed servers): a database of its own
+   * for the shadow, emptied before and after each use. Refused when it is the app's database or
+   * holds upshift version rows (ShadowDatabaseRefusedError).
+   */
+  shadowDatabaseUrl?: string;
 }
 
 export interface CheckResult {
@@ -51,7 +57,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const heads = graph.heads();
   if (heads.length > 1) throw new UnmergedHeadsError(heads, operation);
 
-  let shadow = await openShadow(orm, operation);
+  let shadow = await openShadow(orm, operation, options.shadowDatabaseUrl);
   try {
     let irreversible: string[] = [];
     if (options.skipRoundTrip) await shadow.build(revisions);
@@ -61,7 +67,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       else {
         // A fingerprint changed: let MikroORM's exact comparison decide, from a fresh shadow.
         await shadow.close();
-        shadow = await openShadow(orm, operation);
+        shadow = await openShadow(orm, operation, options.shadowDatabaseUrl);
         irreversible = (await roundTrips(shadow, graph, exactProbe))!; // the exact probe never says just "differ"
       }
     }

@@ -171,3 +171,20 @@ export class TemplateError extends UpshiftError {
     this.template = template;
   }
 }
+
+/**
+ * A shadowDatabaseUrl that upshift/dev will not empty: the app's own database, or one whose
+ * upshift version table holds rows (an app's database, not a shadow).
+ */
+export class ShadowDatabaseRefusedError extends UpshiftError {
+  readonly url: string;
+
+  constructor(url: string, reason: string) {
+    super(
+      'UPSHIFT_SHADOW_REFUSED',
+      `shadowDatabaseUrl ${url} is refused: ${reason}. upshift/dev empties the shadow database before and after each use, so it must be a database of its own ` +
+        '(on a managed server: a second, empty database created for development), never one that holds an app.',
+    );
+    this.url = url;
+  }
+}

@@ -19,6 +19,7 @@ export {
   InvalidDevOptionError,
   RoundTripError,
   ShadowDatabaseError,
+  ShadowDatabaseRefusedError,
   StaleDeclarationError,
   GeneratedStatementError,
   TemplateError,

@@ -26,6 +26,12 @@ export interface RevisionOptions {
   id?: string;
   /** Where warnings (data loss, risks, MikroORM's limits) and the summary go. Default: pino named "upshift". */
   logger?: AppLogger;
+  /**
+   * PostgreSQL where the role may not CREATE DATABASE (managed servers): a database of its own
+   * for the shadow, emptied before and after each use. Refused when it is the app's database or
+   * holds upshift version rows (ShadowDatabaseRefusedError).
+   */
+  shadowDatabaseUrl?: string;
 }
 
 export interface GeneratedRevision {
@@ -71,7 +77,7 @@ export async function revision(options: RevisionOptions): Promise<GeneratedRevis
 
   let generated: GeneratedSql = { up: [], down: [], foreignKeysOff: [], irreversible: undefined, unconverged: undefined, ignored: [] };
   if (orm) {
-    const shadow = await openShadow(orm, operation);
+    const shadow = await openShadow(orm, operation, options.shadowDatabaseUrl);
     try {
       await shadow.build(bundle.revisions);
       generated = await generate(shadow);

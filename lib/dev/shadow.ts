@@ -10,13 +10,14 @@ import { RevisionFailedError } from '../errors.ts';
 import { STATE_SUFFIX } from '../dialect/dialect.ts';
 import { createDialect, platformOf } from '../dialect/index.ts';
 import { InvalidDevOptionError, RoundTripError, ShadowDatabaseError } from './errors.ts';
+import { connectionOptions, emptyShadow, redacted, refuseUnsafeShadow, SHADOW_MARKER_TABLE } from './shadow-url.ts';
 
 export type DialectName = 'postgresql' | 'sqlite';
 
 /** The version table of the shadow database; never part of the entities' schema. */
 export const SHADOW_VERSION_TABLE = 'upshift_revisions';
 /** upshift's own tables in the shadow database: the version table and the state table beside it. */
-export const SHADOW_UPSHIFT_TABLES = [SHADOW_VERSION_TABLE, SHADOW_VERSION_TABLE + STATE_SUFFIX];
+export const SHADOW_UPSHIFT_TABLES = [SHADOW_VERSION_TABLE, SHADOW_VERSION_TABLE + STATE_SUFFIX, SHADOW_MARKER_TABLE];
 
 /**
  * A throw-away database with the app's entities and driver, where upshift/dev replays the
@@ -47,7 +48,11 @@ export function dialectOf(orm: MikroORM, operation: string): DialectName {
   return name;
 }
 
-export async function openShadow(appOrm: MikroORM, operation: string): Promise<Shadow> {
+/**
+ * `shadowDatabaseUrl` (PostgreSQL): a database someone else created, emptied before and after
+ * use instead of created and dropped (shadow-url.ts says which ones are refused).
+ */
+export async function openShadow(appOrm: MikroORM, operation: string, shadowDatabaseUrl?: string): Promise<Shadow> {
   const dialect = dialectOf(appOrm, operation);
   const OrmClass = appOrm.constructor as unknown as { init(options: object): Promise<MikroORM> };
   const base = {
@@ -58,6 +63,34 @@ export async function openShadow(appOrm: MikroORM, operation: string): Promise<S
     allowGlobalContext: true,
     metadataCache: { enabled: false },
   };
+  if (shadowDatabaseUrl !== undefined) {
+    if (typeof shadowDatabaseUrl !== 'string') throw new InvalidDevOptionError(operation, 'shadowDatabaseUrl', 'must be a postgresql:// URL string.');
+    if (dialect !== 'postgresql') {
+      throw new InvalidDevOptionError(operation, 'shadowDatabaseUrl', 'is for PostgreSQL servers that refuse CREATE DATABASE; on SQLite the shadow is an in-memory database.');
+    }
+    let orm: MikroORM;
+    try {
+      orm = await OrmClass.init({ ...base, ...connectionOptions(shadowDatabaseUrl), pool: { min: 0, max: 4 } });
+      await orm.em.getConnection().execute('select 1');
+    } catch (error) {
+      if (error instanceof ShadowDatabaseError) throw error;
+      throw new ShadowDatabaseError(`cannot connect to shadowDatabaseUrl ${redacted(shadowDatabaseUrl)}: ${(error as Error).message}`, error);
+    }
+    try {
+      await refuseUnsafeShadow(appOrm, orm, shadowDatabaseUrl);
+      await emptyShadow(orm);
+    } catch (error) {
+      await orm.close(true).catch(() => undefined);
+      throw error;
+    }
+    return shadowOf(orm, dialect, async () => {
+      try {
+        await emptyShadow(orm);
+      } finally {
+        await orm.close(true);
+      }
+    });
+  }
   if (dialect === 'sqlite') {
     const orm = await OrmClass.init({ ...base, dbName: ':memory:', pool: { min: 1, max: 1 } });
     return shadowOf(orm, dialect, async () => orm.close(true));
