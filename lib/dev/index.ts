@@ -21,3 +21,5 @@ export {
   GeneratedStatementError,
   TemplateError,
 } from './errors.ts';
+export { importMikroOrmMigrations } from './import-mikro-orm.ts';
+export type { ImportOptions, ImportedRevision } from './import-mikro-orm.ts';

@@ -1,3 +1,4 @@
+import { adoptMikroOrmHistory } from '../adopt.ts';
 import type { HeldLock } from '../dialect/dialect.ts';
 import { refreshState, withLock } from '../locked.ts';
 import { upgradePlan, validateTarget } from '../plan.ts';
@@ -69,7 +70,10 @@ async function upgradeFully(rt: Runtime, target: string, stored: string | undefi
 
 async function applyUnderLock(rt: Runtime, lock: HeldLock, target: string, readBefore: AppliedRevision[]): Promise<{ ran: string[]; current: string[] }> {
   preloadUmzug();
-  const { state, pending } = judge(rt, analyze(rt.bundle.graph, await lock.readApplied(readBefore)), target, true);
+  let rows = await lock.readApplied(readBefore);
+  // The first boot against a database @mikro-orm/migrations managed: its history is recorded first.
+  if (rows.length === 0) rows = (await adoptMikroOrmHistory(rt, lock)) ?? rows;
+  const { state, pending } = judge(rt, analyze(rt.bundle.graph, rows), target, true);
   const graph = rt.bundle.graph;
   const { ran } = await runPlan('up', pending.map((id) => graph.get(id)!), [...state.rows.keys()], {
     db: rt.db,
