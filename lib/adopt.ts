@@ -22,7 +22,10 @@ import type { AppliedRevision } from './store.ts';
 export async function adoptMikroOrmHistory(rt: Runtime, lock: HeldLock): Promise<AppliedRevision[] | undefined> {
   const table = rt.options.adoptFrom;
   if (!table) return undefined;
-  const select = `select "name" from ${quoteIdentifier(table)}`;
+  // A tenant's migrator (searchPath set) looks only in its own schema, never in the app's table.
+  const schema = rt.options.searchPath?.[0];
+  const qualified = schema ? `${quoteIdentifier(schema)}.${quoteIdentifier(table)}` : quoteIdentifier(table);
+  const select = `select "name" from ${qualified}`;
   // Probed outside the unit: on PostgreSQL a missing table would abort the unit's transaction.
   try {
     await rt.db.query(`${select} where 1 = 0`);

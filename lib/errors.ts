@@ -5,3 +5,4 @@ export * from './errors/lock.ts';
 export * from './errors/run.ts';
 export * from './errors/state.ts';
 export * from './errors/adopt.ts';
+export * from './errors/squash.ts';

@@ -34,4 +34,6 @@ export {
   DatabasesFailedError,
   ForeignKeyViolationError,
   ForeignKeysNotDisabledError,
+  AdoptionError,
+  SquashHalfwayError,
 } from './errors.ts';

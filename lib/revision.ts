@@ -24,6 +24,11 @@ export interface Revision {
   /** false: runs outside any transaction (e.g. CREATE INDEX CONCURRENTLY). Default true. */
   readonly transaction: boolean;
   /**
+   * A squashed revision (squash() from upshift/dev): the revisions it stands for. A database
+   * that has them all recorded treats this one as applied; see squash.ts.
+   */
+  readonly replaces?: readonly string[] | undefined;
+  /**
    * SQLite: run with foreign keys off (SQLite's procedure for rebuilding a table), checked with
    * `pragma foreign_key_check` before the commit. Ignored on PostgreSQL. Default false (optional,
    * so that revision modules written before it still satisfy Revision).
@@ -40,6 +45,7 @@ export interface RevisionInput {
   message?: string;
   createdAt?: string;
   transaction?: boolean;
+  replaces?: readonly string[];
   /**
    * SQLite only: the runner turns foreign keys off outside the revision's transaction, so that
    * dropping or rebuilding a referenced table fires no ON DELETE action on the tables that
@@ -75,6 +81,7 @@ class ValidRevision implements Revision {
   readonly createdAt: string;
   readonly transaction: boolean;
   readonly disableForeignKeys: boolean;
+  readonly replaces: readonly string[] | undefined;
   readonly up: Revision['up'];
   readonly down: Revision['down'];
 
@@ -87,6 +94,7 @@ class ValidRevision implements Revision {
     disableForeignKeys: boolean,
     up: Revision['up'],
     down: Revision['down'],
+    replaces?: readonly string[],
   ) {
     this.id = id;
     this.parents = parents;
@@ -96,6 +104,7 @@ class ValidRevision implements Revision {
     this.disableForeignKeys = disableForeignKeys;
     this.up = up;
     this.down = down;
+    this.replaces = replaces;
     Object.freeze(this);
   }
 
@@ -134,6 +143,12 @@ export function validateRevision(input: unknown, where: string): Revision {
   if (r.disableForeignKeys !== undefined && typeof r.disableForeignKeys !== 'boolean') {
     fail(`disableForeignKeys must be true, false or left out, got ${describeValue(r.disableForeignKeys)}.`);
   }
+  let replaces: string[] | undefined;
+  if (r.replaces !== undefined) {
+    if (!Array.isArray(r.replaces) || r.replaces.length === 0) fail(`replaces must be a non-empty array of revision ids or left out, got ${describeValue(r.replaces)}.`);
+    for (const x of r.replaces as unknown[]) if (typeof x !== 'string' || !REVISION_ID.test(x) || x === id) fail(`replaces lists ${describeValue(x)}, which is not another revision's id.`);
+    replaces = Object.freeze([...(r.replaces as string[])]) as string[];
+  }
   return new ValidRevision(
     id,
     Object.freeze([...(parents as string[])]),
@@ -143,6 +158,7 @@ export function validateRevision(input: unknown, where: string): Revision {
     (r.disableForeignKeys as boolean | undefined) ?? false,
     r.up as Revision['up'],
     r.down as Revision['down'],
+    replaces,
   );
 }
 

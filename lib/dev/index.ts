@@ -23,3 +23,6 @@ export {
 } from './errors.ts';
 export { importMikroOrmMigrations } from './import-mikro-orm.ts';
 export type { ImportOptions, ImportedRevision } from './import-mikro-orm.ts';
+export { MigrationImportError } from '../errors.ts';
+export { squash } from './squash.ts';
+export type { SquashOptions, SquashedRevision } from './squash.ts';
