@@ -6,3 +6,4 @@ export * from './errors/run.ts';
 export * from './errors/state.ts';
 export * from './errors/adopt.ts';
 export * from './errors/squash.ts';
+export * from './errors/baseline.ts';

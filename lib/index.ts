@@ -36,4 +36,5 @@ export {
   ForeignKeysNotDisabledError,
   AdoptionError,
   SquashHalfwayError,
+  BaselineMismatchError,
 } from './errors.ts';

@@ -1,4 +1,5 @@
 import { adoptMikroOrmHistory } from '../adopt.ts';
+import { baselineExisting } from '../baseline.ts';
 import { checksumOf } from '../checksum.ts';
 import { instanceName } from '../instance.ts';
 import { squashView } from '../squash.ts';
@@ -77,7 +78,8 @@ async function applyUnderLock(rt: Runtime, lock: HeldLock, target: string, readB
   preloadUmzug();
   let rows = await lock.readApplied(readBefore);
   // The first boot against a database @mikro-orm/migrations managed: its history is recorded first.
-  if (rows.length === 0) rows = (await adoptMikroOrmHistory(rt, lock)) ?? rows;
+  // Or a database that has the app's tables but no history: a bundled baseline is recorded.
+  if (rows.length === 0) rows = (await adoptMikroOrmHistory(rt, lock)) ?? (await baselineExisting(rt, lock)) ?? rows;
   if (squashView(rt.bundle.graph, rows).conversion) rows = await convertSquashed(rt, lock);
   const { state, pending } = judge(rt, analyze(rt.bundle.graph, rows), target, true);
   const graph = rt.bundle.graph;
