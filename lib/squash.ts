@@ -1,5 +1,5 @@
 import { checksumOf } from './checksum.ts';
-import { SquashHalfwayError } from './errors.ts';
+import { ConfigurationError, SquashHalfwayError } from './errors.ts';
 import type { Revision } from './revision.ts';
 import type { RevisionGraph } from './revision-graph.ts';
 import type { AppliedRevision } from './store.ts';
@@ -18,7 +18,8 @@ export interface SquashConversion {
  *   record S and remove their rows, so that nothing runs twice and the next boot's state row
  *   matches the bundle again;
  * - some recorded: SquashHalfwayError (the bundle cannot finish the old line, and running S
- *   would repeat its first part). Pure: upgrade() calls it before and again under the lock.
+ *   would repeat its first part);
+ * - S bundled together with any of R1..Rn: ConfigurationError. Pure: upgrade() calls it before and again under the lock.
  */
 export function squashView(graph: RevisionGraph, rows: readonly AppliedRevision[]): { rows: AppliedRevision[]; conversion: SquashConversion | undefined } {
   let squashed: Revision[] | undefined;
@@ -28,7 +29,15 @@ export function squashView(graph: RevisionGraph, rows: readonly AppliedRevision[
   const record: Revision[] = [];
   const unrecord: string[] = [];
   for (const s of squashed) {
-    const replaced = s.replaces!.filter((id) => !graph.has(id));
+    const replaced = [...s.replaces!];
+    const kept = replaced.filter((id) => graph.has(id));
+    // Both in the bundle, the squashed revision would run again over what they applied.
+    if (kept.length > 0) {
+      throw new ConfigurationError(
+        `The bundle holds the squashed revision ${s.id} and ${kept.length} of the revisions it replaces (${kept.slice(0, 3).join(', ')}${kept.length > 3 ? ', …' : ''}); ` +
+          'list only one of them in revisions/index.ts (squash() removes the replaced entries).',
+      );
+    }
     const present = replaced.filter((id) => byId.has(id));
     if (present.length === 0) continue;
     if (!byId.has(s.id)) {

@@ -69,6 +69,10 @@ eachDialect('squash 50 revisions: new, old and half-way databases', async (t, db
   await t.rejects(halfMigrator.upgrade(), { code: 'UPSHIFT_SQUASH_HALFWAY', squashed: squashed.id, missing: squashed.replaces.slice(30) });
   t.equal((await halfway.query('select id from upshift_revisions')).length, 30, 'half-way database unchanged');
 
+  // The squashed revision bundled beside the revisions it replaces: refused before any write.
+  await t.rejects(new Migrator({ orm: await halfway.orm(), revisions: [...before, ...after], logger: silent }).upgrade(), { code: 'UPSHIFT_CONFIGURATION' });
+  t.equal((await halfway.query('select id from upshift_revisions')).length, 30, 'still unchanged');
+
   await check({ orm, revisions: await loadRevisions(ws.dir) });
   t.pass('check() passes on the squashed bundle');
   t.same((await fresh.downgrade('base')).reverted, [squashed.id], 'the squashed revision reverts');
