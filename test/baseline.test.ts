@@ -9,6 +9,10 @@ import { eachDialect } from './helpers/each-dialect.ts';
 import { createDatabase } from './helpers/databases.ts';
 import { loadEntries, silent } from './dev/load.ts';
 import { workspace } from './dev/workspace.ts';
+import { join } from 'node:path';
+import { startWorker } from './helpers/workers.ts';
+
+const REPLICA = new URL('fixtures/adopt-worker.ts', import.meta.url).pathname;
 
 const Author = defineEntity({ name: 'Author', tableName: 'author', properties: { id: p.integer().primary(), name: p.string() } });
 const Book = defineEntity({ name: 'Book', tableName: 'book', properties: { id: p.integer().primary(), title: p.string() } });
@@ -34,6 +38,17 @@ eachDialect('baseline: recorded on existing tables, run on a new database, refus
   t.teardown(() => fresh.drop());
   t.same((await new Migrator({ orm: await fresh.orm(), revisions, logger: silent }).upgrade()).applied, [written.id], 'new database: the baseline runs');
   t.same(await fresh.query('select id from book'), [], 'its tables exist');
+
+  // Several replicas at once against another database that has the tables: recorded once, run by none.
+  const other = await createDatabase(db.dialect);
+  t.teardown(() => other.drop());
+  await (await other.orm([Author, Book])).schema.create();
+  const workers = Array.from({ length: 4 }, () => startWorker(other, { REVISIONS: join(ws.dir, 'index.ts') }, REPLICA));
+  await Promise.all(workers.map((w) => w.ready));
+  for (const w of workers) w.go();
+  const results = await Promise.all(workers.map((w) => w.done));
+  t.ok(results.every((r) => r.result?.ok && r.result.applied.length === 0), `every replica settles, none runs the baseline: ${JSON.stringify(results.map((r) => r.result))}`);
+  t.same((await other.query<{ id: string }>('select id from upshift_revisions')).map((r) => r.id), [written.id]);
 
   const partial = await createDatabase(db.dialect);
   t.teardown(() => partial.drop());

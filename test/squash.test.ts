@@ -12,6 +12,9 @@ import { eachDialect } from './helpers/each-dialect.ts';
 import { createDatabase } from './helpers/databases.ts';
 import { loadEntries, loadRevisions, silent } from './dev/load.ts';
 import { workspace } from './dev/workspace.ts';
+import { startWorker } from './helpers/workers.ts';
+
+const REPLICA = new URL('fixtures/adopt-worker.ts', import.meta.url).pathname;
 
 const Item = defineEntity({ name: 'Item', tableName: 'item', properties: { id: p.integer().primary().autoincrement(false), name: p.string() } });
 
@@ -68,6 +71,18 @@ eachDialect('squash 50 revisions: new, old and half-way databases', async (t, db
   const halfMigrator = new Migrator({ orm: await halfway.orm(), revisions: after, logger: silent });
   await t.rejects(halfMigrator.upgrade(), { code: 'UPSHIFT_SQUASH_HALFWAY', squashed: squashed.id, missing: squashed.replaces.slice(30) });
   t.equal((await halfway.query('select id from upshift_revisions')).length, 30, 'half-way database unchanged');
+
+  // Several replicas booting the squashed bundle at once on another old database: converted once.
+  const old2 = await createDatabase(db.dialect);
+  t.teardown(() => old2.drop());
+  await new Migrator({ orm: await old2.orm(), revisions: before, logger: silent }).upgrade();
+  const workers = Array.from({ length: 4 }, () => startWorker(old2, { REVISIONS: join(ws.dir, 'index.ts') }, REPLICA));
+  await Promise.all(workers.map((w) => w.ready));
+  for (const w of workers) w.go();
+  const results = await Promise.all(workers.map((w) => w.done));
+  t.ok(results.every((r) => r.result?.ok && r.result.applied.length === 0), `every replica settles, none runs anything: ${JSON.stringify(results.map((r) => r.result))}`);
+  t.same((await old2.query<{ id: string }>('select id from upshift_revisions')).map((r) => r.id), [squashed.id]);
+  t.equal(Number((await old2.query<{ n: unknown }>('select count(*) as n from item'))[0]!.n), 49);
 
   // The squashed revision bundled beside the revisions it replaces: refused before any write.
   await t.rejects(new Migrator({ orm: await halfway.orm(), revisions: [...before, ...after], logger: silent }).upgrade(), { code: 'UPSHIFT_CONFIGURATION' });
