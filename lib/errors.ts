@@ -6,3 +6,6 @@ export * from './errors/run.ts';
 export * from './errors/state.ts';
 export * from './errors/commands.ts';
 export * from './errors/offline.ts';
+export * from './errors/adopt.ts';
+export * from './errors/squash.ts';
+export * from './errors/baseline.ts';

@@ -37,4 +37,7 @@ export {
   ForeignKeyViolationError,
   ForeignKeysNotDisabledError,
   OfflineUnsupportedError,
+  AdoptionError,
+  SquashHalfwayError,
+  BaselineMismatchError,
 } from './errors.ts';

@@ -16,6 +16,8 @@ export interface LazyRevision {
   readonly createdAt: string;
   /** Default true; must match the module's. */
   readonly transaction?: boolean;
+  /** As in the module: the revisions a squashed revision stands for. */
+  readonly replaces?: readonly string[];
   /** The module's checksum as upshift/dev computed it: what a no-op boot compares. */
   readonly checksum: string;
   /** `() => import('./<id>_<slug>.ts')`: the module's default export is the revision. */
@@ -55,7 +57,7 @@ export function declareRevision(input: LazyRevision, where: string): DeclaredRev
   }
   // Only the fields a placeholder has: copying the whole entry (its load(), its checksum) cost
   // more than validating it.
-  const revision = validateRevision({ id: e.id, parents: e.parents, createdAt: e.createdAt, transaction: e.transaction, up: notLoaded, down: notLoaded, message: '' }, where);
+  const revision = validateRevision({ id: e.id, parents: e.parents, createdAt: e.createdAt, transaction: e.transaction, replaces: e.replaces, up: notLoaded, down: notLoaded, message: '' }, where);
   if (typeof e.createdAt !== 'string') throw new InvalidRevisionError(`${where}: a declared revision must give its createdAt, as its module does.`, revision.id);
   return { entry: input, placeholder: revision, where };
 }
@@ -118,17 +120,19 @@ export async function loadDeclared(declared: readonly DeclaredRevision[]): Promi
   return { revisions, stale };
 }
 
-type DeclaredField = 'id' | 'parents' | 'createdAt' | 'transaction';
+type DeclaredField = 'id' | 'parents' | 'createdAt' | 'transaction' | 'replaces';
 
 function declarationDiffers(declared: Revision, loaded: Revision): DeclaredField | undefined {
   if (declared.id !== loaded.id) return 'id';
   if (declared.parents.join(' ') !== loaded.parents.join(' ')) return 'parents';
   if (declared.createdAt !== loaded.createdAt) return 'createdAt';
   if (declared.transaction !== loaded.transaction) return 'transaction';
+  if ((declared.replaces ?? []).join(' ') !== (loaded.replaces ?? []).join(' ')) return 'replaces';
   return undefined;
 }
 
 function declaredField(revision: Revision, field: DeclaredField): unknown {
+  if (field === 'replaces') return (revision.replaces ?? []).join(', ');
   return field === 'parents' ? [...revision.parents].join(', ') : revision[field];
 }
 

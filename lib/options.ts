@@ -55,6 +55,11 @@ export interface MigratorOptions {
   onDatabaseAhead?: 'warn' | 'error' | 'apply';
   /** An applied revision's source changed: log, throw, or ignore. */
   checksums?: 'warn' | 'error' | 'off';
+  /**
+   * The @mikro-orm/migrations table whose history the first boot takes over (see adopt.ts).
+   * Default: the ORM's `migrations.tableName`, else "mikro_orm_migrations". false: never look.
+   */
+  adoptFrom?: string | false;
 }
 
 export interface ResolvedOptions {
@@ -68,6 +73,8 @@ export interface ResolvedOptions {
   checksums: 'warn' | 'error' | 'off';
   /** How long to wait for a connection of the ORM's pool: the lock timeout, and at least 10 s. */
   connectionWaitMs: number;
+  /** The MikroORM migrations table to adopt from, or undefined (never). */
+  adoptFrom: string | undefined;
 }
 
 /** Every option is checked here, in the constructor, before anything touches the database. */
@@ -122,7 +129,16 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
     onDatabaseAhead: oneOf('onDatabaseAhead', options.onDatabaseAhead, ['warn', 'error', 'apply'] as const),
     checksums: oneOf('checksums', options.checksums, ['warn', 'error', 'off'] as const),
     connectionWaitMs: Math.max(lockTimeoutMs, MIN_CONNECTION_WAIT_MS),
+    adoptFrom: adoptFromOf(options),
   };
+}
+
+function adoptFromOf(options: MigratorOptions): string | undefined {
+  if (options.adoptFrom === false) return undefined;
+  const configured = (options.orm.config?.get?.('migrations') as { tableName?: string } | undefined)?.tableName;
+  const table = options.adoptFrom ?? configured ?? 'mikro_orm_migrations';
+  checkIdentifier('adoptFrom', table);
+  return table;
 }
 
 /**

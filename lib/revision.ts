@@ -24,6 +24,17 @@ export interface Revision {
   /** false: runs outside any transaction (e.g. CREATE INDEX CONCURRENTLY). Default true. */
   readonly transaction: boolean;
   /**
+   * A squashed revision (squash() from upshift/dev): the revisions it stands for. A database
+   * that has them all recorded treats this one as applied; see squash.ts.
+   */
+  readonly replaces?: readonly string[] | undefined;
+  /**
+   * A baseline (baseline() from upshift/dev): the tables and columns its up() creates. A first
+   * boot against a database that has them all, and no upshift history, records it instead of
+   * running it; see baseline.ts.
+   */
+  readonly baseline?: { readonly tables: Readonly<Record<string, readonly string[]>> } | undefined;
+  /**
    * SQLite: run with foreign keys off (SQLite's procedure for rebuilding a table), checked with
    * `pragma foreign_key_check` before the commit. Ignored on PostgreSQL. Default false (optional,
    * so that revision modules written before it still satisfy Revision).
@@ -40,6 +51,8 @@ export interface RevisionInput {
   message?: string;
   createdAt?: string;
   transaction?: boolean;
+  replaces?: readonly string[];
+  baseline?: { tables: Record<string, readonly string[]> };
   /**
    * SQLite only: the runner turns foreign keys off outside the revision's transaction, so that
    * dropping or rebuilding a referenced table fires no ON DELETE action on the tables that
@@ -75,6 +88,8 @@ class ValidRevision implements Revision {
   readonly createdAt: string;
   readonly transaction: boolean;
   readonly disableForeignKeys: boolean;
+  readonly replaces: readonly string[] | undefined;
+  readonly baseline: Revision['baseline'];
   readonly up: Revision['up'];
   readonly down: Revision['down'];
 
@@ -87,6 +102,8 @@ class ValidRevision implements Revision {
     disableForeignKeys: boolean,
     up: Revision['up'],
     down: Revision['down'],
+    replaces?: readonly string[],
+    baseline?: Revision['baseline'],
   ) {
     this.id = id;
     this.parents = parents;
@@ -96,6 +113,8 @@ class ValidRevision implements Revision {
     this.disableForeignKeys = disableForeignKeys;
     this.up = up;
     this.down = down;
+    this.replaces = replaces;
+    this.baseline = baseline;
     Object.freeze(this);
   }
 
@@ -134,6 +153,19 @@ export function validateRevision(input: unknown, where: string): Revision {
   if (r.disableForeignKeys !== undefined && typeof r.disableForeignKeys !== 'boolean') {
     fail(`disableForeignKeys must be true, false or left out, got ${describeValue(r.disableForeignKeys)}.`);
   }
+  let replaces: string[] | undefined;
+  if (r.replaces !== undefined) {
+    if (!Array.isArray(r.replaces) || r.replaces.length === 0) fail(`replaces must be a non-empty array of revision ids or left out, got ${describeValue(r.replaces)}.`);
+    for (const x of r.replaces as unknown[]) if (typeof x !== 'string' || !REVISION_ID.test(x) || x === id) fail(`replaces lists ${describeValue(x)}, which is not another revision's id.`);
+    replaces = Object.freeze([...(r.replaces as string[])]) as string[];
+  }
+  const baseline = r.baseline as { tables?: unknown } | undefined;
+  if (baseline !== undefined) {
+    const tables = baseline?.tables;
+    const ok = tables !== null && typeof tables === 'object' && Object.values(tables).every((c) => Array.isArray(c) && c.every((x) => typeof x === 'string'));
+    if (!ok) fail('baseline must be { tables: { <table>: [<column>, ...] } }, as baseline() writes it.');
+    if (parents.length > 0) fail('a baseline must be a base revision (parents: []).');
+  }
   return new ValidRevision(
     id,
     Object.freeze([...(parents as string[])]),
@@ -143,6 +175,8 @@ export function validateRevision(input: unknown, where: string): Revision {
     (r.disableForeignKeys as boolean | undefined) ?? false,
     r.up as Revision['up'],
     r.down as Revision['down'],
+    replaces,
+    baseline as Revision['baseline'],
   );
 }
 

@@ -101,6 +101,7 @@ export function declaredEntry(revision: Revision, specifier: string): string {
     `parents: [${revision.parents.map(jsString).join(', ')}]`,
     `createdAt: ${jsString(revision.createdAt)}`,
     ...(revision.transaction ? [] : ['transaction: false']),
+    ...(revision.replaces ? [`replaces: [${revision.replaces.map(jsString).join(', ')}]`] : []),
     `checksum: ${jsString(checksumOf(revision))}`,
     `load: () => import(${jsString(specifier)})`,
   ];

@@ -24,3 +24,10 @@ export {
   GeneratedStatementError,
   TemplateError,
 } from './errors.ts';
+export { importMikroOrmMigrations } from './import-mikro-orm.ts';
+export type { ImportOptions, ImportedRevision } from './import-mikro-orm.ts';
+export { MigrationImportError } from '../errors.ts';
+export { squash } from './squash.ts';
+export type { SquashOptions, SquashedRevision } from './squash.ts';
+export { baseline } from './baseline.ts';
+export type { BaselineOptions } from './baseline.ts';

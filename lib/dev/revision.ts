@@ -58,7 +58,7 @@ export interface GeneratedRevision {
  * Writes a new revision: the statements that take the schema built by the existing revisions to
  * the entities' schema, and back. Returns null, writing nothing, when there is no difference.
  */
-export async function revision(options: RevisionOptions): Promise<GeneratedRevision | null> {
+export async function revision(options: RevisionOptions, decorate: (source: string) => string = (source) => source): Promise<GeneratedRevision | null> {
   const operation = 'revision()';
   if (!options || typeof options !== 'object') throw new InvalidDevOptionError(operation, 'options', 'must be an object: { orm, dir, message }.');
   const message = requireMessage(operation, options.message);
@@ -108,7 +108,8 @@ export async function revision(options: RevisionOptions): Promise<GeneratedRevis
     },
     template.path,
   );
-  writeFileSync(file, source, { flag: 'wx' });
+  // decorate: baseline() adds its marker before the file is first imported (and cached).
+  writeFileSync(file, decorate(source), { flag: 'wx' });
   await appendToIndex(bundle.indexPath, file);
 
   const dataLoss: string[] = [];

@@ -1,3 +1,8 @@
+import { adoptMikroOrmHistory } from '../adopt.ts';
+import { baselineExisting } from '../baseline.ts';
+import { checksumOf } from '../checksum.ts';
+import { instanceName } from '../instance.ts';
+import { squashView } from '../squash.ts';
 import type { HeldLock } from '../dialect/dialect.ts';
 import { refreshState, withLock } from '../locked.ts';
 import { upgradePlan, validateTarget } from '../plan.ts';
@@ -38,8 +43,10 @@ async function upgradeFully(rt: Runtime, target: string, stored: string | undefi
   await rt.bundle.load(() => rt.logger);
   const store = await rt.store();
   const rows = rowsOf(rt, await store.readKeys(rt.options.checksums !== 'off')) ?? (await store.readApplied());
-  const before = judge(rt, analyze(rt.bundle.graph, rows), target);
-  if (before.pending.length === 0) {
+  // Rows of revisions a squashed one replaces count as that one (squash.ts); they are converted under the lock.
+  const view = squashView(rt.bundle.graph, rows);
+  const before = judge(rt, analyze(rt.bundle.graph, view.rows), target);
+  if (before.pending.length === 0 && !view.conversion) {
     // Nothing to run, yet the state row did not vouch for the bundle. Either the table is not
     // exactly the bundle (a newer release's rows, edited checksums), and the row says so too; or
     // the row is missing (a killed run; a hand edit, whose trigger deleted it) or stale: only
@@ -69,7 +76,12 @@ async function upgradeFully(rt: Runtime, target: string, stored: string | undefi
 
 async function applyUnderLock(rt: Runtime, lock: HeldLock, target: string, readBefore: AppliedRevision[]): Promise<{ ran: string[]; current: string[] }> {
   preloadUmzug();
-  const { state, pending } = judge(rt, analyze(rt.bundle.graph, await lock.readApplied(readBefore)), target, true);
+  let rows = await lock.readApplied(readBefore);
+  // The first boot against a database @mikro-orm/migrations managed: its history is recorded first.
+  // Or a database that has the app's tables but no history: a bundled baseline is recorded.
+  if (rows.length === 0) rows = (await adoptMikroOrmHistory(rt, lock)) ?? (await baselineExisting(rt, lock)) ?? rows;
+  if (squashView(rt.bundle.graph, rows).conversion) rows = await convertSquashed(rt, lock);
+  const { state, pending } = judge(rt, analyze(rt.bundle.graph, rows), target, true);
   const graph = rt.bundle.graph;
   const { ran } = await runPlan('up', pending.map((id) => graph.get(id)!), [...state.rows.keys()], {
     db: rt.db,
@@ -82,6 +94,30 @@ async function applyUnderLock(rt: Runtime, lock: HeldLock, target: string, readB
     operation: 'upgrade',
   });
   return { ran, current: afterRun(graph, state, ran, 'up') };
+}
+
+/**
+ * Replaced rows become the squashed revision's row, in one unit under the lock: decided again from
+ * the rows read in that unit, so a replica that converted first leaves this one nothing to do.
+ */
+async function convertSquashed(rt: Runtime, lock: HeldLock): Promise<AppliedRevision[]> {
+  return lock.unit(async (unit) => {
+    const { rows, conversion } = squashView(rt.bundle.graph, await unit.rows());
+    if (!conversion) return rows;
+    await unit.unrecord(conversion.unrecord);
+    await unit.record(
+      conversion.record.map((revision) => ({
+        id: revision.id,
+        parents: revision.parents,
+        message: revision.message,
+        checksum: checksumOf(revision),
+        durationMs: 0,
+        appliedBy: `${instanceName()} (squash of ${revision.replaces!.length} applied revisions)`,
+      })),
+    );
+    rt.logger.info({ squashed: conversion.record.map((r) => r.id), replaced: conversion.unrecord.length }, 'recorded squashed revision(s) in place of the applied revisions they replace; nothing run');
+    return rows;
+  });
 }
 
 /** The state, checked against the app's policies, and what the target still needs. */

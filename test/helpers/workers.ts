@@ -16,10 +16,11 @@ export interface Worker {
 
 /**
  * Starts one replica: a real, separate Node process (test/fixtures/upgrade-worker.ts) with its own
- * ORM and connections, against the database at `db.location`.
+ * ORM and connections, against the database at `db.location`. `script`: another fixture with the
+ * same protocol (ready / go / one JSON line).
  */
-export function startWorker(db: { dialect: string; location: string }, env: Record<string, string | number> = {}): Worker {
-  const child = spawn(process.execPath, ['--conditions=upshift-source', WORKER], {
+export function startWorker(db: { dialect: string; location: string }, env: Record<string, string | number> = {}, script = WORKER): Worker {
+  const child = spawn(process.execPath, ['--conditions=upshift-source', script], {
     env: { ...process.env, DIALECT: db.dialect, LOCATION: db.location, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
