@@ -10,7 +10,8 @@ export type { StampOptions } from './stamp.ts';
 export { defineRevision } from './revision.ts';
 export type { Revision, RevisionInput, RevisionContext } from './revision.ts';
 export type { LazyRevision, RevisionEntry } from './lazy-revision.ts';
-export type { LockHolder, ForeignKeyViolation } from './errors.ts';
+export type { LockHolder, ForeignKeyViolation, DdlBlocker } from './errors.ts';
+export type { DdlOptions } from './ddl-options.ts';
 export {
   UpshiftError,
   InvalidRevisionError,
@@ -34,4 +35,5 @@ export {
   DatabasesFailedError,
   ForeignKeyViolationError,
   ForeignKeysNotDisabledError,
+  DdlLockTimeoutError,
 } from './errors.ts';

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import { checkDdlOptions, type DdlOptions } from './ddl-options.ts';
 import { InvalidRevisionError } from './errors.ts';
 
 /** What a revision's up() and down() receive. */
@@ -29,6 +30,8 @@ export interface Revision {
    * so that revision modules written before it still satisfy Revision).
    */
   readonly disableForeignKeys?: boolean | undefined;
+  /** PostgreSQL: this revision's lock/statement timeouts and retries, over the Migrator's `ddl`. */
+  readonly ddl?: DdlOptions | undefined;
   readonly up: (ctx: RevisionContext) => Promise<void> | void;
   /** Missing: the revision is irreversible. */
   readonly down?: ((ctx: RevisionContext) => Promise<void> | void) | undefined;
@@ -47,6 +50,8 @@ export interface RevisionInput {
    * and restores the setting afterwards. PostgreSQL alters tables in place and ignores it.
    */
   disableForeignKeys?: boolean;
+  /** PostgreSQL: this revision's lock/statement timeouts and retries, over the Migrator's `ddl`. */
+  ddl?: DdlOptions;
   up: (ctx: RevisionContext) => Promise<void> | void;
   down?: (ctx: RevisionContext) => Promise<void> | void;
 }
@@ -75,6 +80,7 @@ class ValidRevision implements Revision {
   readonly createdAt: string;
   readonly transaction: boolean;
   readonly disableForeignKeys: boolean;
+  readonly ddl: DdlOptions | undefined;
   readonly up: Revision['up'];
   readonly down: Revision['down'];
 
@@ -87,6 +93,7 @@ class ValidRevision implements Revision {
     disableForeignKeys: boolean,
     up: Revision['up'],
     down: Revision['down'],
+    ddl: DdlOptions | undefined,
   ) {
     this.id = id;
     this.parents = parents;
@@ -96,6 +103,7 @@ class ValidRevision implements Revision {
     this.disableForeignKeys = disableForeignKeys;
     this.up = up;
     this.down = down;
+    this.ddl = ddl;
     Object.freeze(this);
   }
 
@@ -134,6 +142,12 @@ export function validateRevision(input: unknown, where: string): Revision {
   if (r.disableForeignKeys !== undefined && typeof r.disableForeignKeys !== 'boolean') {
     fail(`disableForeignKeys must be true, false or left out, got ${describeValue(r.disableForeignKeys)}.`);
   }
+  let ddl: DdlOptions | undefined;
+  try {
+    ddl = checkDdlOptions(r.ddl, `Revision "${id}"`);
+  } catch (error) {
+    fail((error as Error).message.replace(`Revision "${id}": `, ''));
+  }
   return new ValidRevision(
     id,
     Object.freeze([...(parents as string[])]),
@@ -143,6 +157,7 @@ export function validateRevision(input: unknown, where: string): Revision {
     (r.disableForeignKeys as boolean | undefined) ?? false,
     r.up as Revision['up'],
     r.down as Revision['down'],
+    ddl && Object.freeze(ddl),
   );
 }
 

@@ -2,7 +2,8 @@ import type { EntityManager, Transaction } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { checksumOf } from './checksum.ts';
 import type { Database } from './database.ts';
-import type { Dialect, HeldLock, Unit } from './dialect/dialect.ts';
+import { ddlLimitsFor, type DdlOptions } from './ddl-options.ts';
+import type { DdlGuard, Dialect, HeldLock, Unit } from './dialect/dialect.ts';
 import { CommitFailure } from './dialect/held-lock.ts';
 import { asUpshiftError, classify, describeDriverError, hintFor } from './driver-errors.ts';
 import { ConcurrentChangeError, DatabaseError, ForeignKeyViolationError, IrreversibleRevisionError, RevisionFailedError, UpshiftError } from './errors.ts';
@@ -24,6 +25,22 @@ export interface RunContext extends InvokeContext {
   mode: TransactionMode;
   /** The public call, for messages. */
   operation: string;
+  /** Lock bounds and retries for revisions' DDL, where the dialect has them (PostgreSQL). */
+  ddl?: { guard: DdlGuard; options: DdlOptions | undefined } | undefined;
+}
+
+/** Where a locked unit calls `limit(trx)` first: the guard's bounds for its transaction. */
+type Limit = ((trx: Transaction) => Promise<void>) | undefined;
+
+/** Runs `attempt` through the DDL guard when there is one and the work has a transaction. */
+function guarded<T>(run: RunContext, label: string, own: DdlOptions | undefined, transactional: boolean, attempt: (limit: Limit) => Promise<T>, onRetry?: () => void): Promise<T> {
+  if (!run.ddl || !transactional) return attempt(undefined);
+  let first = true;
+  return run.ddl.guard.retrying(label, ddlLimitsFor(run.ddl.options, own), (limit) => {
+    if (!first) onRetry?.();
+    first = false;
+    return attempt(limit);
+  });
 }
 
 export interface RunOutcome {
@@ -52,10 +69,12 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
     await runSteps(direction, plan, applied, (revision) =>
       logged(revision, direction, run, outcome, async () => {
         try {
-          return await run.lock.unit((unit) => step(revision, direction, unit, run), {
-            transaction: revision.transaction,
-            foreignKeysOff: revision.disableForeignKeys ? [revision.id] : [],
-          });
+          return await guarded(run, revision.id, revision.ddl, revision.transaction, (limit) =>
+            run.lock.unit((unit) => step(revision, direction, unit, run, limit), {
+              transaction: revision.transaction,
+              foreignKeysOff: revision.disableForeignKeys ? [revision.id] : [],
+            }),
+          );
         } catch (error) {
           throw failure(error, revision, direction, run);
         }
@@ -66,8 +85,9 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
 }
 
 /** 'each' mode: one revision in its unit. Returns false when another instance had already done it. */
-async function step(revision: Revision, direction: Direction, unit: Unit, run: RunContext): Promise<boolean> {
+async function step(revision: Revision, direction: Direction, unit: Unit, run: RunContext, limit: Limit): Promise<boolean> {
   if (!(await valid(revision, direction, unit, run.graph, new Set()))) return false;
+  if (limit && unit.trx) await limit(unit.trx);
   const durationMs = await invoke(revision, direction, unit.trx, run);
   if (direction === 'up') await unit.record([rowOf(revision, durationMs)]);
   else await unit.unrecord([revision.id]);
@@ -81,9 +101,16 @@ async function step(revision: Revision, direction: Direction, unit: Unit, run: R
 async function runAll(direction: Direction, plan: readonly Revision[], applied: readonly string[], run: RunContext, outcome: RunOutcome): Promise<void> {
   const foreignKeysOff = plan.filter((r) => r.disableForeignKeys).map((r) => r.id);
   let current: Revision | undefined;
+  // One transaction for the plan: the Migrator's ddl limits bound it, and a lock timeout runs it all again.
+  const label = plan.map((r) => r.id).join(', ');
+  const again = () => {
+    outcome.ran.length = 0;
+    outcome.skipped.length = 0;
+  };
   try {
-    await run.lock.unit(
+    await guarded(run, label, undefined, true, (limit) => run.lock.unit(
       async (unit) => {
+        if (limit && unit.trx) await limit(unit.trx);
         const done = new Map<Revision, number>();
         const changed = new Set<string>();
         // One read for the whole plan: each step is then checked in memory, against it and
@@ -105,7 +132,7 @@ async function runAll(direction: Direction, plan: readonly Revision[], applied: 
         else await unit.unrecord([...done.keys()].map((r) => r.id));
       },
       { transaction: true, foreignKeysOff },
-    );
+    ), again);
   } catch (error) {
     if (current) throw failure(error, current, direction, run);
     if (error instanceof UpshiftError) throw error;
