@@ -5,3 +5,4 @@ export * from './errors/lock.ts';
 export * from './errors/run.ts';
 export * from './errors/state.ts';
 export * from './errors/ddl.ts';
+export * from './errors/invalid-index.ts';

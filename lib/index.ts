@@ -36,4 +36,5 @@ export {
   ForeignKeyViolationError,
   ForeignKeysNotDisabledError,
   DdlLockTimeoutError,
+  InvalidIndexError,
 } from './errors.ts';

@@ -3,10 +3,10 @@ import type { Logger } from 'pino';
 import { checksumOf } from './checksum.ts';
 import type { Database } from './database.ts';
 import { ddlLimitsFor, type DdlOptions } from './ddl-options.ts';
-import type { DdlGuard, Dialect, HeldLock, Unit } from './dialect/dialect.ts';
+import type { DdlGuard, Dialect, HeldLock, StatementGuard, Unit } from './dialect/dialect.ts';
 import { CommitFailure } from './dialect/held-lock.ts';
 import { asUpshiftError, classify, describeDriverError, hintFor } from './driver-errors.ts';
-import { ConcurrentChangeError, DatabaseError, ForeignKeyViolationError, IrreversibleRevisionError, RevisionFailedError, UpshiftError } from './errors.ts';
+import { ConcurrentChangeError, DatabaseError, DdlLockTimeoutError, ForeignKeyViolationError, IrreversibleRevisionError, RevisionFailedError, UpshiftError } from './errors.ts';
 import { instanceName } from './instance.ts';
 import type { Revision, RevisionContext } from './revision.ts';
 import type { RevisionGraph } from './revision-graph.ts';
@@ -88,7 +88,11 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
 async function step(revision: Revision, direction: Direction, unit: Unit, run: RunContext, limit: Limit): Promise<boolean> {
   if (!(await valid(revision, direction, unit, run.graph, new Set()))) return false;
   if (limit && unit.trx) await limit(unit.trx);
-  const durationMs = await invoke(revision, direction, unit.trx, run);
+  // No transaction (PostgreSQL's transaction: false): the guard runs each statement, bounded, and
+  // checks before the version row that the revision left no INVALID index.
+  const statements = !unit.trx && run.ddl ? run.ddl.guard.outside(revision.id, ddlLimitsFor(run.ddl.options, revision.ddl)) : undefined;
+  const durationMs = await invoke(revision, direction, unit.trx, statements ? { ...run, statements } : run);
+  await statements?.finish();
   if (direction === 'up') await unit.record([rowOf(revision, durationMs)]);
   else await unit.unrecord([revision.id]);
   return true;
@@ -224,6 +228,8 @@ export interface InvokeContext {
   dialect: RevisionContext['dialect'];
   /** The schema ctx.em gives entities declared with schema '*' (searchPath's first). */
   schema?: string | undefined;
+  /** Runs ctx.sql of a revision that has no transaction, where the dialect bounds it. */
+  statements?: StatementGuard | undefined;
 }
 
 /** Runs a revision's up or down with its context; returns how long it took, in ms. */
@@ -234,7 +240,7 @@ export async function invoke(revision: Revision, direction: Direction, trx: Tran
   let em: EntityManager | undefined;
   let logger: Logger | undefined;
   const ctx: RevisionContext = {
-    sql: (text, params = []) => run.db.query(text, params, trx),
+    sql: (text, params = []) => (run.statements && !trx ? (run.statements.run(text, params) as Promise<never[]>) : run.db.query(text, params, trx)),
     get em() {
       return (em ??= run.db.entityManager(trx, run.schema));
     },
@@ -248,6 +254,8 @@ export async function invoke(revision: Revision, direction: Direction, trx: Tran
     // What a data migration persisted but did not flush belongs to the revision too.
     if (em) await em.flush();
   } catch (error) {
+    // A statement run by the DDL guard that never got its lock: typed as such, named by the guard.
+    if (error instanceof DdlLockTimeoutError) throw error;
     throw new RevisionFailedError(revision.id, direction, error, trx !== undefined);
   }
   return performance.now() - started;

@@ -157,4 +157,13 @@ export interface DdlGuard {
    * `limit(trx)` must be called first in the attempt's transaction.
    */
   retrying<T>(revisionId: string, limits: DdlLimits, attempt: (limit: (trx: Transaction) => Promise<void>) => Promise<T>): Promise<T>;
+  /** How the statements of a `transaction: false` revision run (see postgresql/outside-statements.ts). */
+  outside(revisionId: string, limits: DdlLimits): StatementGuard;
+}
+
+/** Runs the statements of one revision that has no transaction; `finish()` after its last. */
+export interface StatementGuard {
+  run(text: string, params: readonly unknown[]): Promise<Row[]>;
+  /** Throws an UpshiftError when the revision left the database in a state it must not record. */
+  finish(): Promise<void>;
 }

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Database } from '../../database.ts';
 import type { DdlLimits } from '../../ddl-options.ts';
 import { DdlLockTimeoutError, describeBlocker, type DdlBlocker } from '../../errors/ddl.ts';
-import type { DdlGuard } from '../dialect.ts';
+import type { DdlGuard, StatementGuard } from '../dialect.ts';
+import { OutsideStatements } from './outside-statements.ts';
 
 /** PostgreSQL's SQLSTATE for lock_not_available: lock_timeout expired (or NOWAIT). */
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -21,11 +22,15 @@ const BACKOFF_CAP_MS = 5_000;
  */
 export class PostgreSqlDdlGuard implements DdlGuard {
   readonly #db: Database;
-  readonly #logger: Logger;
+  readonly logger: Logger;
 
   constructor(db: Database, logger: Logger) {
     this.#db = db;
-    this.#logger = logger;
+    this.logger = logger;
+  }
+
+  outside(revisionId: string, limits: DdlLimits): StatementGuard {
+    return new OutsideStatements(this.#db, this, revisionId, limits);
   }
 
   async retrying<T>(revisionId: string, limits: DdlLimits, attempt: (limit: (trx: Transaction) => Promise<void>) => Promise<T>): Promise<T> {
@@ -45,7 +50,7 @@ export class PostgreSqlDdlGuard implements DdlGuard {
         const blocker = await watch.last();
         if (n >= limits.retries) throw new DdlLockTimeoutError(revisionId, n + 1, limits.lockTimeoutMs, blocker, error);
         const delayMs = Math.round(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** n));
-        this.#logger.warn(
+        this.logger.warn(
           { revision: revisionId, attempt: n + 1, retries: limits.retries, lockTimeoutMs: limits.lockTimeoutMs, delayMs, blocker },
           `revision ${revisionId} waited ${limits.lockTimeoutMs} ms (lock_timeout) for a table lock held by ${describeBlocker(blocker)}; rolled back, retrying in ${delayMs} ms (${n + 1}/${limits.retries})`,
         );
