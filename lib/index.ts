@@ -8,6 +8,8 @@ export type { UpgradeResult, DowngradeResult, StampResult, HistoryEntry, Status 
 export type { MigratorOptions } from './options.ts';
 export type { StampOptions } from './stamp.ts';
 export { defineRevision } from './revision.ts';
+export { migrationProgress } from './progress.ts';
+export type { MigrationProgress } from './progress.ts';
 export type { Revision, RevisionInput, RevisionContext } from './revision.ts';
 export type { LazyRevision, RevisionEntry } from './lazy-revision.ts';
 export type { LockHolder, ForeignKeyViolation, DdlBlocker } from './errors.ts';

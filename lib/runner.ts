@@ -11,6 +11,7 @@ import { instanceName } from './instance.ts';
 import type { Revision, RevisionContext } from './revision.ts';
 import type { RevisionGraph } from './revision-graph.ts';
 import type { RecordDetails } from './store.ts';
+import { tracked } from './progress.ts';
 import { runSteps } from './umzug-adapter.ts';
 
 export type Direction = 'up' | 'down';
@@ -177,7 +178,7 @@ async function valid(revision: Revision, direction: Direction, unit: Unit, graph
 async function logged(revision: Revision, direction: Direction, run: RunContext, outcome: RunOutcome, work: () => Promise<boolean>): Promise<void> {
   const started = performance.now();
   run.logger.info({ revision: revision.id, direction }, `${direction === 'up' ? 'applying' : 'reverting'} revision ${revision.id}${revision.message ? ` (${revision.message})` : ''}`);
-  const ran = await work();
+  const ran = await tracked(revision.id, direction, run.logger, work);
   (ran ? outcome.ran : outcome.skipped).push(revision.id);
   const durationMs = Math.round(performance.now() - started);
   run.logger.info(
