@@ -18,8 +18,9 @@ import { scenario as s5 } from './5-large-history.ts';
 import { scenario as s6 } from './6-autogenerate.ts';
 import { scenario as s7 } from './7-import-cost.ts';
 import { scenario as s8 } from './8-tenants.ts';
+import { scenario as s9 } from './9-busy-table.ts';
 
-const ALL: Scenario[] = [s1, s2, s3, s4, s5, s6, s7, s8];
+const ALL: Scenario[] = [s1, s2, s3, s4, s5, s6, s7, s8, s9];
 const args = process.argv.slice(2);
 const options = parseArgs(args);
 const picked = args.filter((a) => /^\d$/.test(a));

@@ -9,3 +9,5 @@ export * from './errors/offline.ts';
 export * from './errors/adopt.ts';
 export * from './errors/squash.ts';
 export * from './errors/baseline.ts';
+export * from './errors/ddl.ts';
+export * from './errors/invalid-index.ts';

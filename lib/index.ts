@@ -10,9 +10,12 @@ export type { AppLogger } from './app-logger.ts';
 export type { MigratorOptions } from './options.ts';
 export type { StampOptions } from './stamp.ts';
 export { defineRevision } from './revision.ts';
+export { migrationProgress } from './progress.ts';
+export type { MigrationProgress } from './progress.ts';
 export type { Revision, RevisionInput, RevisionContext } from './revision.ts';
 export type { LazyRevision, RevisionEntry } from './lazy-revision.ts';
-export type { LockHolder, ForeignKeyViolation } from './errors.ts';
+export type { LockHolder, ForeignKeyViolation, DdlBlocker } from './errors.ts';
+export type { DdlOptions } from './ddl-options.ts';
 export {
   UpshiftError,
   InvalidRevisionError,
@@ -40,4 +43,6 @@ export {
   AdoptionError,
   SquashHalfwayError,
   BaselineMismatchError,
+  DdlLockTimeoutError,
+  InvalidIndexError,
 } from './errors.ts';

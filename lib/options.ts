@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { AppLogger } from './app-logger.ts';
 import { IDENTIFIER, STATE_SUFFIX } from './dialect/dialect.ts';
+import { checkDdlOptions, type DdlOptions } from './ddl-options.ts';
 import { ConfigurationError } from './errors.ts';
 import type { RevisionEntry } from './lazy-revision.ts';
 import type { Revision } from './revision.ts';
@@ -44,6 +45,8 @@ export interface MigratorOptions {
   };
   /** 'each' (default): a transaction per revision. 'all': one for the whole run. */
   transaction?: TransactionMode;
+  /** PostgreSQL: lock_timeout / statement_timeout of each revision and retries on lock_timeout (see DdlOptions). */
+  ddl?: DdlOptions;
   /**
    * The database holds revisions this bundle does not know, descending from it (a newer release
    * migrated it). 'warn' (default): start, with a warning, when nothing bundled is pending; with
@@ -69,6 +72,7 @@ export interface ResolvedOptions {
   lockTimeoutMs: number;
   lockScope: 'session' | 'transaction';
   transaction: TransactionMode;
+  ddl: DdlOptions | undefined;
   onDatabaseAhead: 'warn' | 'error' | 'apply';
   checksums: 'warn' | 'error' | 'off';
   /** How long to wait for a connection of the ORM's pool: the lock timeout, and at least 10 s. */
@@ -127,6 +131,7 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
     lockScope,
     transaction: lockScope === 'transaction' ? 'all' : oneOf('transaction', options.transaction, ['each', 'all'] as const),
     onDatabaseAhead: oneOf('onDatabaseAhead', options.onDatabaseAhead, ['warn', 'error', 'apply'] as const),
+    ddl: checkDdlOptions(options.ddl, 'new Migrator(options)'),
     checksums: oneOf('checksums', options.checksums, ['warn', 'error', 'off'] as const),
     connectionWaitMs: Math.max(lockTimeoutMs, MIN_CONNECTION_WAIT_MS),
     adoptFrom: adoptFromOf(options),

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import { checkDdlOptions, type DdlOptions } from './ddl-options.ts';
 import { InvalidRevisionError } from './errors.ts';
 
 /** What a revision's up() and down() receive. */
@@ -40,6 +41,8 @@ export interface Revision {
    * so that revision modules written before it still satisfy Revision).
    */
   readonly disableForeignKeys?: boolean | undefined;
+  /** PostgreSQL: this revision's lock/statement timeouts and retries, over the Migrator's `ddl`. */
+  readonly ddl?: DdlOptions | undefined;
   readonly up: (ctx: RevisionContext) => Promise<void> | void;
   /** Missing: the revision is irreversible. */
   readonly down?: ((ctx: RevisionContext) => Promise<void> | void) | undefined;
@@ -60,6 +63,8 @@ export interface RevisionInput {
    * and restores the setting afterwards. PostgreSQL alters tables in place and ignores it.
    */
   disableForeignKeys?: boolean;
+  /** PostgreSQL: this revision's lock/statement timeouts and retries, over the Migrator's `ddl`. */
+  ddl?: DdlOptions;
   up: (ctx: RevisionContext) => Promise<void> | void;
   down?: (ctx: RevisionContext) => Promise<void> | void;
 }
@@ -90,6 +95,7 @@ class ValidRevision implements Revision {
   readonly disableForeignKeys: boolean;
   readonly replaces: readonly string[] | undefined;
   readonly baseline: Revision['baseline'];
+  readonly ddl: DdlOptions | undefined;
   readonly up: Revision['up'];
   readonly down: Revision['down'];
 
@@ -102,6 +108,7 @@ class ValidRevision implements Revision {
     disableForeignKeys: boolean,
     up: Revision['up'],
     down: Revision['down'],
+    ddl: DdlOptions | undefined,
     replaces?: readonly string[],
     baseline?: Revision['baseline'],
   ) {
@@ -115,6 +122,7 @@ class ValidRevision implements Revision {
     this.down = down;
     this.replaces = replaces;
     this.baseline = baseline;
+    this.ddl = ddl;
     Object.freeze(this);
   }
 
@@ -166,6 +174,12 @@ export function validateRevision(input: unknown, where: string): Revision {
     if (!ok) fail('baseline must be { tables: { <table>: [<column>, ...] } }, as baseline() writes it.');
     if (parents.length > 0) fail('a baseline must be a base revision (parents: []).');
   }
+  let ddl: DdlOptions | undefined;
+  try {
+    ddl = checkDdlOptions(r.ddl, `Revision "${id}"`);
+  } catch (error) {
+    fail((error as Error).message.replace(`Revision "${id}": `, ''));
+  }
   return new ValidRevision(
     id,
     Object.freeze([...(parents as string[])]),
@@ -175,6 +189,7 @@ export function validateRevision(input: unknown, where: string): Revision {
     (r.disableForeignKeys as boolean | undefined) ?? false,
     r.up as Revision['up'],
     r.down as Revision['down'],
+    ddl && Object.freeze(ddl),
     replaces,
     baseline as Revision['baseline'],
   );

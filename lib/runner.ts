@@ -2,14 +2,16 @@ import type { EntityManager, Transaction } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { checksumOf } from './checksum.ts';
 import type { Database } from './database.ts';
-import type { Dialect, HeldLock, Unit } from './dialect/dialect.ts';
+import { ddlLimitsFor, type DdlOptions } from './ddl-options.ts';
+import type { DdlGuard, Dialect, HeldLock, StatementGuard, Unit } from './dialect/dialect.ts';
 import { CommitFailure } from './dialect/held-lock.ts';
 import { asUpshiftError, classify, describeDriverError, hintFor } from './driver-errors.ts';
-import { ConcurrentChangeError, DatabaseError, ForeignKeyViolationError, IrreversibleRevisionError, RevisionFailedError, UpshiftError } from './errors.ts';
+import { ConcurrentChangeError, DatabaseError, DdlLockTimeoutError, ForeignKeyViolationError, IrreversibleRevisionError, RevisionFailedError, UpshiftError } from './errors.ts';
 import { instanceName } from './instance.ts';
 import type { Revision, RevisionContext } from './revision.ts';
 import type { RevisionGraph } from './revision-graph.ts';
 import type { RecordDetails } from './store.ts';
+import { tracked } from './progress.ts';
 import { runSteps } from './umzug-adapter.ts';
 
 export type Direction = 'up' | 'down';
@@ -24,6 +26,22 @@ export interface RunContext extends InvokeContext {
   mode: TransactionMode;
   /** The public call, for messages. */
   operation: string;
+  /** Lock bounds and retries for revisions' DDL, where the dialect has them (PostgreSQL). */
+  ddl?: { guard: DdlGuard; options: DdlOptions | undefined } | undefined;
+}
+
+/** Where a locked unit calls `limit(trx)` first: the guard's bounds for its transaction. */
+type Limit = ((trx: Transaction) => Promise<void>) | undefined;
+
+/** Runs `attempt` through the DDL guard when there is one and the work has a transaction. */
+function guarded<T>(run: RunContext, label: string, own: DdlOptions | undefined, transactional: boolean, attempt: (limit: Limit) => Promise<T>, onRetry?: () => void): Promise<T> {
+  if (!run.ddl || !transactional) return attempt(undefined);
+  let first = true;
+  return run.ddl.guard.retrying(label, ddlLimitsFor(run.ddl.options, own), (limit) => {
+    if (!first) onRetry?.();
+    first = false;
+    return attempt(limit);
+  });
 }
 
 export interface RunOutcome {
@@ -52,10 +70,12 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
     await runSteps(direction, plan, applied, (revision) =>
       logged(revision, direction, run, outcome, async () => {
         try {
-          return await run.lock.unit((unit) => step(revision, direction, unit, run), {
-            transaction: revision.transaction,
-            foreignKeysOff: revision.disableForeignKeys ? [revision.id] : [],
-          });
+          return await guarded(run, revision.id, revision.ddl, revision.transaction, (limit) =>
+            run.lock.unit((unit) => step(revision, direction, unit, run, limit), {
+              transaction: revision.transaction,
+              foreignKeysOff: revision.disableForeignKeys ? [revision.id] : [],
+            }),
+          );
         } catch (error) {
           throw failure(error, revision, direction, run);
         }
@@ -66,9 +86,14 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
 }
 
 /** 'each' mode: one revision in its unit. Returns false when another instance had already done it. */
-async function step(revision: Revision, direction: Direction, unit: Unit, run: RunContext): Promise<boolean> {
+async function step(revision: Revision, direction: Direction, unit: Unit, run: RunContext, limit: Limit): Promise<boolean> {
   if (!(await valid(revision, direction, unit, run.graph, new Set()))) return false;
-  const durationMs = await invoke(revision, direction, unit.trx, run);
+  if (limit && unit.trx) await limit(unit.trx);
+  // No transaction (PostgreSQL's transaction: false): the guard runs each statement, bounded, and
+  // checks before the version row that the revision left no INVALID index.
+  const statements = !unit.trx && run.ddl ? run.ddl.guard.outside(revision.id, ddlLimitsFor(run.ddl.options, revision.ddl)) : undefined;
+  const durationMs = await invoke(revision, direction, unit.trx, statements ? { ...run, statements } : run);
+  await statements?.finish();
   if (direction === 'up') await unit.record([rowOf(revision, durationMs)]);
   else await unit.unrecord([revision.id]);
   return true;
@@ -81,9 +106,16 @@ async function step(revision: Revision, direction: Direction, unit: Unit, run: R
 async function runAll(direction: Direction, plan: readonly Revision[], applied: readonly string[], run: RunContext, outcome: RunOutcome): Promise<void> {
   const foreignKeysOff = plan.filter((r) => r.disableForeignKeys).map((r) => r.id);
   let current: Revision | undefined;
+  // One transaction for the plan: the Migrator's ddl limits bound it, and a lock timeout runs it all again.
+  const label = plan.map((r) => r.id).join(', ');
+  const again = () => {
+    outcome.ran.length = 0;
+    outcome.skipped.length = 0;
+  };
   try {
-    await run.lock.unit(
+    await guarded(run, label, undefined, true, (limit) => run.lock.unit(
       async (unit) => {
+        if (limit && unit.trx) await limit(unit.trx);
         const done = new Map<Revision, number>();
         const changed = new Set<string>();
         // One read for the whole plan: each step is then checked in memory, against it and
@@ -105,7 +137,7 @@ async function runAll(direction: Direction, plan: readonly Revision[], applied: 
         else await unit.unrecord([...done.keys()].map((r) => r.id));
       },
       { transaction: true, foreignKeysOff },
-    );
+    ), again);
   } catch (error) {
     if (current) throw failure(error, current, direction, run);
     if (error instanceof UpshiftError) throw error;
@@ -146,7 +178,7 @@ async function valid(revision: Revision, direction: Direction, unit: Unit, graph
 async function logged(revision: Revision, direction: Direction, run: RunContext, outcome: RunOutcome, work: () => Promise<boolean>): Promise<void> {
   const started = performance.now();
   run.logger.info({ revision: revision.id, direction }, `${direction === 'up' ? 'applying' : 'reverting'} revision ${revision.id}${revision.message ? ` (${revision.message})` : ''}`);
-  const ran = await work();
+  const ran = await tracked(revision.id, direction, run.logger, work);
   (ran ? outcome.ran : outcome.skipped).push(revision.id);
   const durationMs = Math.round(performance.now() - started);
   run.logger.info(
@@ -197,6 +229,8 @@ export interface InvokeContext {
   dialect: RevisionContext['dialect'];
   /** The schema ctx.em gives entities declared with schema '*' (searchPath's first). */
   schema?: string | undefined;
+  /** Runs ctx.sql of a revision that has no transaction, where the dialect bounds it. */
+  statements?: StatementGuard | undefined;
 }
 
 /** Runs a revision's up or down with its context; returns how long it took, in ms. */
@@ -207,7 +241,7 @@ export async function invoke(revision: Revision, direction: Direction, trx: Tran
   let em: EntityManager | undefined;
   let logger: Logger | undefined;
   const ctx: RevisionContext = {
-    sql: (text, params = []) => run.db.query(text, params, trx),
+    sql: (text, params = []) => (run.statements && !trx ? (run.statements.run(text, params) as Promise<never[]>) : run.db.query(text, params, trx)),
     get em() {
       return (em ??= run.db.entityManager(trx, run.schema));
     },
@@ -221,6 +255,8 @@ export async function invoke(revision: Revision, direction: Direction, trx: Tran
     // What a data migration persisted but did not flush belongs to the revision too.
     if (em) await em.flush();
   } catch (error) {
+    // A statement run by the DDL guard that never got its lock: typed as such, named by the guard.
+    if (error instanceof DdlLockTimeoutError) throw error;
     throw new RevisionFailedError(revision.id, direction, error, trx !== undefined);
   }
   return performance.now() - started;

@@ -1,4 +1,6 @@
 import type { Transaction } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import type { DdlLimits } from '../ddl-options.ts';
 import type { Row } from '../database.ts';
 import type { LockOptions } from '../lock.ts';
 import type { AppliedRevision, RecordDetails } from '../store.ts';
@@ -16,6 +18,11 @@ export interface Dialect {
    * transaction and no statement needs to run outside one).
    */
   readonly runsOutsideTransactions: boolean;
+  /**
+   * Bounds and retries for the table locks a revision's DDL waits for; undefined where DDL does
+   * not queue for table locks (SQLite: one writer, the database's write lock).
+   */
+  ddlGuard?(logger: Logger): DdlGuard;
   /**
    * Where upshift's tables are, resolved the way the app's own queries resolve names and checked
    * to be in the database the ORM is configured for. Once per Migrator (a failure is not kept);
@@ -140,4 +147,23 @@ export function quoteIdentifier(name: string): string {
 
 export function quoteLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** Runs a revision's unit with lock bounds; see lib/dialect/postgresql/ddl-limits.ts. */
+export interface DdlGuard {
+  /**
+   * Runs `attempt` (one unit of work, rolled back whole when it throws) until it succeeds, runs
+   * out of retries on a lock timeout (DdlLockTimeoutError), or fails otherwise (rethrown).
+   * `limit(trx)` must be called first in the attempt's transaction.
+   */
+  retrying<T>(revisionId: string, limits: DdlLimits, attempt: (limit: (trx: Transaction) => Promise<void>) => Promise<T>): Promise<T>;
+  /** How the statements of a `transaction: false` revision run (see postgresql/outside-statements.ts). */
+  outside(revisionId: string, limits: DdlLimits): StatementGuard;
+}
+
+/** Runs the statements of one revision that has no transaction; `finish()` after its last. */
+export interface StatementGuard {
+  run(text: string, params: readonly unknown[]): Promise<Row[]>;
+  /** Throws an UpshiftError when the revision left the database in a state it must not record. */
+  finish(): Promise<void>;
 }

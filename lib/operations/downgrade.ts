@@ -31,6 +31,7 @@ export async function downgrade(rt: Runtime, target: string): Promise<DowngradeR
       lock,
       logger: rt.logger,
       dialect: rt.dialect.name,
+    ddl: rt.dialect.ddlGuard && { guard: rt.dialect.ddlGuard(rt.logger), options: rt.options.ddl },
       schema: rt.options.searchPath?.[0],
       mode: rt.options.transaction,
       operation: 'downgrade',

@@ -89,6 +89,7 @@ async function applyUnderLock(rt: Runtime, lock: HeldLock, target: string, readB
     lock,
     logger: rt.logger,
     dialect: rt.dialect.name,
+    ddl: rt.dialect.ddlGuard && { guard: rt.dialect.ddlGuard(rt.logger), options: rt.options.ddl },
     schema: rt.options.searchPath?.[0],
     mode: rt.options.transaction,
     operation: 'upgrade',

@@ -1,11 +1,13 @@
 import type { Transaction } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import { PostgreSqlDdlGuard } from './ddl-limits.ts';
 import { sha256Int64 } from '../../crypto.ts';
 import type { Database, Row } from '../../database.ts';
 import { ConfigurationError } from '../../errors.ts';
 import { acquireWithin, type LockOptions } from '../../lock.ts';
 import { STATE_COLUMNS } from '../../state-row.ts';
 import { Store } from '../../store.ts';
-import { quoteLiteral, type Dialect, type HeldLock, type Tables, type UnitOptions } from '../dialect.ts';
+import { quoteLiteral, type DdlGuard, type Dialect, type HeldLock, type Tables, type UnitOptions } from '../dialect.ts';
 import { openLockSession, type PgLockPool } from './lock-session.ts';
 import { NativeRead } from './native-read.ts';
 import { isCreateRace, Placement, type Location } from './placement.ts';
@@ -42,6 +44,10 @@ export class PostgreSqlDialect implements Dialect {
     this.#lockScope = options.lockScope;
     this.#searchPath = options.searchPath;
     this.#registry = options.registry;
+  }
+
+  ddlGuard(logger: Logger): DdlGuard {
+    return new PostgreSqlDdlGuard(this.#db, logger);
   }
 
   async locate(): Promise<Tables> {
