@@ -4,3 +4,4 @@ export * from './errors/input.ts';
 export * from './errors/lock.ts';
 export * from './errors/run.ts';
 export * from './errors/state.ts';
+export * from './errors/resume.ts';

@@ -17,8 +17,9 @@ export interface Worker {
  * Starts one replica: a real, separate Node process (test/fixtures/upgrade-worker.ts) with its own
  * ORM and connections, against the database at `db.location`.
  */
-export function startWorker(db: { dialect: string; location: string }, env: Record<string, string | number> = {}): Worker {
-  const child = spawn(process.execPath, ['--conditions=upshift-source', WORKER], {
+export function startWorker(db: { dialect: string; location: string }, env: Record<string, string | number> = {}, fixture?: string): Worker {
+  const script = fixture ? fileURLToPath(new URL(`../fixtures/${fixture}`, import.meta.url)) : WORKER;
+  const child = spawn(process.execPath, ['--conditions=upshift-source', script], {
     env: { ...process.env, DIALECT: db.dialect, LOCATION: db.location, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -83,6 +83,16 @@ export class GetLockSession {
     await acquireWithin({ what: `MariaDB/MySQL lock "${this.name}"`, tryAcquire: () => this.tryAcquire(), holder: () => this.holder() }, { ...options, whileWaiting: undefined });
   }
 
+  /**
+   * Runs one statement on the lock's own connection (MariaDB revisions' statements run here, so a
+   * statement can only run while this connection is alive, and dies with the lock).
+   */
+  async run(sql: string, params: unknown[] = []): Promise<{ rows: Record<string, unknown>[]; affected: number }> {
+    const [result] = await this.#connection.query(sql, params);
+    if (Array.isArray(result)) return { rows: result as Record<string, unknown>[], affected: 0 };
+    return { rows: [], affected: Number((result as { affectedRows?: number }).affectedRows ?? 0) };
+  }
+
   /** Whether the lock is still held by this connection, asked of the server. */
   async stillHeld(): Promise<boolean> {
     const [row] = await rowsOf<{ owner: number | string | null }>(this.#connection, 'select is_used_lock(?) as owner', [this.name]);
