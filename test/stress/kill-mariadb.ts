@@ -14,12 +14,14 @@ export interface KillFigures {
   typedRefusals: number;
   /** Rounds whose kill left a revision between two of its statements (a progress row). */
   cutMidRevision: number;
+  /** Of those, rounds killed while a statement was running (attempted, its end not recorded). */
+  cutInsideStatement: number;
   staleLocks: number;
   failures: string[];
 }
 
 export async function killMariadb(rounds: number, revisions = 3): Promise<KillFigures> {
-  const figures: KillFigures = { rounds, atHead: 0, typedRefusals: 0, cutMidRevision: 0, staleLocks: 0, failures: [] };
+  const figures: KillFigures = { rounds, atHead: 0, typedRefusals: 0, cutMidRevision: 0, cutInsideStatement: 0, staleLocks: 0, failures: [] };
   for (let round = 1; round <= rounds; round++) {
     const db = await createDatabase('mariadb');
     try {
@@ -28,8 +30,9 @@ export async function killMariadb(rounds: number, revisions = 3): Promise<KillFi
       await new Promise((r) => setTimeout(r, Math.random() * 250));
       victim.child.kill('SIGKILL');
       await victim.done;
-      const [progress] = await db.query<{ n: number }>('select count(*) as n from upshift_revisions_progress');
-      if (Number(progress?.n) > 0) figures.cutMidRevision++;
+      const progress = await db.query<{ completed: number; attempting: number }>('select completed, attempting from upshift_revisions_progress');
+      if (progress.length > 0) figures.cutMidRevision++;
+      if (progress.some((p) => Number(p.attempting) > Number(p.completed))) figures.cutInsideStatement++;
       let free = false;
       const name = `upshift:${db.location.split('/').pop()}.upshift_revisions`;
       for (let i = 0; i < 60 && !free; i++) {
