@@ -57,3 +57,13 @@ onMariadb('a revision that cannot resume is refused with the typed error, and no
   const [after] = await db.query<{ completed: number }>('select completed from upshift_revisions_progress');
   t.equal(after?.completed, before?.completed, 'nothing ran since');
 });
+
+onMariadb('8 processes boot at once: one applies each statement, the others wait on GET_LOCK, all end at head', async (t, db) => {
+  const workers = Array.from({ length: 8 }, () => startWorker(db, { REVISIONS: 2, TIMEOUT_MS: 60_000 }, 'mariadb-ddl-worker.ts'));
+  const results = await Promise.all(workers.map((w) => w.done));
+  t.same(results.map((r) => r.code), Array(8).fill(0), results.map((r) => r.stderr).join('\n').slice(0, 500));
+  const statementLines = results.flatMap((r) => r.stderr.split('\n').filter((l) => / statement \d/.test(l)));
+  t.equal(statementLines.length, 14, 'each of the 2 × 7 statements committed once, in one process (a second run would fail)');
+  t.same((await db.query<{ id: string }>('select id from upshift_revisions order by id')).map((r) => r.id), ['rev001', 'rev002']);
+  t.same((await db.query<{ n: number }>('select count(*) as n from t1'))[0]?.n, 2);
+});
