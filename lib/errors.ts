@@ -11,3 +11,4 @@ export * from './errors/squash.ts';
 export * from './errors/baseline.ts';
 export * from './errors/ddl.ts';
 export * from './errors/invalid-index.ts';
+export * from './errors/resume.ts';

@@ -44,7 +44,7 @@ export function dialectOf(orm: MikroORM, operation: string): DialectName {
   const platform = orm?.em?.getPlatform?.();
   if (!platform) throw new InvalidDevOptionError(operation, 'orm', 'must be an initialized MikroORM instance (await MikroORM.init(...)).');
   const name = platformOf(orm);
-  if (!name) throw new InvalidDevOptionError(operation, 'orm', `uses ${platform.constructor.name}; upshift supports PostgreSQL and SQLite.`);
+  if (!name || name === 'mysql') throw new InvalidDevOptionError(operation, 'orm', `uses ${platform.constructor.name}; upshift supports PostgreSQL and SQLite (MariaDB/MySQL: issue 27, not done yet).`);
   return name;
 }
 

@@ -1,7 +1,8 @@
 /**
- * Real databases for tests: a fresh PostgreSQL database (unique name, dropped afterwards) or a
- * fresh SQLite file in a temp folder. When CI=true an unreachable PostgreSQL fails the run; on
- * a developer's machine without it, the PostgreSQL half of each test is skipped with a notice.
+ * Real databases for tests: a fresh PostgreSQL or MariaDB database (unique name, dropped
+ * afterwards) or a fresh SQLite file in a temp folder. When CI=true an unreachable PostgreSQL or
+ * MariaDB fails the run; on a developer's machine without it, that half of each test is skipped
+ * with a notice.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,12 @@ import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/core';
 
 export type DialectName = 'postgresql' | 'sqlite';
+/** MariaDB's test databases are typed apart until the suites that take a DialectName run on it. */
+export type AnyDialectName = DialectName | 'mariadb';
 export const PG_ADMIN_URL = process.env.UPSHIFT_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
-export interface TestDatabase {
-  dialect: DialectName;
+export interface TestDatabase<D extends AnyDialectName = DialectName> {
+  dialect: D;
   /** What a child process needs to open the same database: a URL or a file path. */
   location: string;
   orm(entities?: unknown[], extra?: Record<string, unknown>): Promise<MikroORM>;
@@ -40,22 +43,48 @@ export function postgresAvailable(): Promise<boolean> {
   return pgReachable;
 }
 
-export async function openOrm(dialect: DialectName, location: string, entities: unknown[] = [], extra: Record<string, unknown> = {}): Promise<MikroORM> {
+export const MARIADB_ADMIN_URL = process.env.UPSHIFT_TEST_MARIADB ?? 'mysql://root@127.0.0.1:3306/mysql';
+
+let mariadbReachable: Promise<boolean> | undefined;
+
+export function mariadbAvailable(): Promise<boolean> {
+  mariadbReachable ??= (async () => {
+    try {
+      const { default: mysql } = await import('mysql2/promise');
+      const connection = await mysql.createConnection({ uri: MARIADB_ADMIN_URL, connectTimeout: 3000 });
+      await connection.end();
+      return true;
+    } catch (error) {
+      if (process.env.CI === 'true') throw new Error(`MariaDB is unreachable at ${MARIADB_ADMIN_URL} and CI=true: ${String(error)}`);
+      return false;
+    }
+  })();
+  return mariadbReachable;
+}
+
+export async function openOrm(dialect: AnyDialectName, location: string, entities: unknown[] = [], extra: Record<string, unknown> = {}): Promise<MikroORM> {
   const common = { entities, discovery: { warnWhenNoEntities: false }, allowGlobalContext: true, ...extra };
   if (dialect === 'postgresql') {
     const { MikroORM } = await import('@mikro-orm/postgresql');
+    return (await MikroORM.init({ clientUrl: location, ...common } as never)) as unknown as MikroORM;
+  }
+  if (dialect === 'mariadb') {
+    const { MikroORM } = await import('@mikro-orm/mariadb');
     return (await MikroORM.init({ clientUrl: location, ...common } as never)) as unknown as MikroORM;
   }
   const { MikroORM } = await import('@mikro-orm/sqlite');
   return (await MikroORM.init({ dbName: location, ...common } as never)) as unknown as MikroORM;
 }
 
-export async function createDatabase(dialect: DialectName): Promise<TestDatabase> {
+export async function createDatabase(dialect: 'mariadb'): Promise<TestDatabase<'mariadb'>>;
+export async function createDatabase(dialect: DialectName): Promise<TestDatabase>;
+export async function createDatabase(dialect: AnyDialectName): Promise<TestDatabase<AnyDialectName>> {
+  if (dialect === 'mariadb') return createMariadb();
   return dialect === 'postgresql' ? createPostgres() : createSqlite();
 }
 
 /** The ORMs a test opened on its database, closed before the database is dropped. */
-function ormsOn(dialect: DialectName, location: string) {
+function ormsOn(dialect: AnyDialectName, location: string) {
   const opened: MikroORM[] = [];
   return {
     async open(entities?: unknown[], extra?: Record<string, unknown>): Promise<MikroORM> {
@@ -117,6 +146,33 @@ async function createSqlite(): Promise<TestDatabase> {
       await orms.closeAll();
       own.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function createMariadb(): Promise<TestDatabase<'mariadb'>> {
+  const { default: mysql } = await import('mysql2/promise');
+  const name = `upshift_t_${randomBytes(6).toString('hex')}`;
+  const admin = await mysql.createConnection({ uri: MARIADB_ADMIN_URL });
+  await admin.query(`create database \`${name}\``);
+  await admin.end();
+  const url = MARIADB_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const own = await mysql.createConnection({ uri: url });
+  const orms = ormsOn('mariadb', url);
+  return {
+    dialect: 'mariadb',
+    location: url,
+    orm: orms.open,
+    async query(sql, params) {
+      const [rows] = await own.query(sql, params);
+      return (Array.isArray(rows) ? rows : []) as never;
+    },
+    async drop() {
+      await orms.closeAll();
+      await own.end().catch(() => undefined);
+      const admin2 = await mysql.createConnection({ uri: MARIADB_ADMIN_URL });
+      await admin2.query(`drop database if exists \`${name}\``);
+      await admin2.end();
     },
   };
 }

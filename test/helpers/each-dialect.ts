@@ -1,6 +1,6 @@
 import t, { type Test, type TestOpts } from 'tap';
 import type { BuiltPlugins } from '@tapjs/test';
-import { createDatabase, postgresAvailable, type DialectName, type TestDatabase } from './databases.ts';
+import { createDatabase, mariadbAvailable, postgresAvailable, type DialectName, type TestDatabase } from './databases.ts';
 
 export const DIALECTS: DialectName[] = ['postgresql', 'sqlite'];
 
@@ -10,6 +10,19 @@ export const DIALECTS: DialectName[] = ['postgresql', 'sqlite'];
  */
 export function eachDialect(name: string, body: (t: TapTest, db: TestDatabase) => Promise<void>): void {
   forDialects(DIALECTS, name, body);
+}
+
+/** For what exists on MariaDB/MySQL (the dialect of issue 27, in progress: see README). */
+export function onMariadb(name: string, body: (t: TapTest, db: TestDatabase<'mariadb'>) => Promise<void>): void {
+  t.test(`${name} [mariadb]`, async (tt) => {
+    if (!(await mariadbAvailable())) {
+      tt.plan(0, 'MariaDB is not reachable (set CI=true to make this a failure)');
+      return;
+    }
+    const db = await createDatabase('mariadb');
+    tt.teardown(() => db.drop());
+    await body(tt, db);
+  });
 }
 
 /** Like eachDialect, for what exists on PostgreSQL only. */

@@ -16,10 +16,12 @@ export interface Worker {
 
 /**
  * Starts one replica: a real, separate Node process (test/fixtures/upgrade-worker.ts) with its own
- * ORM and connections, against the database at `db.location`. `script`: another fixture with the
- * same protocol (ready / go / one JSON line).
+ * ORM and connections, against the database at `db.location`. `fixture`: another fixture (a file
+ * name in test/fixtures/, or a path) with the same protocol (ready / go / one JSON line).
  */
-export function startWorker(db: { dialect: string; location: string }, env: Record<string, string | number> = {}, script = WORKER): Worker {
+export function startWorker(db: { dialect: string; location: string }, env: Record<string, string | number> = {}, fixture?: string): Worker {
+  // A bare file name is a fixture of test/fixtures/; anything else a path.
+  const script = !fixture ? WORKER : fixture.includes('/') ? fixture : fileURLToPath(new URL(`../fixtures/${fixture}`, import.meta.url));
   const child = spawn(process.execPath, ['--conditions=upshift-source', script], {
     env: { ...process.env, DIALECT: db.dialect, LOCATION: db.location, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
     stdio: ['pipe', 'pipe', 'pipe'],
