@@ -26,7 +26,11 @@ const results = [];
 try {
   const tarball = packUpshift();
   const versions = Object.fromEntries(['core', 'sql', ...DRIVERS].map((name) => [name, stable7(name)]));
-  say(`newest on the registry: ${Object.entries(versions).map(([name, list]) => `@mikro-orm/${name} ${list[0]}`).join(', ')}`);
+  say(
+    `newest on the registry: ${Object.entries(versions)
+      .map(([name, list]) => `@mikro-orm/${name} ${list[0]}`)
+      .join(', ')}`,
+  );
   checkAllNewestTogether(versions);
   for (const driver of DRIVERS) results.push(runDriver(driver, versions, tarball));
 } catch (error) {
@@ -45,15 +49,28 @@ function say(line) {
 }
 
 function packUpshift() {
-  execFileSync(process.execPath, [join(root, '.ci/package.mjs'), join(work, 'stage'), '--pack', work], { env, stdio: ['ignore', 'ignore', 'inherit'], timeout: STEP_TIMEOUT_MS });
+  execFileSync(process.execPath, [join(root, '.ci/package.mjs'), join(work, 'stage'), '--pack', work], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: STEP_TIMEOUT_MS,
+  });
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   return join(work, `upshift-${version}.tgz`);
 }
 
 function npm(args, cwd = work) {
   // --loglevel: npm's reasons are read from stderr, even under `npm run --silent`, which children inherit.
-  const run = spawnSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, env, encoding: 'utf8', timeout: STEP_TIMEOUT_MS });
-  return { ok: run.status === 0, stdout: run.stdout ?? '', stderr: `${run.stderr ?? ''}${run.error ? String(run.error) : ''}` };
+  const run = spawnSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    timeout: STEP_TIMEOUT_MS,
+  });
+  return {
+    ok: run.status === 0,
+    stdout: run.stdout ?? '',
+    stderr: `${run.stderr ?? ''}${run.error ? String(run.error) : ''}`,
+  };
 }
 
 function npmJson(args) {
@@ -79,7 +96,10 @@ function install(name, specs) {
   const app = join(work, name);
   rmSync(app, { recursive: true, force: true });
   mkdirSync(app, { recursive: true });
-  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: `compat-${name}`, private: true, type: 'module' })}\n`);
+  writeFileSync(
+    join(app, 'package.json'),
+    `${JSON.stringify({ name: `compat-${name}`, private: true, type: 'module' })}\n`,
+  );
   return { app, ...npm(['install', '--prefer-offline', ...specs], app) };
 }
 
@@ -87,7 +107,10 @@ function checkAllNewestTogether(versions) {
   const specs = ['core', 'sql', ...DRIVERS].map((name) => `@mikro-orm/${name}@${versions[name][0]}`);
   const together = install('together', specs);
   if (together.ok) say(`the newest of every package installs together (${specs.join(' ')})`);
-  else say(`the newest of every package does not install together (${specs.join(' ')}): ${eresolveReason(together.stderr)}; each driver runs with the core it asks for`);
+  else
+    say(
+      `the newest of every package does not install together (${specs.join(' ')}): ${eresolveReason(together.stderr)}; each driver runs with the core it asks for`,
+    );
 }
 
 /** npm's own words for a resolution failure, on one line. */
@@ -96,11 +119,20 @@ function eresolveReason(stderr) {
   // "Conflicting peer dependency" names the package that cannot be placed, when npm says it.
   const conflict = lines.findIndex((line) => line.startsWith('Conflicting peer dependency'));
   const at = conflict >= 0 ? conflict : lines.findIndex((line) => line.startsWith('Could not resolve dependency'));
-  return at >= 0 ? lines.slice(at, at + 3).filter(Boolean).join(' ') : firstLines(stderr);
+  return at >= 0
+    ? lines
+        .slice(at, at + 3)
+        .filter(Boolean)
+        .join(' ')
+    : firstLines(stderr);
 }
 
 function firstLines(text) {
-  return text.split('\n').filter((line) => line.trim()).slice(0, 3).join(' / ');
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .slice(0, 3)
+    .join(' / ');
 }
 
 /** Newest driver release that installs with its core, then upshift into it, then the smoke suite. */
@@ -109,7 +141,11 @@ function runDriver(driver, versions, tarball) {
     const manifest = npmJson(['view', `@mikro-orm/${driver}@${release}`, 'peerDependencies', 'dependencies']) ?? {};
     const coreSpec = manifest.peerDependencies?.['@mikro-orm/core'];
     if (!coreSpec) throw new Error(`@mikro-orm/${driver}@${release} declares no peer @mikro-orm/core`);
-    const core = [npmJson(['view', `@mikro-orm/core@${coreSpec}`, 'version'])].flat().filter(Boolean).sort(compareVersions).at(-1);
+    const core = [npmJson(['view', `@mikro-orm/core@${coreSpec}`, 'version'])]
+      .flat()
+      .filter(Boolean)
+      .sort(compareVersions)
+      .at(-1);
     const set = `@mikro-orm/core ${core}, @mikro-orm/${driver} ${release} (with @mikro-orm/sql ${manifest.dependencies?.['@mikro-orm/sql'] ?? '?'})`;
     const mikro = install(driver, [`@mikro-orm/core@${core}`, `@mikro-orm/${driver}@${release}`]);
     if (!mikro.ok) {
@@ -117,7 +153,9 @@ function runDriver(driver, versions, tarball) {
       continue;
     }
     if (release !== versions[driver][0] || core !== versions.core[0]) {
-      say(`${driver}: runs on ${set}, not the newest of every package: @mikro-orm/${driver} ${release} asks for @mikro-orm/core ${coreSpec}`);
+      say(
+        `${driver}: runs on ${set}, not the newest of every package: @mikro-orm/${driver} ${release} asks for @mikro-orm/core ${coreSpec}`,
+      );
     }
     const added = npm(['install', '--prefer-offline', tarball], mikro.app);
     if (!added.ok) {
@@ -126,7 +164,12 @@ function runDriver(driver, versions, tarball) {
     }
     copyFileSync(join(root, 'test/package/smoke.mjs'), join(mikro.app, 'smoke.mjs'));
     const target = driver === 'sqlite' ? join(mikro.app, 'smoke.db') : PG_SERVER;
-    const smoke = spawnSync(process.execPath, ['smoke.mjs', driver, target], { cwd: mikro.app, env, encoding: 'utf8', timeout: STEP_TIMEOUT_MS });
+    const smoke = spawnSync(process.execPath, ['smoke.mjs', driver, target], {
+      cwd: mikro.app,
+      env,
+      encoding: 'utf8',
+      timeout: STEP_TIMEOUT_MS,
+    });
     const lines = (smoke.stdout ?? '').split('\n').filter((line) => /^(ok|not ok|smoke:) /.test(line));
     for (const line of lines) process.stdout.write(`  ${line}\n`);
     if (smoke.status !== 0) {

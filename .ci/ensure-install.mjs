@@ -24,7 +24,9 @@ if (!ok) {
   process.stderr.write('upshift: dependencies or the bundled Node 24 are missing; running `npm ci`\n');
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (!recent(nodeVersion(bundledNode))) {
-    process.stderr.write('upshift: node_modules/.bin/node is still not Node >= 22.17 after `npm ci`; install Node 22.17+ and retry.\n');
+    process.stderr.write(
+      'upshift: node_modules/.bin/node is still not Node >= 22.17 after `npm ci`; install Node 22.17+ and retry.\n',
+    );
     process.exit(1);
   }
 }
@@ -38,5 +40,8 @@ const removed = (tapConfig.plugin ?? []).filter((p) => p.startsWith('!')).map((p
 const built = join(root, 'node_modules', '@tapjs', 'test', 'test-built', 'src', 'index.ts');
 if (existsSync(built) && removed.some((p) => readFileSync(built, 'utf8').includes(`"${p}"`))) {
   process.stderr.write(`upshift: rebuilding tap's runner without ${removed.join(', ')}\n`);
-  execFileSync(bundledNode, [realpathSync(join(root, 'node_modules', '.bin', 'tap')), 'build'], { cwd: root, stdio: 'inherit' });
+  execFileSync(bundledNode, [realpathSync(join(root, 'node_modules', '.bin', 'tap')), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

@@ -17,25 +17,47 @@ const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const packAt = args.indexOf('--pack');
 const destination = packAt >= 0 ? resolve(args[packAt + 1] ?? '.') : undefined;
-const stage = resolve(args.find((arg, i) => !arg.startsWith('--') && (packAt < 0 || i !== packAt + 1)) ?? join(root, 'package'));
+const stage = resolve(
+  args.find((arg, i) => !arg.startsWith('--') && (packAt < 0 || i !== packAt + 1)) ?? join(root, 'package'),
+);
 
 /** The fields an installed package is read for (by Node, TypeScript, npm and the registry). */
 const PUBLISHED_FIELDS = [
-  'name', 'version', 'description', 'keywords', 'homepage', 'bugs', 'repository', 'funding', 'license',
-  'author', 'contributors', 'type', 'engines', 'exports', 'files', 'sideEffects',
-  'peerDependencies', 'peerDependenciesMeta', 'dependencies', 'optionalDependencies',
+  'name',
+  'version',
+  'description',
+  'keywords',
+  'homepage',
+  'bugs',
+  'repository',
+  'funding',
+  'license',
+  'author',
+  'contributors',
+  'type',
+  'engines',
+  'exports',
+  'files',
+  'sideEffects',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'dependencies',
+  'optionalDependencies',
 ];
 /** Export conditions that only mean something inside this repository. */
 const REPO_CONDITIONS = ['upshift-source'];
 
 const repo = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const published = Object.fromEntries(PUBLISHED_FIELDS.filter((field) => field in repo).map((field) => [field, repo[field]]));
+const published = Object.fromEntries(
+  PUBLISHED_FIELDS.filter((field) => field in repo).map((field) => [field, repo[field]]),
+);
 published.exports = withoutRepoConditions(repo.exports);
 if (!repo.files?.includes('dist')) fail('the repository package.json must list "dist" in `files`');
 
 // The stage is emptied first: never the repository or a folder that holds it.
 const repoFromStage = relative(stage, root);
-if (repoFromStage === '' || (!repoFromStage.startsWith('..') && !isAbsolute(repoFromStage))) fail(`${stage} holds the repository; give a folder of its own`);
+if (repoFromStage === '' || (!repoFromStage.startsWith('..') && !isAbsolute(repoFromStage)))
+  fail(`${stage} holds the repository; give a folder of its own`);
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
 execFileSync(process.execPath, [join(root, '.ci/build.mjs'), join(stage, 'dist')], { stdio: 'inherit' });
@@ -52,13 +74,24 @@ process.stdout.write(`upshift: the package is staged in ${stage}\n`);
 if (destination) {
   mkdirSync(destination, { recursive: true });
   // --ignore-scripts: the stage has none, and npm must not look for the repository's.
-  const [packed] = JSON.parse(execFileSync('npm', ['pack', stage, '--json', '--ignore-scripts', '--pack-destination', destination], { cwd: root, encoding: 'utf8' }));
-  process.stdout.write(`upshift: packed ${join(destination, packed.filename)} (${packed.entryCount} files, ${packed.size} bytes)\n`);
+  const [packed] = JSON.parse(
+    execFileSync('npm', ['pack', stage, '--json', '--ignore-scripts', '--pack-destination', destination], {
+      cwd: root,
+      encoding: 'utf8',
+    }),
+  );
+  process.stdout.write(
+    `upshift: packed ${join(destination, packed.filename)} (${packed.entryCount} files, ${packed.size} bytes)\n`,
+  );
 }
 
 function withoutRepoConditions(value) {
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !REPO_CONDITIONS.includes(key)).map(([key, inner]) => [key, withoutRepoConditions(inner)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !REPO_CONDITIONS.includes(key))
+      .map(([key, inner]) => [key, withoutRepoConditions(inner)]),
+  );
 }
 
 function exportTargets(value) {

@@ -36,7 +36,9 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
       handles.set(tool, handle);
       // Count statements on a second, instrumented instance (so logging costs nothing in the timing).
       const sent: string[] = [];
-      const counted = await openTool(tool, dialect, db.location, spec, { onStatement: (message) => sent.push(message) });
+      const counted = await openTool(tool, dialect, db.location, spec, {
+        onStatement: (message) => sent.push(message),
+      });
       await counted.migrate(); // a first call may do one-off work (e.g. create tables); count the second
       sent.length = 0;
       await counted.migrate();
@@ -46,27 +48,52 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
     }
     const rounds = options.quick ? 15 : 60;
     const times = await interleave(
-      { ...Object.fromEntries([...handles].map(([tool, h]) => [tool, () => h.migrate()])), [FLOOR]: () => floor!.read() },
+      {
+        ...Object.fromEntries([...handles].map(([tool, h]) => [tool, () => h.migrate()])),
+        [FLOOR]: () => floor!.read(),
+      },
       rounds,
       3,
     );
     const med = new Map(TOOLS.map((t) => [t, median(times[t]!)]));
     for (const tool of TOOLS) {
-      rec.figure({ dialect, name: `${TOOL_LABEL[tool]} no-op`, value: med.get(tool)!, unit: 'ms', detail: `${statements.get(tool)} statement(s), median of ${rounds}` });
+      rec.figure({
+        dialect,
+        name: `${TOOL_LABEL[tool]} no-op`,
+        value: med.get(tool)!,
+        unit: 'ms',
+        detail: `${statements.get(tool)} statement(s), median of ${rounds}`,
+      });
     }
     const bare = median(times[FLOOR]!);
-    rec.figure({ dialect, name: 'bare driver: the same one statement', value: bare, unit: 'ms', detail: `median of ${rounds}; upshift is ${ratio(med.get('upshift')!, bare)} this` });
+    rec.figure({
+      dialect,
+      name: 'bare driver: the same one statement',
+      value: bare,
+      unit: 'ms',
+      detail: `median of ${rounds}; upshift is ${ratio(med.get('upshift')!, bare)} this`,
+    });
     const fastest = ALTERNATIVES.reduce((a, b) => (med.get(a)! <= med.get(b)! ? a : b));
     const up = med.get('upshift')!;
     const fast = med.get(fastest)!;
-    rec.figure({ dialect, name: `upshift / fastest alternative (${TOOL_LABEL[fastest]})`, value: up / fast, unit: 'ratio' });
+    rec.figure({
+      dialect,
+      name: `upshift / fastest alternative (${TOOL_LABEL[fastest]})`,
+      value: up / fast,
+      unit: 'ratio',
+    });
     rec.goal({
       dialect,
       goal: '(1) no-op upgrade() ≤ 1/3 of the fastest alternative',
       measured: `${fmtMs(up)} vs ${fmtMs(fast)} (${TOOL_LABEL[fastest]}) = ${ratio(up, fast)} (goal ≤ 0.33×); the bare driver's same statement alone: ${fmtMs(bare)} = ${ratio(bare, fast)}`,
       pass: up <= fast / 3,
     });
-    rec.goal({ dialect, goal: '(1) exactly 1 statement on a no-op boot', measured: `${statements.get('upshift')} statement(s)`, pass: statements.get('upshift') === 1 });
+    rec.goal({
+      dialect,
+      goal: '(1) exactly 1 statement on a no-op boot',
+      measured: `${statements.get('upshift')} statement(s)`,
+      pass: statements.get('upshift') === 1,
+    });
   } finally {
     for (const h of handles.values()) await h.close().catch(() => undefined);
     await floor?.close();
@@ -83,7 +110,8 @@ interface BareRead {
 /** The SQL of the one statement MikroORM's query log showed (a line like `[query] <sql> [took 0 ms]`). */
 function statementOf(logged: string[]): string {
   const sql = /\[query\] (.*) \[took /.exec(logged[0] ?? '')?.[1];
-  if (logged.length !== 1 || !sql) throw new Error(`expected upshift's one statement in the query log, got: ${logged.join(' | ')}`);
+  if (logged.length !== 1 || !sql)
+    throw new Error(`expected upshift's one statement in the query log, got: ${logged.join(' | ')}`);
   return sql;
 }
 

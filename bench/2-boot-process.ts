@@ -15,7 +15,15 @@ import { standalone, type Scenario } from './support/scenario.ts';
 const N = 200;
 // "js": the app's production build (compiled bundle, compiled upshift as published); "ts": the
 // same from TypeScript sources, stripped by Node at load (as in development).
-const MODES = ['floor', 'floor-connected', 'upshift-js', 'upshift-js-static', 'mikro-orm-js', 'upshift-ts', 'mikro-orm-ts'] as const;
+const MODES = [
+  'floor',
+  'floor-connected',
+  'upshift-js',
+  'upshift-js-static',
+  'mikro-orm-js',
+  'upshift-ts',
+  'mikro-orm-ts',
+] as const;
 type Mode = (typeof MODES)[number];
 const LABEL: Record<Mode, string> = {
   floor: 'floor (no migration call)',
@@ -37,13 +45,27 @@ export const scenario: Scenario = {
   },
 };
 
-async function runOn(dialect: DialectName, bundles: { ts: string; js: string }, upshiftEntry: string, options: BenchOptions, rec: Recorder): Promise<void> {
+async function runOn(
+  dialect: DialectName,
+  bundles: { ts: string; js: string },
+  upshiftEntry: string,
+  options: BenchOptions,
+  rec: Recorder,
+): Promise<void> {
   const dbs = { upshift: await createDb(dialect, 's2u'), 'mikro-orm': await createDb(dialect, 's2m') };
   const args = (mode: Mode): string[] => {
     if (mode === 'floor' || mode === 'floor-connected') return [mode, dialect, dbs.upshift.location, bundles.ts];
-    if (mode === 'upshift-js-static') return ['upshift', dialect, dbs.upshift.location, bundles.js, 'js', upshiftEntry, 'static-index'];
+    if (mode === 'upshift-js-static')
+      return ['upshift', dialect, dbs.upshift.location, bundles.js, 'js', upshiftEntry, 'static-index'];
     const [tool, ext] = mode.split(/-(?=js$|ts$)/) as ['upshift' | 'mikro-orm', 'js' | 'ts'];
-    return [tool, dialect, dbs[tool].location, bundles[ext], ext, ...(tool === 'upshift' && ext === 'js' ? [upshiftEntry] : [])];
+    return [
+      tool,
+      dialect,
+      dbs[tool].location,
+      bundles[ext],
+      ext,
+      ...(tool === 'upshift' && ext === 'js' ? [upshiftEntry] : []),
+    ];
   };
   // The first boot of each applies the 200 revisions (and warms the disk cache); not timed.
   for (const mode of MODES) await runChildOk('procs/boot.ts', args(mode));
@@ -57,7 +79,13 @@ async function runOn(dialect: DialectName, bundles: { ts: string; js: string }, 
   }
   const med = Object.fromEntries(MODES.map((m) => [m, median(times[m])])) as Record<Mode, number>;
   for (const mode of MODES) {
-    rec.figure({ dialect, name: `${LABEL[mode]} boot`, value: med[mode], unit: 'ms', detail: `median of ${rounds}${mode === 'floor' ? '' : `, ${ratio(med[mode], med.floor)} the floor`}` });
+    rec.figure({
+      dialect,
+      name: `${LABEL[mode]} boot`,
+      value: med[mode],
+      unit: 'ms',
+      detail: `median of ${rounds}${mode === 'floor' ? '' : `, ${ratio(med[mode], med.floor)} the floor`}`,
+    });
   }
   rec.goal({
     dialect,

@@ -31,7 +31,11 @@ async function once(tool: ToolName, dialect: DialectName): Promise<number> {
     await handle.migrate();
     const ms = performance.now() - started;
     await handle.close();
-    const [row] = await inspect<{ n: number | string }>(dialect, db.location, `select count(*) as n from "bench_${String(N).padStart(5, '0')}"`);
+    const [row] = await inspect<{ n: number | string }>(
+      dialect,
+      db.location,
+      `select count(*) as n from "bench_${String(N).padStart(5, '0')}"`,
+    );
     if (Number(row?.n) !== 1) throw new Error(`${tool} did not apply revision ${N}`);
     return ms;
   } finally {
@@ -52,7 +56,13 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
   const med = new Map(TOOLS.map((t) => [t, median(times.get(t)!)]));
   for (const tool of TOOLS) {
     const all = times.get(tool)!;
-    rec.figure({ dialect, name: `${TOOL_LABEL[tool]}: apply ${N}`, value: med.get(tool)!, unit: 'ms', detail: `median of ${trials} (${fmtMs(Math.min(...all))}–${fmtMs(Math.max(...all))})` });
+    rec.figure({
+      dialect,
+      name: `${TOOL_LABEL[tool]}: apply ${N}`,
+      value: med.get(tool)!,
+      unit: 'ms',
+      detail: `median of ${trials} (${fmtMs(Math.min(...all))}–${fmtMs(Math.max(...all))})`,
+    });
   }
   const up = med.get('upshift')!;
   const upAll = med.get('upshift-all')!;
@@ -68,8 +78,12 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
     dialect,
     goal: '(3) apply 200: at least as fast as the fastest alternative, in its transaction layout',
     measured:
-      versus.map((v) => `${TOOL_LABEL[v.tool]} (${LAYOUT_LABEL[v.layout]}) ${fmtMs(v.theirs)} vs upshift ${fmtMs(v.ours)} = ${ratio(v.ours, v.theirs)}`).join('; ') +
-      `; worst ${ratio(worst.ours, worst.theirs)}`,
+      versus
+        .map(
+          (v) =>
+            `${TOOL_LABEL[v.tool]} (${LAYOUT_LABEL[v.layout]}) ${fmtMs(v.theirs)} vs upshift ${fmtMs(v.ours)} = ${ratio(v.ours, v.theirs)}`,
+        )
+        .join('; ') + `; worst ${ratio(worst.ours, worst.theirs)}`,
     pass: worst.r <= 1,
   });
   const bare = med.get('bare')!;

@@ -44,7 +44,11 @@ async function trial(tool: ToolName, dialect: DialectName): Promise<Trial> {
   const db = await createDb(dialect, 's4');
   try {
     const children = Array.from({ length: PROCESSES[dialect] }, () => {
-      const child = spawn(NODE, [...NODE_ARGS, join(BENCH_DIR, 'procs/concurrent.ts'), tool, dialect, db.location, String(N)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(
+        NODE,
+        [...NODE_ARGS, join(BENCH_DIR, 'procs/concurrent.ts'), tool, dialect, db.location, String(N)],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
       let stderr = '';
       let stdout = '';
       child.stderr.on('data', (d) => (stderr += d));
@@ -53,8 +57,11 @@ async function trial(tool: ToolName, dialect: DialectName): Promise<Trial> {
         child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
         child.on('exit', (code) => reject(new Error(`exited ${code} before the barrier: ${stderr.slice(-1500)}`)));
       });
-      const exited = new Promise<{ code: number | null; at: number; stderr: () => string; stdout: () => string }>((resolve) =>
-        child.on('exit', (code) => resolve({ code, at: performance.now(), stderr: () => stderr, stdout: () => stdout })),
+      const exited = new Promise<{ code: number | null; at: number; stderr: () => string; stdout: () => string }>(
+        (resolve) =>
+          child.on('exit', (code) =>
+            resolve({ code, at: performance.now(), stderr: () => stderr, stdout: () => stdout }),
+          ),
       );
       return { child, ready, exited };
     });
@@ -64,12 +71,22 @@ async function trial(tool: ToolName, dialect: DialectName): Promise<Trial> {
     for (const c of children) c.child.stdin.end('go\n');
     const exits = await Promise.all(children.map((c) => c.exited));
     const ms = Math.max(...exits.map((e) => e.at)) - released;
-    const own = exits.map((e) => /\{"migrateMs".*\}/.exec(e.stdout())?.[0]).filter((j): j is string => !!j).map((j) => JSON.parse(j) as { migrateMs: number; closeMs: number });
-    const slowest = { migrateMs: Math.max(0, ...own.map((o) => o.migrateMs)), closeMs: Math.max(0, ...own.map((o) => o.closeMs)) };
+    const own = exits
+      .map((e) => /\{"migrateMs".*\}/.exec(e.stdout())?.[0])
+      .filter((j): j is string => !!j)
+      .map((j) => JSON.parse(j) as { migrateMs: number; closeMs: number });
+    const slowest = {
+      migrateMs: Math.max(0, ...own.map((o) => o.migrateMs)),
+      closeMs: Math.max(0, ...own.map((o) => o.closeMs)),
+    };
     const failed = exits.filter((e) => e.code !== 0);
     let rows: { revision: string; n: number | string }[] = [];
     try {
-      rows = await inspect(dialect, db.location, 'select "revision", count(*) as n from "applied_log" group by "revision"');
+      rows = await inspect(
+        dialect,
+        db.location,
+        'select "revision", count(*) as n from "applied_log" group by "revision"',
+      );
     } catch (error) {
       return { clean: false, ms, why: `no applied_log (${(error as Error).message})`, ...slowest };
     }
@@ -78,7 +95,9 @@ async function trial(tool: ToolName, dialect: DialectName): Promise<Trial> {
       failed.length ? `${failed.length} process(es) failed: ${firstLine(failed[0]!.stderr())}` : '',
       twice.length ? `applied more than once: ${twice.join(', ')}` : '',
       rows.length !== N ? `${rows.length}/${N} revisions applied` : '',
-    ].filter(Boolean).join('; ');
+    ]
+      .filter(Boolean)
+      .join('; ');
     return { clean: why === '', ms, why, ...slowest };
   } finally {
     await db.drop();
@@ -136,7 +155,9 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
     goal: `(4) release → last exit no slower than kysely in the same MikroORM app, in its transaction layout${dialect === 'postgresql' ? '' : ' (goal is for PostgreSQL; reported)'}`,
     measured:
       `kysely (${LAYOUT_LABEL[layout]}) ${fmtMs(kyMs)} vs ${TOOL_LABEL[like]} ${fmtMs(upMs)} = ${ratio(upMs, kyMs)}` +
-      (like === 'upshift' ? '' : `; upshift's default (a transaction each): ${fmtMs(defaultMs)} = ${ratio(defaultMs, kyMs)}`) +
+      (like === 'upshift'
+        ? ''
+        : `; upshift's default (a transaction each): ${fmtMs(defaultMs)} = ${ratio(defaultMs, kyMs)}`) +
       `; kysely alone, with no MikroORM in its process: ${fmtMs(aloneMs)} (${TOOL_LABEL[like]} ${ratio(upMs, aloneMs)})`,
     pass: dialect === 'postgresql' ? upMs <= kyMs : null,
   });

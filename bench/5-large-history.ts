@@ -37,8 +37,15 @@ export function history(n: number, shape: Shape): Revision[] {
   const id = (i: number) => `h${String(i).padStart(6, '0')}`;
   const at = (i: number) => new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString();
   const list: Revision[] = [];
-  const revision = (id: string, parents: string[], createdAt: string, message = ''): Revision =>
-    ({ id, parents, createdAt, message, transaction: true, up: noop, down: noop });
+  const revision = (id: string, parents: string[], createdAt: string, message = ''): Revision => ({
+    id,
+    parents,
+    createdAt,
+    message,
+    transaction: true,
+    up: noop,
+    down: noop,
+  });
   let prev: string[] = [];
   for (let i = 1; list.length < n; i++) {
     if (shape === 'branchy' && i % 10 === 0 && list.length + 3 <= n) {
@@ -58,7 +65,13 @@ export function history(n: number, shape: Shape): Revision[] {
 function declared(revisions: readonly Revision[]): LazyRevision[] {
   return revisions.map((r) => {
     const loaded = validateRevision(r, r.id);
-    return { id: r.id, parents: r.parents, createdAt: r.createdAt, checksum: checksumOf(loaded), load: async () => ({ default: loaded }) };
+    return {
+      id: r.id,
+      parents: r.parents,
+      createdAt: r.createdAt,
+      checksum: checksumOf(loaded),
+      load: async () => ({ default: loaded }),
+    };
   });
 }
 
@@ -72,7 +85,15 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
     const warmup = 2;
     // Every size is open at once and timed interleaved, so that a change of the machine's speed
     // during the scenario (common here) lands on all sizes alike instead of bending the growth.
-    const opened: { n: number; orm: MikroORM; drop: () => Promise<void>; modules: Revision[]; entries: LazyRevision[]; migrator: Migrator; fresh: Migrator[] }[] = [];
+    const opened: {
+      n: number;
+      orm: MikroORM;
+      drop: () => Promise<void>;
+      modules: Revision[];
+      entries: LazyRevision[];
+      migrator: Migrator;
+      fresh: Migrator[];
+    }[] = [];
     try {
       for (const n of sizes) {
         const modules = history(n, shape);
@@ -81,7 +102,15 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
         const orm: MikroORM = await openOrm(dialect, db.location);
         // One new Migrator per timed first call, built beforehand: the call alone is timed.
         const fresh = Array.from({ length: rounds + warmup }, () => new Migrator({ orm, revisions: entries, logger }));
-        opened.push({ n, orm, drop: () => db.drop(), modules, entries, migrator: new Migrator({ orm, revisions: entries, logger }), fresh });
+        opened.push({
+          n,
+          orm,
+          drop: () => db.drop(),
+          modules,
+          entries,
+          migrator: new Migrator({ orm, revisions: entries, logger }),
+          fresh,
+        });
         // At head without running 10k no-op revisions: stamp() records them all.
         await new Migrator({ orm, revisions: entries, logger }).stamp('heads');
       }
@@ -102,10 +131,34 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
         noopUpgrade[n] = median(times[`upgrade ${n}`]!);
         const fromModules = median(times[`build modules ${n}`]!);
         const again = median(times[`upgrade again ${n}`]!);
-        rec.figure({ dialect, name: `${shape} ${n}: graph build + validate`, value: build[n], unit: 'ms', detail: `${((build[n] / n) * 1000).toFixed(2)} µs/revision; declared entries, as index.ts holds them` });
-        rec.figure({ dialect, name: `${shape} ${n}: graph build + validate, from modules`, value: fromModules, unit: 'ms', detail: `${((fromModules / n) * 1000).toFixed(2)} µs/revision; the modules' default exports` });
-        rec.figure({ dialect, name: `${shape} ${n}: no-op upgrade(), a new Migrator's first call`, value: noopUpgrade[n], unit: 'ms', detail: `${((noopUpgrade[n] / n) * 1000).toFixed(2)} µs/revision` });
-        rec.figure({ dialect, name: `${shape} ${n}: no-op upgrade(), called again`, value: again, unit: 'ms', detail: `${((again / n) * 1000).toFixed(2)} µs/revision` });
+        rec.figure({
+          dialect,
+          name: `${shape} ${n}: graph build + validate`,
+          value: build[n],
+          unit: 'ms',
+          detail: `${((build[n] / n) * 1000).toFixed(2)} µs/revision; declared entries, as index.ts holds them`,
+        });
+        rec.figure({
+          dialect,
+          name: `${shape} ${n}: graph build + validate, from modules`,
+          value: fromModules,
+          unit: 'ms',
+          detail: `${((fromModules / n) * 1000).toFixed(2)} µs/revision; the modules' default exports`,
+        });
+        rec.figure({
+          dialect,
+          name: `${shape} ${n}: no-op upgrade(), a new Migrator's first call`,
+          value: noopUpgrade[n],
+          unit: 'ms',
+          detail: `${((noopUpgrade[n] / n) * 1000).toFixed(2)} µs/revision`,
+        });
+        rec.figure({
+          dialect,
+          name: `${shape} ${n}: no-op upgrade(), called again`,
+          value: again,
+          unit: 'ms',
+          detail: `${((again / n) * 1000).toFixed(2)} µs/revision`,
+        });
       }
     } finally {
       for (const { orm, drop } of opened) {
@@ -115,9 +168,19 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
     }
     const big = sizes[sizes.length - 1]!;
     const small = sizes[0]!;
-    const growth = (t: Record<number, number>) => (t[big]! / big) / (t[small]! / small);
-    rec.goal({ dialect, goal: `(5) ${shape} ${big}: build + validate ≤ 50 ms`, measured: fmtMs(build[big]!), pass: build[big]! <= 50 });
-    rec.goal({ dialect, goal: `(5) ${shape} ${big}: no-op upgrade() ≤ 100 ms (a new Migrator's first call)`, measured: fmtMs(noopUpgrade[big]!), pass: noopUpgrade[big]! <= 100 });
+    const growth = (t: Record<number, number>) => t[big]! / big / (t[small]! / small);
+    rec.goal({
+      dialect,
+      goal: `(5) ${shape} ${big}: build + validate ≤ 50 ms`,
+      measured: fmtMs(build[big]!),
+      pass: build[big]! <= 50,
+    });
+    rec.goal({
+      dialect,
+      goal: `(5) ${shape} ${big}: no-op upgrade() ≤ 100 ms (a new Migrator's first call)`,
+      measured: fmtMs(noopUpgrade[big]!),
+      pass: noopUpgrade[big]! <= 100,
+    });
     rec.goal({
       dialect,
       goal: `(5) ${shape}: linear growth (per-revision cost at ${big / 1000}k ≤ 2× that at ${small / 1000}k; quadratic would be ${big / small}×)`,

@@ -39,7 +39,12 @@ export const scenario: Scenario = {
     }
     if (typeof dev.revision !== 'function' || typeof dev.check !== 'function') {
       for (const dialect of options.dialects) {
-        rec.goal({ dialect, goal: `(6) revision() and check() under 2 s for ${ENTITIES} entities`, measured: 'not available yet: upshift/dev does not export revision() and check()', pass: null });
+        rec.goal({
+          dialect,
+          goal: `(6) revision() and check() under 2 s for ${ENTITIES} entities`,
+          measured: 'not available yet: upshift/dev does not export revision() and check()',
+          pass: null,
+        });
       }
       return;
     }
@@ -77,7 +82,10 @@ interface RevisionSql {
 /** The bundle: 50 revision files creating the 200 tables, 4 each, in MikroORM's own DDL. */
 async function writeRevisions(dir: string, orm: MikroORM): Promise<RevisionSql[]> {
   const ddl = await orm.schema.getCreateSchemaSQL({ wrap: false });
-  const statements = ddl.split(/;\s*\n/).map((s) => s.trim().replace(/;$/, '')).filter((s) => s && !/^(set|pragma)\b/i.test(s));
+  const statements = ddl
+    .split(/;\s*\n/)
+    .map((s) => s.trim().replace(/;$/, ''))
+    .filter((s) => s && !/^(set|pragma)\b/i.test(s));
   const byTable = new Map<string, string[]>();
   for (const s of statements) {
     const table = /\b(?:table|on)\s+[`"]?(e\d{3})[`"]?/i.exec(s)?.[1];
@@ -89,7 +97,10 @@ async function writeRevisions(dir: string, orm: MikroORM): Promise<RevisionSql[]
   const perRevision = ENTITIES / REVISIONS;
   for (let r = 1; r <= REVISIONS; r++) {
     const id = `a${String(r).padStart(11, '0')}`;
-    const tables = Array.from({ length: perRevision }, (_, k) => `e${String((r - 1) * perRevision + k + 1).padStart(3, '0')}`);
+    const tables = Array.from(
+      { length: perRevision },
+      (_, k) => `e${String((r - 1) * perRevision + k + 1).padStart(3, '0')}`,
+    );
     const up = tables.flatMap((t) => byTable.get(t) ?? []);
     sql.push({ up, down: [...tables].reverse().map((t) => `drop table "${t}"`) });
     writeFileSync(
@@ -97,13 +108,19 @@ async function writeRevisions(dir: string, orm: MikroORM): Promise<RevisionSql[]
       `import type { Revision } from 'upshift';\n\nexport default {\n  id: '${id}',\n  parents: [${r === 1 ? '' : `'a${String(r - 1).padStart(11, '0')}'`}],\n` +
         `  message: 'tables ${tables.join(', ')}',\n  createdAt: '${new Date(Date.UTC(2026, 0, 1) + r * 1000).toISOString()}',\n  transaction: true,\n` +
         `  async up({ sql }) {\n${up.map((s) => `    await sql(${JSON.stringify(s)});\n`).join('')}  },\n` +
-        `  async down({ sql }) {\n${[...tables].reverse().map((t) => `    await sql(${JSON.stringify(`drop table "${t}"`)});\n`).join('')}  },\n} satisfies Revision;\n`,
+        `  async down({ sql }) {\n${[...tables]
+          .reverse()
+          .map((t) => `    await sql(${JSON.stringify(`drop table "${t}"`)});\n`)
+          .join('')}  },\n} satisfies Revision;\n`,
     );
     // Declared in index.ts as revision() declares what it writes.
     const module = (await import(pathToFileURL(join(dir, `${id}.ts`)).href)) as { default: unknown };
     list.push(`  ${declaredEntry(validateRevision(module.default, id), `./${id}.ts`)}`);
   }
-  const index = readFileSync(join(dir, 'index.ts'), 'utf8').replace('  // upshift:revisions', `${list.join('\n')}\n  // upshift:revisions`);
+  const index = readFileSync(join(dir, 'index.ts'), 'utf8').replace(
+    '  // upshift:revisions',
+    `${list.join('\n')}\n  // upshift:revisions`,
+  );
   writeFileSync(join(dir, 'index.ts'), index);
   return sql;
 }
@@ -140,9 +157,11 @@ async function roundTripFloor(dialect: DialectName, revisions: readonly Revision
     const conn = new Sqlite(':memory:'); // as check()'s shadow
     try {
       const started = performance.now();
-      for (const r of revisions) for (const step of [r.up, r.down, r.up]) conn.transaction(() => {
-        for (const s of step) conn.exec(s);
-      })();
+      for (const r of revisions)
+        for (const step of [r.up, r.down, r.up])
+          conn.transaction(() => {
+            for (const s of step) conn.exec(s);
+          })();
       return performance.now() - started;
     } finally {
       conn.close();
@@ -196,15 +215,35 @@ async function runOn(dialect: DialectName, dev: DevApi, options: BenchOptions, r
     }
     const rev = median(revisionTimes);
     const chk = median(checkTimes);
-    rec.figure({ dialect, name: `revision() with ${ENTITIES} entities, ${REVISIONS} revisions`, value: rev, unit: 'ms', detail: `median of ${rounds}` });
-    rec.figure({ dialect, name: `check() with ${ENTITIES} entities, ${REVISIONS} revisions`, value: chk, unit: 'ms', detail: `median of ${rounds}${checkError ? `; threw ${checkError}` : ''}` });
+    rec.figure({
+      dialect,
+      name: `revision() with ${ENTITIES} entities, ${REVISIONS} revisions`,
+      value: rev,
+      unit: 'ms',
+      detail: `median of ${rounds}`,
+    });
+    rec.figure({
+      dialect,
+      name: `check() with ${ENTITIES} entities, ${REVISIONS} revisions`,
+      value: chk,
+      unit: 'ms',
+      detail: `median of ${rounds}${checkError ? `; threw ${checkError}` : ''}`,
+    });
     rec.goal({ dialect, goal: '(6) revision() under 2 s', measured: fmtMs(rev), pass: rev < GOAL_MS });
     const floor = median(floorTimes);
-    rec.figure({ dialect, name: 'floor: the revisions\' own SQL, up + down + up each, bare driver', value: floor, unit: 'ms', detail: `median of ${rounds}; check() is ${ratio(chk, floor)} this` });
+    rec.figure({
+      dialect,
+      name: "floor: the revisions' own SQL, up + down + up each, bare driver",
+      value: floor,
+      unit: 'ms',
+      detail: `median of ${rounds}; check() is ${ratio(chk, floor)} this`,
+    });
     rec.goal({
       dialect,
       goal: '(6) check() under 2 s',
-      measured: checkError ? `${fmtMs(chk)}, but it threw: ${checkError}` : `${fmtMs(chk)} (the revisions' own SQL alone, bare driver: ${fmtMs(floor)}; ${ratio(chk, floor)})`,
+      measured: checkError
+        ? `${fmtMs(chk)}, but it threw: ${checkError}`
+        : `${fmtMs(chk)} (the revisions' own SQL alone, bare driver: ${fmtMs(floor)}; ${ratio(chk, floor)})`,
       pass: !checkError && chk < GOAL_MS,
     });
   } finally {

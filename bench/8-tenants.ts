@@ -43,7 +43,10 @@ async function runOn(options: BenchOptions, rec: Recorder): Promise<void> {
   const schemas = Array.from({ length: tenants }, (_, i) => `tenant_${String(i).padStart(4, '0')}`);
   const db = await createDb('postgresql', 'tenants');
   let statements = 0;
-  const orm = await openOrm('postgresql', db.location, { onQuery: () => statements++, extra: { pool: { min: 0, max: 20 } } });
+  const orm = await openOrm('postgresql', db.location, {
+    onQuery: () => statements++,
+    extra: { pool: { min: 0, max: 20 } },
+  });
   try {
     const logger = benchLogger();
     let revisions = 3;
@@ -54,9 +57,18 @@ async function runOn(options: BenchOptions, rec: Recorder): Promise<void> {
     statements = 0;
     await upgradeTenants({ orm, revisions: bundle(revisions), schemas, logger });
     const sent = statements;
-    const times = await interleave({ noop: () => upgradeTenants({ orm, revisions: bundle(revisions), schemas, logger }) }, options.quick ? 3 : 11);
+    const times = await interleave(
+      { noop: () => upgradeTenants({ orm, revisions: bundle(revisions), schemas, logger }) },
+      options.quick ? 3 : 11,
+    );
     const noop = median(times.noop!);
-    rec.figure({ dialect: 'postgresql', name: `no-op upgradeTenants() over ${tenants} tenants`, value: noop, unit: 'ms', detail: `median of ${times.noop!.length}; ${sent} statements` });
+    rec.figure({
+      dialect: 'postgresql',
+      name: `no-op upgradeTenants() over ${tenants} tenants`,
+      value: noop,
+      unit: 'ms',
+      detail: `median of ${times.noop!.length}; ${sent} statements`,
+    });
     rec.goal({
       dialect: 'postgresql',
       goal: `(8) no-op over ${tenants} tenants: a small constant number of statements, ≤ 50 ms`,

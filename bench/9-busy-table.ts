@@ -25,7 +25,13 @@ export const scenario: Scenario = {
     if (!options.dialects.includes('postgresql')) return;
     const holdMs = options.quick ? 3_000 : 6_000;
     const withDefaults = await once(options, holdMs, undefined);
-    rec.figure({ dialect: 'postgresql', name: 'worst load query, ddl defaults', value: withDefaults.worstMs, unit: 'ms', detail: `blocker held ${holdMs} ms; upgrade took ${fmtMs(withDefaults.upgradeMs)}` });
+    rec.figure({
+      dialect: 'postgresql',
+      name: 'worst load query, ddl defaults',
+      value: withDefaults.worstMs,
+      unit: 'ms',
+      detail: `blocker held ${holdMs} ms; upgrade took ${fmtMs(withDefaults.upgradeMs)}`,
+    });
     rec.goal({
       dialect: 'postgresql',
       goal: `(9) worst load query with the defaults ≤ lock timeout (${DEFAULT_LOCK_TIMEOUT_MS} ms) + 500 ms`,
@@ -33,7 +39,13 @@ export const scenario: Scenario = {
       pass: options.quick ? null : withDefaults.worstMs <= DEFAULT_LOCK_TIMEOUT_MS + 500,
     });
     const off = await once(options, holdMs, { lockTimeoutMs: 0, statementTimeoutMs: 0, retries: 0 });
-    rec.figure({ dialect: 'postgresql', name: 'worst load query, timeouts off', value: off.worstMs, unit: 'ms', detail: `the load stalled behind the queued ALTER until the ${holdMs} ms blocker ended` });
+    rec.figure({
+      dialect: 'postgresql',
+      name: 'worst load query, timeouts off',
+      value: off.worstMs,
+      unit: 'ms',
+      detail: `the load stalled behind the queued ALTER until the ${holdMs} ms blocker ended`,
+    });
   },
 };
 
@@ -63,13 +75,19 @@ const revisions = (): Revision[] => [
   }),
 ];
 
-async function once(_options: BenchOptions, holdMs: number, ddl: DdlOptions | undefined): Promise<{ worstMs: number; upgradeMs: number }> {
+async function once(
+  _options: BenchOptions,
+  holdMs: number,
+  ddl: DdlOptions | undefined,
+): Promise<{ worstMs: number; upgradeMs: number }> {
   const db = await createDb('postgresql', 'busy');
   const orm = await openOrm('postgresql', db.location);
   try {
     const all = revisions();
     await new Migrator({ orm, revisions: all.slice(0, 1), logger: benchLogger() }).upgrade();
-    const load = spawn(NODE, [...NODE_ARGS, join(BENCH_DIR, 'procs/load.ts'), db.location], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const load = spawn(NODE, [...NODE_ARGS, join(BENCH_DIR, 'procs/load.ts'), db.location], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let out = '';
     load.stdout.on('data', (d) => (out += String(d)));
     await new Promise<void>((resolve) => {

@@ -42,7 +42,12 @@ console.log(`\n${pass} PASS, ${miss.length} MISS, ${na} N/A in ${seconds.toFixed
 for (const g of miss) console.log(`  MISS ${g.scenario} [${g.dialect}] ${g.goal}: ${g.measured}`);
 
 if (full) {
-  const record: RunRecord = { ...environment(), seconds, results, disk: `${diskAtStart} at the start; ${await diskLatency(options.dialects)} at the end` };
+  const record: RunRecord = {
+    ...environment(),
+    seconds,
+    results,
+    disk: `${diskAtStart} at the start; ${await diskLatency(options.dialects)} at the end`,
+  };
   record.load = `${loadAtStart} → ${record.load}`;
   writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(record, null, 2)}\n`);
   writeResultsMd(record);

@@ -52,7 +52,11 @@ export async function adoptMikroOrmHistory(rt: Runtime, lock: HeldLock): Promise
         appliedBy: `${instanceName()} (adopted from ${table})`,
       })),
     );
-    if (revisions.length > 0) rt.logger.info({ adopted: revisions.map((r) => r.id), table }, `adopted ${revisions.length} migration(s) that ${table} lists as applied; they are recorded, not run`);
+    if (revisions.length > 0)
+      rt.logger.info(
+        { adopted: revisions.map((r) => r.id), table },
+        `adopted ${revisions.length} migration(s) that ${table} lists as applied; they are recorded, not run`,
+      );
     return revisions.map((r) => ({ id: r.id, parents: [...r.parents], checksum: checksumOf(r) }));
   });
 }

@@ -32,12 +32,25 @@ export async function baselineExisting(rt: Runtime, lock: HeldLock): Promise<App
     for (const column of columns) if (!(await readable(rt, table, [column]))) missingColumns.push(`${table}.${column}`);
   }
   if (missingTables.length === tables.length) return undefined;
-  if (missingTables.length > 0 || missingColumns.length > 0) throw new BaselineMismatchError(baseline.id, missingTables, missingColumns);
+  if (missingTables.length > 0 || missingColumns.length > 0)
+    throw new BaselineMismatchError(baseline.id, missingTables, missingColumns);
   return lock.unit(async (unit) => {
     const rows = await unit.rows();
     if (rows.length > 0) return rows;
-    await unit.record([{ id: baseline.id, parents: [], message: baseline.message, checksum: checksumOf(baseline), durationMs: 0, appliedBy: `${instanceName()} (baseline: tables found)` }]);
-    rt.logger.info({ baseline: baseline.id, tables: tables.length }, `the database already has the ${tables.length} table(s) of baseline ${baseline.id}: recorded as applied, not run`);
+    await unit.record([
+      {
+        id: baseline.id,
+        parents: [],
+        message: baseline.message,
+        checksum: checksumOf(baseline),
+        durationMs: 0,
+        appliedBy: `${instanceName()} (baseline: tables found)`,
+      },
+    ]);
+    rt.logger.info(
+      { baseline: baseline.id, tables: tables.length },
+      `the database already has the ${tables.length} table(s) of baseline ${baseline.id}: recorded as applied, not run`,
+    );
     return [rowOf(baseline)];
   });
 }

@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 import { checksumOf, isCurrentFormat } from './checksum.ts';
-import { declareEntries, isPlaceholder, loadDeclared, type DeclaredRevision, type RevisionEntry } from './lazy-revision.ts';
+import {
+  declareEntries,
+  isPlaceholder,
+  loadDeclared,
+  type DeclaredRevision,
+  type RevisionEntry,
+} from './lazy-revision.ts';
 import type { Revision } from './revision.ts';
 import { RevisionGraph } from './revision-graph.ts';
 import { appliedDigest, type DigestedRow } from './state-row.ts';
@@ -68,7 +74,9 @@ export class Bundle {
     this.#declared = [];
     this.#digests = {};
     if (stale.length > 0) {
-      const outdated = stale.every((s) => !isCurrentFormat(s.declared)) ? ' (in an older checksum format: not an edit)' : '';
+      const outdated = stale.every((s) => !isCurrentFormat(s.declared))
+        ? ' (in an older checksum format: not an edit)'
+        : '';
       logger().warn(
         { stale },
         `revisions/index.ts declares a checksum that is not its module's for ${stale.map((s) => s.id).join(', ')}${outdated}: ` +

@@ -24,7 +24,8 @@ const WORD = /[\w$\u0080-\uffff]/;
  * What most of a function is, in one sticky match: whitespace and comments (1, skipped), quoted
  * strings (2) and runs of word characters (3). The rest needs context and is read one by one.
  */
-const COMMON = /(\s+|\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$))|("(?:[^"\\\n]|\\[\s\S])*"|'(?:[^'\\\n]|\\[\s\S])*')|([\w$\u0080-\uffff]+)/y;
+const COMMON =
+  /(\s+|\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$))|("(?:[^"\\\n]|\\[\s\S])*"|'(?:[^'\\\n]|\\[\s\S])*')|([\w$\u0080-\uffff]+)/y;
 const NUMBER = /0[xXoObB][0-9a-fA-F_]+n?|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?n?/y;
 /**
  * ASCII characters that are always a token of their own: not a word, space, quote, comment or
@@ -35,7 +36,14 @@ for (const c of '()[],;:=+-*<>!?&|^%~@#') PLAIN_PUNCTUATION[c.charCodeAt(0)] = 1
 
 /** WORD, for one UTF-16 code unit. */
 function isWordCode(code: number): boolean {
-  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 36 || code >= 0x80;
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 36 ||
+    code >= 0x80
+  );
 }
 
 /** An ASCII character that starts a word (no digit: numbers are read apart; nothing beyond ASCII, which may be a space). */
@@ -44,7 +52,22 @@ function isWordStart(code: number): boolean {
 }
 
 /** After these words a `/` starts a regular expression, not a division. */
-const BEFORE_EXPRESSION = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'await', 'yield']);
+const BEFORE_EXPRESSION = new Set([
+  'return',
+  'typeof',
+  'instanceof',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'case',
+  'do',
+  'else',
+  'await',
+  'yield',
+]);
 
 class Scanner {
   readonly #text: string;
@@ -180,7 +203,13 @@ function simplify(tokens: readonly string[]): string[] {
     const token = tokens[i]!;
     if (token === ';') continue;
     if (token === ',' && /^[)\]}]$/.test(tokens[i + 1] ?? '')) continue;
-    if (token === '(' && tokens[i + 2] === ')' && tokens[i + 3] === '=' && tokens[i + 4] === '>' && isIdentifier(tokens[i + 1]!)) {
+    if (
+      token === '(' &&
+      tokens[i + 2] === ')' &&
+      tokens[i + 3] === '=' &&
+      tokens[i + 4] === '>' &&
+      isIdentifier(tokens[i + 1]!)
+    ) {
       out.push(tokens[i + 1]!);
       i += 2;
       continue;
@@ -213,20 +242,40 @@ function join(tokens: readonly string[]): string {
  */
 function cooked(raw: string): string {
   if (!/[\\\r\n]/.test(raw)) return raw;
-  const value = raw.replace(/\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])/g, (_, sequence: string) => {
-    switch (sequence[0]) {
-      case 'n': return '\n';
-      case 'r': return '\r';
-      case 't': return '\t';
-      case 'b': return '\b';
-      case 'f': return '\f';
-      case 'v': return '\v';
-      case '0': return '\0';
-      case 'x': return String.fromCodePoint(parseInt(sequence.slice(1), 16));
-      case 'u': return sequence.length > 1 ? String.fromCodePoint(parseInt(sequence.replace(/[u{}]/g, ''), 16)) : 'u';
-      case '\r': case '\n': case '\u2028': case '\u2029': return '';
-      default: return sequence;
-    }
-  });
-  return value.split(/\r\n|\r|\n/).map((line) => line.trimEnd()).join('\n');
+  const value = raw.replace(
+    /\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])/g,
+    (_, sequence: string) => {
+      switch (sequence[0]) {
+        case 'n':
+          return '\n';
+        case 'r':
+          return '\r';
+        case 't':
+          return '\t';
+        case 'b':
+          return '\b';
+        case 'f':
+          return '\f';
+        case 'v':
+          return '\v';
+        case '0':
+          return '\0';
+        case 'x':
+          return String.fromCodePoint(parseInt(sequence.slice(1), 16));
+        case 'u':
+          return sequence.length > 1 ? String.fromCodePoint(parseInt(sequence.replace(/[u{}]/g, ''), 16)) : 'u';
+        case '\r':
+        case '\n':
+        case '\u2028':
+        case '\u2029':
+          return '';
+        default:
+          return sequence;
+      }
+    },
+  );
+  return value
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trimEnd())
+    .join('\n');
 }

@@ -24,7 +24,9 @@ export function isCurrentFormat(checksum: string): boolean {
 export function checksumOf(revision: Revision): string {
   let sum = cache.get(revision);
   if (sum === undefined) {
-    const text = [revision.id, revision.parents.join(' '), source(revision.up), source(revision.down)].join('\n\u0000\n');
+    const text = [revision.id, revision.parents.join(' '), source(revision.up), source(revision.down)].join(
+      '\n\u0000\n',
+    );
     sum = `${FORMAT}:${sha256Hex(text)}`;
     cache.set(revision, sum);
   }

@@ -40,7 +40,9 @@ export class Database {
    */
   async nativeClient<T>(): Promise<T | undefined> {
     const options = this.orm.config.get('driverOptions') as unknown;
-    const owned = typeof options === 'function' || (typeof options === 'object' && options !== null && ('createDriver' in options || 'executeQuery' in options));
+    const owned =
+      typeof options === 'function' ||
+      (typeof options === 'object' && options !== null && ('createDriver' in options || 'executeQuery' in options));
     if (owned) return undefined;
     return (await this.connection.getNativeClient()) as T;
   }
@@ -54,7 +56,11 @@ export class Database {
     const config = this.orm.config;
     const own = (this.connection as unknown as { options?: Record<string, unknown> }).options ?? {};
     return Boolean(
-      config.get('onCreateConnection') || config.get('onReserveConnection') || own.onCreateConnection || own.onReserveConnection || config.get('sessionContext') === 'connection',
+      config.get('onCreateConnection') ||
+        config.get('onReserveConnection') ||
+        own.onCreateConnection ||
+        own.onReserveConnection ||
+        config.get('sessionContext') === 'connection',
     );
   }
 
@@ -70,7 +76,12 @@ export class Database {
       const started = Date.now();
       try {
         const result = await send();
-        logger.logQuery({ query: sql, took: Date.now() - started, results: result === undefined ? 0 : 1, level: 'info' });
+        logger.logQuery({
+          query: sql,
+          took: Date.now() - started,
+          results: result === undefined ? 0 : 1,
+          level: 'info',
+        });
         return result;
       } catch (error) {
         logger.logQuery({ query: sql, took: Date.now() - started, level: 'error' });
@@ -121,7 +132,10 @@ export class Database {
   }
 
   /** Runs `work` in a transaction: commit on success, rollback (and rethrow) on error. */
-  async transaction<T>(work: (trx: Transaction) => Promise<T>, begin: () => Promise<Transaction> = () => this.begin()): Promise<T> {
+  async transaction<T>(
+    work: (trx: Transaction) => Promise<T>,
+    begin: () => Promise<Transaction> = () => this.begin(),
+  ): Promise<T> {
     const trx = await begin();
     try {
       const result = await work(trx);

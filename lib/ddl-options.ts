@@ -27,15 +27,23 @@ export type DdlLimits = Required<DdlOptions>;
  * statement_timeout 1 h (as strong_migrations): a runaway statement ends; a longer backfill or
  * index build sets its own per revision.
  */
-export const DEFAULT_DDL_LIMITS: DdlLimits = Object.freeze({ lockTimeoutMs: 2_000, statementTimeoutMs: 3_600_000, retries: 5 });
+export const DEFAULT_DDL_LIMITS: DdlLimits = Object.freeze({
+  lockTimeoutMs: 2_000,
+  statementTimeoutMs: 3_600_000,
+  retries: 5,
+});
 
 /** Validates `ddl` options (the Migrator's or a revision's); `where` prefixes the message. */
 export function checkDdlOptions(ddl: unknown, where: string): DdlOptions | undefined {
   if (ddl === undefined) return undefined;
-  if (ddl === null || typeof ddl !== 'object' || Array.isArray(ddl)) throw new ConfigurationError(`${where}: ddl must be an object { lockTimeoutMs, statementTimeoutMs, retries }.`);
+  if (ddl === null || typeof ddl !== 'object' || Array.isArray(ddl))
+    throw new ConfigurationError(`${where}: ddl must be an object { lockTimeoutMs, statementTimeoutMs, retries }.`);
   const d = ddl as Record<string, unknown>;
   for (const key of Object.keys(d)) {
-    if (!['lockTimeoutMs', 'statementTimeoutMs', 'retries'].includes(key)) throw new ConfigurationError(`${where}: ddl.${key} is unknown; ddl takes lockTimeoutMs, statementTimeoutMs, retries.`);
+    if (!['lockTimeoutMs', 'statementTimeoutMs', 'retries'].includes(key))
+      throw new ConfigurationError(
+        `${where}: ddl.${key} is unknown; ddl takes lockTimeoutMs, statementTimeoutMs, retries.`,
+      );
     const value = d[key];
     if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
       throw new ConfigurationError(`${where}: ddl.${key} must be a whole number >= 0, got ${String(value)}.`);
@@ -47,5 +55,9 @@ export function checkDdlOptions(ddl: unknown, where: string): DdlOptions | undef
 /** The limits one revision runs with: its own fields over the Migrator's over the defaults. */
 export function ddlLimitsFor(base: DdlOptions | undefined, own: DdlOptions | undefined): DdlLimits {
   const pick = (key: keyof DdlOptions) => own?.[key] ?? base?.[key] ?? DEFAULT_DDL_LIMITS[key];
-  return { lockTimeoutMs: pick('lockTimeoutMs'), statementTimeoutMs: pick('statementTimeoutMs'), retries: pick('retries') };
+  return {
+    lockTimeoutMs: pick('lockTimeoutMs'),
+    statementTimeoutMs: pick('statementTimeoutMs'),
+    retries: pick('retries'),
+  };
 }

@@ -7,7 +7,12 @@
  * After the deadline the caller goes on with `onTimeout()`'s error; what `work` yields later is
  * handed to `discard` (give the connection back, roll the transaction back), so nothing leaks.
  */
-export function within<T>(work: Promise<T>, ms: number, onTimeout: () => Error, discard?: (late: T) => unknown): Promise<T> {
+export function within<T>(
+  work: Promise<T>,
+  ms: number,
+  onTimeout: () => Error,
+  discard?: (late: T) => unknown,
+): Promise<T> {
   if (!Number.isFinite(ms)) return work;
   return new Promise<T>((resolve, reject) => {
     let done = false;

@@ -19,7 +19,15 @@ export type DriverFailure =
   | 'other';
 
 const PG_CONNECTION_CLASSES = ['08', '57P'];
-const SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED']);
+const SOCKET_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+]);
 const CONNECTION_MESSAGES = [
   /Connection terminated/i,
   /terminating connection/i,
@@ -35,7 +43,13 @@ export function classify(error: unknown): DriverFailure {
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_READONLY_DBMOVED') return 'moved';
   if (code.startsWith('SQLITE_READONLY') || /attempt to write a readonly database/i.test(message)) return 'read-only';
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_BUSY_') || /database is locked/i.test(message)) return 'busy';
+  if (
+    code === 'SQLITE_BUSY' ||
+    code === 'SQLITE_LOCKED' ||
+    code.startsWith('SQLITE_BUSY_') ||
+    /database is locked/i.test(message)
+  )
+    return 'busy';
   if (PG_CONNECTION_CLASSES.some((prefix) => code.startsWith(prefix)) || SOCKET_CODES.has(code)) return 'connection';
   if (CONNECTION_MESSAGES.some((pattern) => pattern.test(message))) return 'connection';
   return 'other';
@@ -71,7 +85,12 @@ export function describeDriverError(error: unknown): string {
 export function asUpshiftError(operation: string, doing: string, error: unknown, revisionId?: string): UpshiftError {
   if (error instanceof UpshiftError) return error;
   const hint = hintFor(classify(error));
-  return new DatabaseError(operation, `${operation}() failed while ${doing}: ${describeDriverError(error)}.${hint ? ` ${hint}` : ''}`, error, revisionId);
+  return new DatabaseError(
+    operation,
+    `${operation}() failed while ${doing}: ${describeDriverError(error)}.${hint ? ` ${hint}` : ''}`,
+    error,
+    revisionId,
+  );
 }
 
 /** A public call's promise: whatever fails inside, the caller gets an UpshiftError. */

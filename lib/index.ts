@@ -4,7 +4,15 @@ export { TenantMigrator, upgradeTenants } from './tenants.ts';
 export { MigratorSet } from './migrator-set.ts';
 export type { DatabaseEntry, SharedOptions } from './migrator-set.ts';
 export type { TenantOptions, TenantResult } from './tenants.ts';
-export type { UpgradeResult, DowngradeResult, StampResult, HistoryEntry, Status, DryRunResult, DryRunRevision } from './results.ts';
+export type {
+  UpgradeResult,
+  DowngradeResult,
+  StampResult,
+  HistoryEntry,
+  Status,
+  DryRunResult,
+  DryRunRevision,
+} from './results.ts';
 export type { OfflineOperation, OfflineOptions } from './operations/offline-sql.ts';
 export type { AppLogger } from './app-logger.ts';
 export type { MigratorOptions } from './options.ts';

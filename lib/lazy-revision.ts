@@ -57,8 +57,24 @@ export function declareRevision(input: LazyRevision, where: string): DeclaredRev
   }
   // Only the fields a placeholder has: copying the whole entry (its load(), its checksum) cost
   // more than validating it.
-  const revision = validateRevision({ id: e.id, parents: e.parents, createdAt: e.createdAt, transaction: e.transaction, replaces: e.replaces, up: notLoaded, down: notLoaded, message: '' }, where);
-  if (typeof e.createdAt !== 'string') throw new InvalidRevisionError(`${where}: a declared revision must give its createdAt, as its module does.`, revision.id);
+  const revision = validateRevision(
+    {
+      id: e.id,
+      parents: e.parents,
+      createdAt: e.createdAt,
+      transaction: e.transaction,
+      replaces: e.replaces,
+      up: notLoaded,
+      down: notLoaded,
+      message: '',
+    },
+    where,
+  );
+  if (typeof e.createdAt !== 'string')
+    throw new InvalidRevisionError(
+      `${where}: a declared revision must give its createdAt, as its module does.`,
+      revision.id,
+    );
   return { entry: input, placeholder: revision, where };
 }
 
@@ -67,7 +83,10 @@ export function declareRevision(input: LazyRevision, where: string): DeclaredRev
  * validated, declared entries as placeholders (listed in `declared`, in order). `where` names the
  * list in messages ("revisions").
  */
-export function declareEntries(entries: readonly unknown[], where: string): { revisions: Revision[]; declared: DeclaredRevision[] } {
+export function declareEntries(
+  entries: readonly unknown[],
+  where: string,
+): { revisions: Revision[]; declared: DeclaredRevision[] } {
   const declared: DeclaredRevision[] = [];
   const revisions = entries.map((entry, i) => {
     if (!isLazyEntry(entry)) return validateRevision(entry, `${where}[${i}]`);
@@ -96,7 +115,10 @@ export async function loadDeclared(declared: readonly DeclaredRevision[]): Promi
       try {
         return await entry.load();
       } catch (error) {
-        throw new InvalidRevisionError(`${where}: revision "${entry.id}" could not be loaded: ${(error as Error)?.message ?? String(error)}. Fix the path in load() or the module it names.`, entry.id);
+        throw new InvalidRevisionError(
+          `${where}: revision "${entry.id}" could not be loaded: ${(error as Error)?.message ?? String(error)}. Fix the path in load() or the module it names.`,
+          entry.id,
+        );
       }
     }),
   );
@@ -104,7 +126,10 @@ export async function loadDeclared(declared: readonly DeclaredRevision[]): Promi
   const stale: LoadedRevisions['stale'] = [];
   declared.forEach(({ placeholder, entry, where }, i) => {
     const exported = modules[i] as { default?: unknown } | null;
-    const revision = validateRevision(exported !== null && typeof exported === 'object' && 'default' in exported ? exported.default : exported, `${where} (loaded)`);
+    const revision = validateRevision(
+      exported !== null && typeof exported === 'object' && 'default' in exported ? exported.default : exported,
+      `${where} (loaded)`,
+    );
     const differs = declarationDiffers(placeholder, revision);
     if (differs) {
       throw new InvalidRevisionError(
@@ -142,5 +167,7 @@ export function isPlaceholder(revision: Revision): boolean {
 }
 
 function notLoaded(): never {
-  throw new Error('upshift: a declared revision ran before its module was loaded; this is a bug in upshift, please report it.');
+  throw new Error(
+    'upshift: a declared revision ran before its module was loaded; this is a bug in upshift, please report it.',
+  );
 }

@@ -54,7 +54,10 @@ const REPORT_EVERY_MS = 5_000;
  * Once it has waited a second it says so, with the holder, and again every few seconds: a stuck
  * deploy explains itself. Any failure of the connection it waits on is a typed error.
  */
-export async function acquireWithin<W>(attempt: LockAttempt, options: LockOptions<W>): Promise<{ acquired: true } | { abandoned: W }> {
+export async function acquireWithin<W>(
+  attempt: LockAttempt,
+  options: LockOptions<W>,
+): Promise<{ acquired: true } | { abandoned: W }> {
   try {
     return await poll(attempt, options);
   } catch (error) {
@@ -62,7 +65,10 @@ export async function acquireWithin<W>(attempt: LockAttempt, options: LockOption
   }
 }
 
-async function poll<W>(attempt: LockAttempt, { timeoutMs, logger, whileWaiting }: LockOptions<W>): Promise<{ acquired: true } | { abandoned: W }> {
+async function poll<W>(
+  attempt: LockAttempt,
+  { timeoutMs, logger, whileWaiting }: LockOptions<W>,
+): Promise<{ acquired: true } | { abandoned: W }> {
   if (await attempt.tryAcquire()) return { acquired: true };
   const started = Date.now();
   const announced = attempt.waitForChange !== undefined;
@@ -72,7 +78,10 @@ async function poll<W>(attempt: LockAttempt, { timeoutMs, logger, whileWaiting }
     const now = Date.now();
     if (now >= nextReport) {
       const holder = await attempt.holder();
-      logger.info({ lock: attempt.what, waitedMs: now - started, holder }, `waiting for the ${attempt.what}; ${describeHolder(holder)}`);
+      logger.info(
+        { lock: attempt.what, waitedMs: now - started, holder },
+        `waiting for the ${attempt.what}; ${describeHolder(holder)}`,
+      );
       nextReport = now + REPORT_EVERY_MS;
     }
     const left = started + timeoutMs - Date.now();
@@ -82,7 +91,10 @@ async function poll<W>(attempt: LockAttempt, { timeoutMs, logger, whileWaiting }
     // Asked first: once the holder is done, taking the lock only to find nothing to do is waste.
     const seen = whileWaiting && attempt.read ? await whileWaiting(attempt.read) : undefined;
     if (seen !== undefined) {
-      logger.info({ lock: attempt.what, waitedMs: Date.now() - started }, `stopped waiting for the ${attempt.what}: another instance did the work`);
+      logger.info(
+        { lock: attempt.what, waitedMs: Date.now() - started },
+        `stopped waiting for the ${attempt.what}: another instance did the work`,
+      );
       return { abandoned: seen };
     }
     if (await attempt.tryAcquire()) {

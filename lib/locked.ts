@@ -35,7 +35,12 @@ export async function withLock<T, W>(
     await within(got.lock.release(), CLEANUP_MS, () => new Error('release timed out')).catch(() => undefined);
   }
   // The work succeeded, but into a database file that is no longer where the app will open it.
-  if (lost) throw asUpshiftError(operation, 'writing the state row after the work was done (what it wrote went into a file that no longer exists at its path)', lost);
+  if (lost)
+    throw asUpshiftError(
+      operation,
+      'writing the state row after the work was done (what it wrote went into a file that no longer exists at its path)',
+      lost,
+    );
   return { value };
 }
 
@@ -48,8 +53,13 @@ export async function withLock<T, W>(
 export async function refreshState(rt: Runtime, { createMissing = false } = {}): Promise<unknown> {
   try {
     const tables = await rt.dialect.locate();
-    const outcome = await within(refreshStateRow(rt.db, rt.dialect, tables), CLEANUP_MS, () => new Error(`no answer within ${CLEANUP_MS} ms`));
-    if (outcome === 'busy') rt.logger.debug('state row not written: another instance is writing the version table, and writes it when done');
+    const outcome = await within(
+      refreshStateRow(rt.db, rt.dialect, tables),
+      CLEANUP_MS,
+      () => new Error(`no answer within ${CLEANUP_MS} ms`),
+    );
+    if (outcome === 'busy')
+      rt.logger.debug('state row not written: another instance is writing the version table, and writes it when done');
     if (outcome === 'missing' && createMissing) {
       // Reading the applied set under the lock creates upshift's tables; the release writes the row.
       await withLock(rt, 'upgrade', (lock) => lock.readApplied());
@@ -57,7 +67,10 @@ export async function refreshState(rt: Runtime, { createMissing = false } = {}):
   } catch (error) {
     // The one failure that is news about the work itself: a SQLite file deleted or replaced.
     if (classify(error) === 'moved') return error;
-    rt.logger.warn({ err: error }, 'could not write the state row; the next boot reads the whole version table instead');
+    rt.logger.warn(
+      { err: error },
+      'could not write the state row; the next boot reads the whole version table instead',
+    );
   }
   return undefined;
 }

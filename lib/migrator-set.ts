@@ -6,7 +6,8 @@ import type { MigratorOptions } from './options.ts';
 import type { DowngradeResult, Status, UpgradeResult } from './results.ts';
 
 /** One database of the app: its ORM and its bundle, and any option of its own. */
-export type DatabaseEntry = Pick<MigratorOptions, 'orm' | 'revisions'> & Partial<Omit<MigratorOptions, 'orm' | 'revisions'>>;
+export type DatabaseEntry = Pick<MigratorOptions, 'orm' | 'revisions'> &
+  Partial<Omit<MigratorOptions, 'orm' | 'revisions'>>;
 
 /** What every database shares unless its entry says otherwise. */
 export type SharedOptions = Partial<Omit<MigratorOptions, 'orm' | 'revisions'>>;
@@ -23,14 +24,23 @@ export class MigratorSet {
 
   constructor(databases: Record<string, DatabaseEntry>, shared: SharedOptions = {}) {
     if (!databases || typeof databases !== 'object' || Object.keys(databases).length === 0) {
-      throw new ConfigurationError('new MigratorSet(databases): give at least one database, as { name: { orm, revisions } }.');
+      throw new ConfigurationError(
+        'new MigratorSet(databases): give at least one database, as { name: { orm, revisions } }.',
+      );
     }
     this.#migrators = {};
     for (const [name, entry] of Object.entries(databases)) {
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new ConfigurationError(`new MigratorSet(databases): "${name}" is not a database name (1 to 64 of A-Z, a-z, 0-9, _ and -).`);
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(name))
+        throw new ConfigurationError(
+          `new MigratorSet(databases): "${name}" is not a database name (1 to 64 of A-Z, a-z, 0-9, _ and -).`,
+        );
       const logger = (entry.logger ?? shared.logger) as Logger | undefined;
       try {
-        this.#migrators[name] = new Migrator({ ...shared, ...entry, ...(logger ? { logger: logger.child({ database: name }) } : {}) });
+        this.#migrators[name] = new Migrator({
+          ...shared,
+          ...entry,
+          ...(logger ? { logger: logger.child({ database: name }) } : {}),
+        });
       } catch (error) {
         const e = error as UpshiftError;
         throw new ConfigurationError(`new MigratorSet(databases): database "${name}": ${e.message}`);
@@ -46,7 +56,10 @@ export class MigratorSet {
   /** One database's Migrator, for what concerns it alone (a downgrade, a stamp). */
   database(name: string): Migrator {
     const migrator = this.#migrators[name];
-    if (!migrator) throw new ConfigurationError(`MigratorSet: no database named "${name}"; the databases are ${this.names.map((n) => `"${n}"`).join(', ')}.`);
+    if (!migrator)
+      throw new ConfigurationError(
+        `MigratorSet: no database named "${name}"; the databases are ${this.names.map((n) => `"${n}"`).join(', ')}.`,
+      );
     return migrator;
   }
 

@@ -27,7 +27,12 @@ export class Migrator {
     const resolved = resolveOptions(options);
     const bundle = new Bundle(options.revisions);
     const db = new Database(options.orm, resolved.connectionWaitMs);
-    const dialect = createDialect(options.orm, db, { name: resolved.tableName, schema: resolved.schema, lockScope: resolved.lockScope, searchPath: resolved.searchPath });
+    const dialect = createDialect(options.orm, db, {
+      name: resolved.tableName,
+      schema: resolved.schema,
+      lockScope: resolved.lockScope,
+      searchPath: resolved.searchPath,
+    });
     checkTransactionFlags(resolved, bundle.revisions, dialect.runsOutsideTransactions);
     this.#rt = new Runtime({ options: resolved, bundle, db, dialect, logger: options.logger as Logger | undefined });
   }

@@ -83,12 +83,17 @@ export interface ResolvedOptions {
 
 /** Every option is checked here, in the constructor, before anything touches the database. */
 export function resolveOptions(options: MigratorOptions): ResolvedOptions {
-  if (!options || typeof options !== 'object') throw new ConfigurationError('new Migrator(options): options must be an object with at least { orm, revisions }.');
+  if (!options || typeof options !== 'object')
+    throw new ConfigurationError('new Migrator(options): options must be an object with at least { orm, revisions }.');
   if (!options.orm || typeof options.orm !== 'object' || !options.orm.em) {
-    throw new ConfigurationError('new Migrator(options): "orm" must be an initialized MikroORM instance (await MikroORM.init(...)).');
+    throw new ConfigurationError(
+      'new Migrator(options): "orm" must be an initialized MikroORM instance (await MikroORM.init(...)).',
+    );
   }
   if (!Array.isArray(options.revisions)) {
-    throw new ConfigurationError('new Migrator(options): "revisions" must be an array of revisions (the list exported by revisions/index.ts).');
+    throw new ConfigurationError(
+      'new Migrator(options): "revisions" must be an array of revisions (the list exported by revisions/index.ts).',
+    );
   }
   const tableName = options.tableName ?? 'upshift_revisions';
   checkIdentifier('tableName', tableName);
@@ -101,10 +106,17 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
     );
   }
   checkReserved('tableName', tableName, RESERVED_TABLE);
-  const searchPath = options.searchPath === undefined ? undefined : typeof options.searchPath === 'string' ? [options.searchPath] : options.searchPath;
+  const searchPath =
+    options.searchPath === undefined
+      ? undefined
+      : typeof options.searchPath === 'string'
+        ? [options.searchPath]
+        : options.searchPath;
   if (searchPath !== undefined) {
     if (!Array.isArray(searchPath) || searchPath.length === 0) {
-      throw new ConfigurationError('new Migrator(options): searchPath must be a schema name or a non-empty list of them.');
+      throw new ConfigurationError(
+        'new Migrator(options): searchPath must be a schema name or a non-empty list of them.',
+      );
     }
     for (const schema of searchPath) checkIdentifier('searchPath', schema);
   }
@@ -114,7 +126,9 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
   }
   const lockTimeoutMs = options.lock?.timeoutMs ?? 60_000;
   if (!Number.isFinite(lockTimeoutMs) || lockTimeoutMs < 0) {
-    throw new ConfigurationError(`new Migrator(options): lock.timeoutMs must be a number of milliseconds >= 0, got ${String(lockTimeoutMs)}.`);
+    throw new ConfigurationError(
+      `new Migrator(options): lock.timeoutMs must be a number of milliseconds >= 0, got ${String(lockTimeoutMs)}.`,
+    );
   }
   const lockScope = oneOf('lock.scope', options.lock?.scope, ['session', 'transaction'] as const);
   if (lockScope === 'transaction' && options.transaction === 'each') {
@@ -129,7 +143,8 @@ export function resolveOptions(options: MigratorOptions): ResolvedOptions {
     searchPath: searchPath ? [...searchPath] : undefined,
     lockTimeoutMs,
     lockScope,
-    transaction: lockScope === 'transaction' ? 'all' : oneOf('transaction', options.transaction, ['each', 'all'] as const),
+    transaction:
+      lockScope === 'transaction' ? 'all' : oneOf('transaction', options.transaction, ['each', 'all'] as const),
     onDatabaseAhead: oneOf('onDatabaseAhead', options.onDatabaseAhead, ['warn', 'error', 'apply'] as const),
     ddl: checkDdlOptions(options.ddl, 'new Migrator(options)'),
     checksums: oneOf('checksums', options.checksums, ['warn', 'error', 'off'] as const),
@@ -150,7 +165,11 @@ function adoptFromOf(options: MigratorOptions): string | undefined {
  * Revisions that must run outside a transaction, against what the options promise: checked once
  * the database is known (only some run such revisions outside one).
  */
-export function checkTransactionFlags(options: ResolvedOptions, revisions: readonly Revision[], runsOutsideTransactions: boolean): void {
+export function checkTransactionFlags(
+  options: ResolvedOptions,
+  revisions: readonly Revision[],
+  runsOutsideTransactions: boolean,
+): void {
   const outside = revisions.find((r) => !r.transaction);
   if (!outside) return;
   if (options.searchPath && runsOutsideTransactions) {
@@ -200,7 +219,9 @@ function checkIdentifier(option: string, value: unknown): void {
 function oneOf<T extends string>(option: string, value: unknown, choices: readonly T[]): T {
   if (value === undefined) return choices[0]!;
   if (!choices.includes(value as T)) {
-    throw new ConfigurationError(`new Migrator(options): ${option} must be one of ${choices.map((c) => `"${c}"`).join(', ')}, got ${JSON.stringify(value)}.`);
+    throw new ConfigurationError(
+      `new Migrator(options): ${option} must be one of ${choices.map((c) => `"${c}"`).join(', ')}, got ${JSON.stringify(value)}.`,
+    );
   }
   return value as T;
 }

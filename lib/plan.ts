@@ -24,14 +24,23 @@ export type ResolvedTarget = { step: '+' | '-'; count: number } | { absolute: st
  */
 export function resolveTarget(graph: RevisionGraph, target: unknown, operation: Operation): ResolvedTarget {
   if (typeof target !== 'string' || target === '') {
-    throw new UnknownTargetError(String(target), `${operation}() takes a target string: "head", "heads", "base", an id, an id prefix or a relative step.`);
+    throw new UnknownTargetError(
+      String(target),
+      `${operation}() takes a target string: "head", "heads", "base", an id, an id prefix or a relative step.`,
+    );
   }
   const relative = STEP.exec(target);
   if (relative) {
     const sign = relative[1] as '+' | '-';
-    if (operation === 'stamp') throw new UnknownTargetError(target, 'stamp takes an absolute target (an id, "<id>+N", "<id>-N", "head-N", "head", "heads" or "base").');
-    if (operation === 'upgrade' && sign === '-') throw new UnknownTargetError(target, 'a relative step down is a downgrade target; upgrade takes "+N".');
-    if (operation === 'downgrade' && sign === '+') throw new UnknownTargetError(target, 'a relative step up is an upgrade target; downgrade takes "-N".');
+    if (operation === 'stamp')
+      throw new UnknownTargetError(
+        target,
+        'stamp takes an absolute target (an id, "<id>+N", "<id>-N", "head-N", "head", "heads" or "base").',
+      );
+    if (operation === 'upgrade' && sign === '-')
+      throw new UnknownTargetError(target, 'a relative step down is a downgrade target; upgrade takes "+N".');
+    if (operation === 'downgrade' && sign === '+')
+      throw new UnknownTargetError(target, 'a relative step up is an upgrade target; downgrade takes "-N".');
     return { step: sign, count: Number(relative[2]) };
   }
   if (target === 'heads' || target === 'base') return { absolute: target };
@@ -68,7 +77,10 @@ export function downgradePlan(graph: RevisionGraph, applied: Applied, target: st
   if (id === 'base') return knownApplied.reverse();
   if (id === 'heads' || id === 'head') return [];
   if (!applied.has(id)) {
-    throw new UnknownTargetError(target, `revision "${id}" is not applied, so there is nothing to downgrade to; upgrade to it instead.`);
+    throw new UnknownTargetError(
+      target,
+      `revision "${id}" is not applied, so there is nothing to downgrade to; upgrade to it instead.`,
+    );
   }
   // Alembic's rule: revert what descends from the target, leave other branches alone.
   const remove = graph.descendants([id]);

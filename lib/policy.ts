@@ -24,7 +24,10 @@ export function admit(
       if (options.onDatabaseAhead === 'error') throw new DatabaseAheadError(state.unknown);
     }
     if (!quiet) {
-      const also = operation === 'upgrade' && pending.length > 0 ? `; applying ${pending.join(', ')} on top of them (onDatabaseAhead: "apply")` : '';
+      const also =
+        operation === 'upgrade' && pending.length > 0
+          ? `; applying ${pending.join(', ')} on top of them (onDatabaseAhead: "apply")`
+          : '';
       logger.warn(
         { unknown: state.unknown, ...(also ? { pending } : {}) },
         `the database has ${state.unknown.length} revision(s) newer than this code (${state.unknown.join(', ')})${also || '; starting anyway (onDatabaseAhead: "warn")'}`,
@@ -36,7 +39,10 @@ export function admit(
     if (options.checksums === 'warn' && !quiet) warnEdited(logger, state.edited);
   }
   if (state.outdated.length > 0 && options.checksums !== 'off' && !quiet) {
-    const ids = state.outdated.length > 5 ? `${state.outdated.slice(0, 5).join(', ')} and ${state.outdated.length - 5} more` : state.outdated.join(', ');
+    const ids =
+      state.outdated.length > 5
+        ? `${state.outdated.slice(0, 5).join(', ')} and ${state.outdated.length - 5} more`
+        : state.outdated.join(', ');
     logger.warn(
       { outdated: state.outdated },
       `${state.outdated.length} applied revision(s) were recorded with an older checksum format (${ids}), which upshift no longer compares: ` +
@@ -49,8 +55,14 @@ export function admit(
  * The relation status() reports: 'ahead' with bundled revisions pending on top of the unknown
  * ones is a divergence, unless the app opted in to applying them.
  */
-export function effectiveRelation(state: DatabaseState, pending: readonly string[], options: ResolvedOptions): DatabaseState['relation'] {
-  return state.relation === 'ahead' && pending.length > 0 && options.onDatabaseAhead !== 'apply' ? 'diverged' : state.relation;
+export function effectiveRelation(
+  state: DatabaseState,
+  pending: readonly string[],
+  options: ResolvedOptions,
+): DatabaseState['relation'] {
+  return state.relation === 'ahead' && pending.length > 0 && options.onDatabaseAhead !== 'apply'
+    ? 'diverged'
+    : state.relation;
 }
 
 export function warnEdited(logger: Logger, ids: string[]): void {
@@ -64,7 +76,7 @@ export function warnEdited(logger: Logger, ids: string[]): void {
 function pendingOnUnknown(state: DatabaseState, pending: readonly string[]): DivergedError {
   return new DivergedError(
     `The database holds revisions this code does not bundle (${state.unknown.join(', ')}), and this code would apply ${pending.join(', ')} on top of them: ` +
-      'the database was migrated by another line of history than this code\'s. upshift will not mix the two: deploy code that knows both (merge the branches), ' +
+      "the database was migrated by another line of history than this code's. upshift will not mix the two: deploy code that knows both (merge the branches), " +
       'or, if running these revisions on that schema is known to be safe, set onDatabaseAhead: "apply".',
     state.unknown,
     [],

@@ -26,7 +26,12 @@ export function migrationProgress(): MigrationProgress[] {
     .sort((a, b) => a.started - b.started)
     .map(({ revision, direction, started }) => {
       const seconds = Math.floor((now - started) / 1000);
-      return { revision, direction, seconds, message: `${direction === 'up' ? 'migrating' : 'reverting'} revision ${revision} for ${seconds} s` };
+      return {
+        revision,
+        direction,
+        seconds,
+        message: `${direction === 'up' ? 'migrating' : 'reverting'} revision ${revision} for ${seconds} s`,
+      };
     });
 }
 
@@ -34,7 +39,12 @@ export function migrationProgress(): MigrationProgress[] {
  * Marks `revision` as running while `work` runs, and logs a heartbeat every HEARTBEAT_MS until it
  * settles: an orchestrator's logs then show a long migration is alive, not hung.
  */
-export async function tracked<T>(revision: string, direction: 'up' | 'down', logger: Logger, work: () => Promise<T>): Promise<T> {
+export async function tracked<T>(
+  revision: string,
+  direction: 'up' | 'down',
+  logger: Logger,
+  work: () => Promise<T>,
+): Promise<T> {
   const key = Symbol(revision);
   const started = performance.now();
   running.set(key, { revision, direction, started });

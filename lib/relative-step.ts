@@ -33,7 +33,10 @@ export function resolveFrom(graph: RevisionGraph, target: string): string | unde
   if (!match) return undefined;
   const [, from, sign, count] = match as unknown as [string, string, '+' | '-', string];
   if (from === 'heads' || from === 'base') {
-    throw new UnknownTargetError(target, `a relative step starts from "head" or from one revision's id, not from "${from}".`);
+    throw new UnknownTargetError(
+      target,
+      `a relative step starts from "head" or from one revision's id, not from "${from}".`,
+    );
   }
   const start = from === 'head' ? graph.head() : graph.resolveId(from);
   if (start === undefined) throw new UnknownTargetError(target, 'the bundle has no revisions.');
@@ -42,12 +45,18 @@ export function resolveFrom(graph: RevisionGraph, target: string): string | unde
   for (let k = 0; k < steps; k++) {
     const next: readonly string[] = sign === '+' ? graph.children(id) : graph.get(id)!.parents;
     if (next.length === 0) {
-      throw new UnknownTargetError(target, `"${id}" is ${sign === '+' ? 'a head' : 'a base'}, ${k} step(s) ${sign === '+' ? 'above' : 'below'} "${from}": there is no step ${k + 1}.`);
+      throw new UnknownTargetError(
+        target,
+        `"${id}" is ${sign === '+' ? 'a head' : 'a base'}, ${k} step(s) ${sign === '+' ? 'above' : 'below'} "${from}": there is no step ${k + 1}.`,
+      );
     }
     if (next.length > 1) {
       const how = sign === '+' ? `branches into ${next.join(', ')}` : `merges ${next.join(', ')}`;
-      throw new AmbiguousTargetError(target, [...next],
-        `step ${k + 1} leaves "${id}", which ${how}. upshift does not pick a branch: name the revision you mean by its id (or "<id>${sign}N" from one of these).`);
+      throw new AmbiguousTargetError(
+        target,
+        [...next],
+        `step ${k + 1} leaves "${id}", which ${how}. upshift does not pick a branch: name the revision you mean by its id (or "<id>${sign}N" from one of these).`,
+      );
     }
     id = next[0]!;
   }
@@ -64,10 +73,13 @@ export function stepsUp(graph: RevisionGraph, applied: Applied, target: string, 
     // In a DAG, some pending revision has all its parents applied while any is pending.
     if (next.length === 0) throw new UnknownTargetError(target, `only ${k} bundled revision(s) are pending.`);
     if (next.length > 1) {
-      throw new AmbiguousTargetError(target, next.map((r) => r.id),
+      throw new AmbiguousTargetError(
+        target,
+        next.map((r) => r.id),
         `${after(k)}the next step could apply any of ${next.length} revisions, one per branch: ` +
           `${next.map((r) => `${r.id} (after ${r.parents.join(' + ') || 'base'})`).join(', ')}. ` +
-          `upshift does not pick a branch: upgrade to the revision you want by its id instead, e.g. upgrade("${next[0]!.id}").`);
+          `upshift does not pick a branch: upgrade to the revision you want by its id instead, e.g. upgrade("${next[0]!.id}").`,
+      );
     }
     const revision = next[0]!;
     plan.push(revision);
@@ -99,10 +111,13 @@ export function stepsDown(graph: RevisionGraph, applied: Applied, target: string
       throw new DatabaseAheadError(unknownOnTop(graph, applied, new Set(left)), 'downgrade');
     }
     if (next.length > 1) {
-      throw new AmbiguousTargetError(target, next.map((r) => r.id),
+      throw new AmbiguousTargetError(
+        target,
+        next.map((r) => r.id),
         `${after(k)}${next.length} applied revisions are heads, one per branch, and any of them could be reverted next: ` +
           `${next.map((r) => describeRevert(graph, applied, r, plan)).join(', ')}. ` +
-          'upshift does not pick a branch: downgrade to a revision id instead (downgrade(id) reverts what descends from id).');
+          'upshift does not pick a branch: downgrade to a revision id instead (downgrade(id) reverts what descends from id).',
+      );
     }
     const revision = next[0]!;
     plan.push(revision);
@@ -124,7 +139,12 @@ function after(k: number): string {
 }
 
 /** A candidate of `-N`, with the id target that reverts exactly it (and the steps before it), if any. */
-function describeRevert(graph: RevisionGraph, applied: Applied, revision: Revision, before: readonly Revision[]): string {
+function describeRevert(
+  graph: RevisionGraph,
+  applied: Applied,
+  revision: Revision,
+  before: readonly Revision[],
+): string {
   const wanted = new Set([...before.map((r) => r.id), revision.id]);
   for (const p of revision.parents) {
     const reverts = [...graph.descendants([p])].filter((id) => id !== p && applied.has(id));

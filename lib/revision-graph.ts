@@ -118,7 +118,10 @@ export class RevisionGraph {
   resolveId(target: string): string {
     if (this.#index.has(target)) return target;
     if (target.length < 4) {
-      throw new UnknownTargetError(target, 'it is not "head", "heads", "base", "+N", "-N", an id, or an id prefix of 4 or more characters.');
+      throw new UnknownTargetError(
+        target,
+        'it is not "head", "heads", "base", "+N", "-N", an id, or an id prefix of 4 or more characters.',
+      );
     }
     const matches: string[] = [];
     for (const { id } of this.#revisions) if (id.startsWith(target)) matches.push(id);

@@ -133,18 +133,23 @@ class ValidRevision implements Revision {
 
 export function validateRevision(input: unknown, where: string): Revision {
   if (input === null || typeof input !== 'object') {
-    throw new InvalidRevisionError(`${where}: expected a revision object (the default export of a revision module), got ${describeValue(input)}.`);
+    throw new InvalidRevisionError(
+      `${where}: expected a revision object (the default export of a revision module), got ${describeValue(input)}.`,
+    );
   }
   if (ValidRevision.is(input)) return input;
   const r = input as Record<string, unknown>;
   const id = r.id;
   if (typeof id !== 'string' || !REVISION_ID.test(id)) {
-    throw new InvalidRevisionError(`${where}: revision id ${describeValue(id)} is invalid; an id is 4 to 64 characters of A-Z, a-z, 0-9 and _.`);
+    throw new InvalidRevisionError(
+      `${where}: revision id ${describeValue(id)} is invalid; an id is 4 to 64 characters of A-Z, a-z, 0-9 and _.`,
+    );
   }
   const fail = (what: string): never => {
     throw new InvalidRevisionError(`Revision "${id}": ${what}`, id);
   };
-  if (!Array.isArray(r.parents)) fail(`parents must be an array of revision ids ([] for a base), got ${describeValue(r.parents)}.`);
+  if (!Array.isArray(r.parents))
+    fail(`parents must be an array of revision ids ([] for a base), got ${describeValue(r.parents)}.`);
   const parents = r.parents as unknown[];
   for (const p of parents) {
     if (typeof p !== 'string' || !REVISION_ID.test(p)) fail(`parent ${describeValue(p)} is not a valid revision id.`);
@@ -152,25 +157,38 @@ export function validateRevision(input: unknown, where: string): Revision {
   if (parents.length > 1 && new Set(parents).size !== parents.length) fail('a parent is listed twice.');
   if (parents.includes(id)) fail('a revision cannot be its own parent.');
   if (typeof r.up !== 'function') fail(`up must be a function, got ${describeValue(r.up)}.`);
-  if (r.down !== undefined && typeof r.down !== 'function') fail(`down must be a function or left out, got ${describeValue(r.down)}.`);
-  if (r.message !== undefined && typeof r.message !== 'string') fail(`message must be a string, got ${describeValue(r.message)}.`);
-  if (r.createdAt !== undefined && r.createdAt !== '' && (typeof r.createdAt !== 'string' || Number.isNaN(Date.parse(r.createdAt)))) {
+  if (r.down !== undefined && typeof r.down !== 'function')
+    fail(`down must be a function or left out, got ${describeValue(r.down)}.`);
+  if (r.message !== undefined && typeof r.message !== 'string')
+    fail(`message must be a string, got ${describeValue(r.message)}.`);
+  if (
+    r.createdAt !== undefined &&
+    r.createdAt !== '' &&
+    (typeof r.createdAt !== 'string' || Number.isNaN(Date.parse(r.createdAt)))
+  ) {
     fail(`createdAt must be an ISO-8601 date string, got ${describeValue(r.createdAt)}.`);
   }
-  if (r.transaction !== undefined && typeof r.transaction !== 'boolean') fail(`transaction must be true or false, got ${describeValue(r.transaction)}.`);
+  if (r.transaction !== undefined && typeof r.transaction !== 'boolean')
+    fail(`transaction must be true or false, got ${describeValue(r.transaction)}.`);
   if (r.disableForeignKeys !== undefined && typeof r.disableForeignKeys !== 'boolean') {
     fail(`disableForeignKeys must be true, false or left out, got ${describeValue(r.disableForeignKeys)}.`);
   }
   let replaces: string[] | undefined;
   if (r.replaces !== undefined) {
-    if (!Array.isArray(r.replaces) || r.replaces.length === 0) fail(`replaces must be a non-empty array of revision ids or left out, got ${describeValue(r.replaces)}.`);
-    for (const x of r.replaces as unknown[]) if (typeof x !== 'string' || !REVISION_ID.test(x) || x === id) fail(`replaces lists ${describeValue(x)}, which is not another revision's id.`);
+    if (!Array.isArray(r.replaces) || r.replaces.length === 0)
+      fail(`replaces must be a non-empty array of revision ids or left out, got ${describeValue(r.replaces)}.`);
+    for (const x of r.replaces as unknown[])
+      if (typeof x !== 'string' || !REVISION_ID.test(x) || x === id)
+        fail(`replaces lists ${describeValue(x)}, which is not another revision's id.`);
     replaces = Object.freeze([...(r.replaces as string[])]) as string[];
   }
   const baseline = r.baseline as { tables?: unknown } | undefined;
   if (baseline !== undefined) {
     const tables = baseline?.tables;
-    const ok = tables !== null && typeof tables === 'object' && Object.values(tables).every((c) => Array.isArray(c) && c.every((x) => typeof x === 'string'));
+    const ok =
+      tables !== null &&
+      typeof tables === 'object' &&
+      Object.values(tables).every((c) => Array.isArray(c) && c.every((x) => typeof x === 'string'));
     if (!ok) fail('baseline must be { tables: { <table>: [<column>, ...] } }, as baseline() writes it.');
     if (parents.length > 0) fail('a baseline must be a base revision (parents: []).');
   }

@@ -6,7 +6,15 @@ import { ddlLimitsFor, type DdlOptions } from './ddl-options.ts';
 import type { DdlGuard, Dialect, HeldLock, StatementGuard, Unit } from './dialect/dialect.ts';
 import { CommitFailure } from './dialect/held-lock.ts';
 import { asUpshiftError, classify, describeDriverError, hintFor } from './driver-errors.ts';
-import { ConcurrentChangeError, DatabaseError, DdlLockTimeoutError, ForeignKeyViolationError, IrreversibleRevisionError, RevisionFailedError, UpshiftError } from './errors.ts';
+import {
+  ConcurrentChangeError,
+  DatabaseError,
+  DdlLockTimeoutError,
+  ForeignKeyViolationError,
+  IrreversibleRevisionError,
+  RevisionFailedError,
+  UpshiftError,
+} from './errors.ts';
 import { instanceName } from './instance.ts';
 import type { Revision, RevisionContext } from './revision.ts';
 import type { RevisionGraph } from './revision-graph.ts';
@@ -34,7 +42,14 @@ export interface RunContext extends InvokeContext {
 type Limit = ((trx: Transaction) => Promise<void>) | undefined;
 
 /** Runs `attempt` through the DDL guard when there is one and the work has a transaction. */
-function guarded<T>(run: RunContext, label: string, own: DdlOptions | undefined, transactional: boolean, attempt: (limit: Limit) => Promise<T>, onRetry?: () => void): Promise<T> {
+function guarded<T>(
+  run: RunContext,
+  label: string,
+  own: DdlOptions | undefined,
+  transactional: boolean,
+  attempt: (limit: Limit) => Promise<T>,
+  onRetry?: () => void,
+): Promise<T> {
   if (!run.ddl || !transactional) return attempt(undefined);
   let first = true;
   return run.ddl.guard.retrying(label, ddlLimitsFor(run.ddl.options, own), (limit) => {
@@ -58,7 +73,12 @@ export interface RunOutcome {
  * whose child, another process changed meanwhile stops the call, typed, at a revision boundary.
  * Whatever fails, the caller gets an UpshiftError that names the revision in flight.
  */
-export async function runPlan(direction: Direction, plan: readonly Revision[], applied: readonly string[], run: RunContext): Promise<RunOutcome> {
+export async function runPlan(
+  direction: Direction,
+  plan: readonly Revision[],
+  applied: readonly string[],
+  run: RunContext,
+): Promise<RunOutcome> {
   if (direction === 'down') {
     const irreversible = plan.find((r) => !r.down);
     if (irreversible) throw new IrreversibleRevisionError(irreversible.id);
@@ -86,12 +106,19 @@ export async function runPlan(direction: Direction, plan: readonly Revision[], a
 }
 
 /** 'each' mode: one revision in its unit. Returns false when another instance had already done it. */
-async function step(revision: Revision, direction: Direction, unit: Unit, run: RunContext, limit: Limit): Promise<boolean> {
+async function step(
+  revision: Revision,
+  direction: Direction,
+  unit: Unit,
+  run: RunContext,
+  limit: Limit,
+): Promise<boolean> {
   if (!(await valid(revision, direction, unit, run.graph, new Set()))) return false;
   if (limit && unit.trx) await limit(unit.trx);
   // No transaction (PostgreSQL's transaction: false): the guard runs each statement, bounded, and
   // checks before the version row that the revision left no INVALID index.
-  const statements = !unit.trx && run.ddl ? run.ddl.guard.outside(revision.id, ddlLimitsFor(run.ddl.options, revision.ddl)) : undefined;
+  const statements =
+    !unit.trx && run.ddl ? run.ddl.guard.outside(revision.id, ddlLimitsFor(run.ddl.options, revision.ddl)) : undefined;
   const durationMs = await invoke(revision, direction, unit.trx, statements ? { ...run, statements } : run);
   await statements?.finish();
   if (direction === 'up') await unit.record([rowOf(revision, durationMs)]);
@@ -103,7 +130,13 @@ async function step(revision: Revision, direction: Direction, unit: Unit, run: R
  * 'all' mode: one unit, one transaction for the whole plan. The version rows are written together
  * after the last revision: the same transaction commits them with the revisions' work.
  */
-async function runAll(direction: Direction, plan: readonly Revision[], applied: readonly string[], run: RunContext, outcome: RunOutcome): Promise<void> {
+async function runAll(
+  direction: Direction,
+  plan: readonly Revision[],
+  applied: readonly string[],
+  run: RunContext,
+  outcome: RunOutcome,
+): Promise<void> {
   const foreignKeysOff = plan.filter((r) => r.disableForeignKeys).map((r) => r.id);
   let current: Revision | undefined;
   // One transaction for the plan: the Migrator's ddl limits bound it, and a lock timeout runs it all again.
@@ -113,31 +146,41 @@ async function runAll(direction: Direction, plan: readonly Revision[], applied: 
     outcome.skipped.length = 0;
   };
   try {
-    await guarded(run, label, undefined, true, (limit) => run.lock.unit(
-      async (unit) => {
-        if (limit && unit.trx) await limit(unit.trx);
-        const done = new Map<Revision, number>();
-        const changed = new Set<string>();
-        // One read for the whole plan: each step is then checked in memory, against it and
-        // against what this unit has run already.
-        const related = new Set(plan.flatMap((r) => [r.id, ...(direction === 'up' ? r.parents : run.graph.children(r.id))]));
-        const known = await unit.applied([...related]);
-        const view: Unit = { ...unit, applied: async (ids) => new Set(ids.filter((id) => known.has(id))) };
-        await runSteps(direction, plan, applied, (revision) =>
-          logged(revision, direction, run, outcome, async () => {
-            current = revision;
-            if (!(await valid(revision, direction, view, run.graph, changed))) return false;
-            done.set(revision, await invoke(revision, direction, unit.trx, run));
-            changed.add(revision.id);
-            return true;
-          }),
-        );
-        current = undefined;
-        if (direction === 'up') await unit.record([...done].map(([r, durationMs]) => rowOf(r, durationMs)));
-        else await unit.unrecord([...done.keys()].map((r) => r.id));
-      },
-      { transaction: true, foreignKeysOff },
-    ), again);
+    await guarded(
+      run,
+      label,
+      undefined,
+      true,
+      (limit) =>
+        run.lock.unit(
+          async (unit) => {
+            if (limit && unit.trx) await limit(unit.trx);
+            const done = new Map<Revision, number>();
+            const changed = new Set<string>();
+            // One read for the whole plan: each step is then checked in memory, against it and
+            // against what this unit has run already.
+            const related = new Set(
+              plan.flatMap((r) => [r.id, ...(direction === 'up' ? r.parents : run.graph.children(r.id))]),
+            );
+            const known = await unit.applied([...related]);
+            const view: Unit = { ...unit, applied: async (ids) => new Set(ids.filter((id) => known.has(id))) };
+            await runSteps(direction, plan, applied, (revision) =>
+              logged(revision, direction, run, outcome, async () => {
+                current = revision;
+                if (!(await valid(revision, direction, view, run.graph, changed))) return false;
+                done.set(revision, await invoke(revision, direction, unit.trx, run));
+                changed.add(revision.id);
+                return true;
+              }),
+            );
+            current = undefined;
+            if (direction === 'up') await unit.record([...done].map(([r, durationMs]) => rowOf(r, durationMs)));
+            else await unit.unrecord([...done.keys()].map((r) => r.id));
+          },
+          { transaction: true, foreignKeysOff },
+        ),
+      again,
+    );
   } catch (error) {
     if (current) throw failure(error, current, direction, run);
     if (error instanceof UpshiftError) throw error;
@@ -158,12 +201,19 @@ async function runAll(direction: Direction, plan: readonly Revision[], applied: 
  * (`changed`: what this unit has run already, not yet recorded). Throws ConcurrentChangeError
  * when another process moved the database the other way.
  */
-async function valid(revision: Revision, direction: Direction, unit: Unit, graph: RevisionGraph, changed: ReadonlySet<string>): Promise<boolean> {
+async function valid(
+  revision: Revision,
+  direction: Direction,
+  unit: Unit,
+  graph: RevisionGraph,
+  changed: ReadonlySet<string>,
+): Promise<boolean> {
   if (direction === 'up') {
     const applied = await unit.applied([revision.id, ...revision.parents]);
     if (applied.has(revision.id)) return false;
     const gone = revision.parents.find((p) => !applied.has(p) && !changed.has(p));
-    if (gone) throw new ConcurrentChangeError(revision.id, `its parent "${gone}" is no longer applied (it was reverted)`);
+    if (gone)
+      throw new ConcurrentChangeError(revision.id, `its parent "${gone}" is no longer applied (it was reverted)`);
     return true;
   }
   const children = graph.children(revision.id);
@@ -175,9 +225,18 @@ async function valid(revision: Revision, direction: Direction, unit: Unit, graph
 }
 
 /** Logs a step's start and end (not umzug's events: emitted asynchronously, they cost more than the lines). */
-async function logged(revision: Revision, direction: Direction, run: RunContext, outcome: RunOutcome, work: () => Promise<boolean>): Promise<void> {
+async function logged(
+  revision: Revision,
+  direction: Direction,
+  run: RunContext,
+  outcome: RunOutcome,
+  work: () => Promise<boolean>,
+): Promise<void> {
   const started = performance.now();
-  run.logger.info({ revision: revision.id, direction }, `${direction === 'up' ? 'applying' : 'reverting'} revision ${revision.id}${revision.message ? ` (${revision.message})` : ''}`);
+  run.logger.info(
+    { revision: revision.id, direction },
+    `${direction === 'up' ? 'applying' : 'reverting'} revision ${revision.id}${revision.message ? ` (${revision.message})` : ''}`,
+  );
   const ran = await tracked(revision.id, direction, run.logger, work);
   (ran ? outcome.ran : outcome.skipped).push(revision.id);
   const durationMs = Math.round(performance.now() - started);
@@ -191,19 +250,36 @@ async function logged(revision: Revision, direction: Direction, run: RunContext,
 
 /** The typed error for a unit of `revision` that failed, for whatever reason. */
 function failure(error: unknown, revision: Revision, direction: Direction, run: RunContext): UpshiftError {
-  if (error instanceof RevisionFailedError) return lostDuring(error.cause, revision, direction, run, !error.rolledBack) ?? error;
-  if (error instanceof ForeignKeyViolationError && run.mode === 'each') return new RevisionFailedError(revision.id, direction, error, true);
+  if (error instanceof RevisionFailedError)
+    return lostDuring(error.cause, revision, direction, run, !error.rolledBack) ?? error;
+  if (error instanceof ForeignKeyViolationError && run.mode === 'each')
+    return new RevisionFailedError(revision.id, direction, error, true);
   if (error instanceof CommitFailure) {
-    return lostDuring(error.cause, revision, direction, run, false, true) ?? new RevisionFailedError(revision.id, direction, error.cause, true, 'commit');
+    return (
+      lostDuring(error.cause, revision, direction, run, false, true) ??
+      new RevisionFailedError(revision.id, direction, error.cause, true, 'commit')
+    );
   }
-  return asUpshiftError(run.operation, `${direction === 'up' ? 'applying' : 'reverting'} revision "${revision.id}"`, error, revision.id);
+  return asUpshiftError(
+    run.operation,
+    `${direction === 'up' ? 'applying' : 'reverting'} revision "${revision.id}"`,
+    error,
+    revision.id,
+  );
 }
 
 /**
  * A revision interrupted because the connection was lost is not the revision's fault: it says so,
  * and where that leaves the database. Undefined for any other cause.
  */
-function lostDuring(cause: unknown, revision: Revision, direction: Direction, run: RunContext, outside: boolean, atCommit = false): DatabaseError | undefined {
+function lostDuring(
+  cause: unknown,
+  revision: Revision,
+  direction: Direction,
+  run: RunContext,
+  outside: boolean,
+  atCommit = false,
+): DatabaseError | undefined {
   if (classify(cause) !== 'connection') return undefined;
   const after = atCommit
     ? 'The connection was lost during its COMMIT, so whether it committed is unknown: the next call reads the version table, which commits with the revision, and goes on from there.'
@@ -219,7 +295,14 @@ function lostDuring(cause: unknown, revision: Revision, direction: Direction, ru
 }
 
 function rowOf(revision: Revision, durationMs: number): RecordDetails {
-  return { id: revision.id, parents: revision.parents, message: revision.message, checksum: checksumOf(revision), durationMs, appliedBy: instanceName() };
+  return {
+    id: revision.id,
+    parents: revision.parents,
+    message: revision.message,
+    checksum: checksumOf(revision),
+    durationMs,
+    appliedBy: instanceName(),
+  };
 }
 
 /** What running a revision's own code needs: no store, no lock. */
@@ -234,14 +317,20 @@ export interface InvokeContext {
 }
 
 /** Runs a revision's up or down with its context; returns how long it took, in ms. */
-export async function invoke(revision: Revision, direction: Direction, trx: Transaction | undefined, run: InvokeContext): Promise<number> {
+export async function invoke(
+  revision: Revision,
+  direction: Direction,
+  trx: Transaction | undefined,
+  run: InvokeContext,
+): Promise<number> {
   const started = performance.now();
   // The EntityManager and the child logger are made on first use: most revisions only send SQL,
   // and forking an EntityManager for each of 200 revisions is measurable (bench/3-apply).
   let em: EntityManager | undefined;
   let logger: Logger | undefined;
   const ctx: RevisionContext = {
-    sql: (text, params = []) => (run.statements && !trx ? (run.statements.run(text, params) as Promise<never[]>) : run.db.query(text, params, trx)),
+    sql: (text, params = []) =>
+      run.statements && !trx ? (run.statements.run(text, params) as Promise<never[]>) : run.db.query(text, params, trx),
     get em() {
       return (em ??= run.db.entityManager(trx, run.schema));
     },
@@ -267,7 +356,11 @@ export async function invoke(revision: Revision, direction: Direction, trx: Tran
  * revisions in its private shadow database, where nobody else runs and the order is its own. A
  * dangling reference left by a revision that ran with foreign keys off fails that revision.
  */
-export async function runAlone(revision: Revision, direction: Direction, context: { db: Database; logger: Logger; dialect: Dialect }): Promise<void> {
+export async function runAlone(
+  revision: Revision,
+  direction: Direction,
+  context: { db: Database; logger: Logger; dialect: Dialect },
+): Promise<void> {
   const run = { db: context.db, logger: context.logger, dialect: context.dialect.name };
   try {
     await context.dialect.runAlone((trx) => invoke(revision, direction, trx, run), {

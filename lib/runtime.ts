@@ -16,7 +16,13 @@ export class Runtime {
   #defaultLogger: Logger | undefined;
   #store: Promise<Store> | undefined;
 
-  constructor(parts: { options: ResolvedOptions; bundle: Bundle; db: Database; dialect: Dialect; logger: Logger | undefined }) {
+  constructor(parts: {
+    options: ResolvedOptions;
+    bundle: Bundle;
+    db: Database;
+    dialect: Dialect;
+    logger: Logger | undefined;
+  }) {
     this.options = parts.options;
     this.bundle = parts.bundle;
     this.db = parts.db;

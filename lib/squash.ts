@@ -21,7 +21,10 @@ export interface SquashConversion {
  *   would repeat its first part);
  * - S bundled together with any of R1..Rn: ConfigurationError. Pure: upgrade() calls it before and again under the lock.
  */
-export function squashView(graph: RevisionGraph, rows: readonly AppliedRevision[]): { rows: AppliedRevision[]; conversion: SquashConversion | undefined } {
+export function squashView(
+  graph: RevisionGraph,
+  rows: readonly AppliedRevision[],
+): { rows: AppliedRevision[]; conversion: SquashConversion | undefined } {
   let squashed: Revision[] | undefined;
   for (const r of graph.order) if (r.replaces) (squashed ??= []).push(r);
   if (!squashed) return { rows: [...rows], conversion: undefined };
@@ -41,7 +44,12 @@ export function squashView(graph: RevisionGraph, rows: readonly AppliedRevision[
     const present = replaced.filter((id) => byId.has(id));
     if (present.length === 0) continue;
     if (!byId.has(s.id)) {
-      if (present.length < replaced.length) throw new SquashHalfwayError(s.id, present, replaced.filter((id) => !byId.has(id)));
+      if (present.length < replaced.length)
+        throw new SquashHalfwayError(
+          s.id,
+          present,
+          replaced.filter((id) => !byId.has(id)),
+        );
       record.push(s);
     }
     unrecord.push(...present);

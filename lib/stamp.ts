@@ -38,10 +38,13 @@ export function stampRequest(graph: RevisionGraph, target: unknown, options: unk
   let purge = false;
   if (options !== undefined) {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new ConfigurationError(`stamp(target, options): options must be an object such as { purge: true }, got ${describeValue(options)}.`);
+      throw new ConfigurationError(
+        `stamp(target, options): options must be an object such as { purge: true }, got ${describeValue(options)}.`,
+      );
     }
     for (const key of Object.keys(options)) {
-      if (key !== 'purge') throw new ConfigurationError(`stamp(target, options): unknown option "${key}"; the only option is purge.`);
+      if (key !== 'purge')
+        throw new ConfigurationError(`stamp(target, options): unknown option "${key}"; the only option is purge.`);
     }
     const value = (options as StampOptions).purge;
     if (value !== undefined && typeof value !== 'boolean') {
@@ -76,7 +79,11 @@ export function stampChanges(
     remove = new Set(rows.filter((r) => !keep.has(r.id)).map((r) => r.id));
   } else {
     const below = absolute === 'base' ? undefined : graph.descendants(goal);
-    remove = new Set(rows.filter((r) => graph.has(r.id) && (below === undefined || (below.has(r.id) && !goal.includes(r.id)))).map((r) => r.id));
+    remove = new Set(
+      rows
+        .filter((r) => graph.has(r.id) && (below === undefined || (below.has(r.id) && !goal.includes(r.id))))
+        .map((r) => r.id),
+    );
     const blocked = rows.filter((r) => !graph.has(r.id) && r.parents.some((p) => remove.has(p))).map((r) => r.id);
     if (blocked.length > 0) throw new DatabaseAheadError(blocked.sort(), 'stamp');
   }

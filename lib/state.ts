@@ -56,7 +56,12 @@ export function analyze(graph: RevisionGraph, applied: readonly AppliedRevision[
   };
 }
 
-function relationOf(graph: RevisionGraph, rows: ReadonlyMap<string, AppliedRevision>, unknown: string[], missing: ReadonlySet<string>): DatabaseState['relation'] {
+function relationOf(
+  graph: RevisionGraph,
+  rows: ReadonlyMap<string, AppliedRevision>,
+  unknown: string[],
+  missing: ReadonlySet<string>,
+): DatabaseState['relation'] {
   if (missing.size > 0) return 'diverged';
   if (unknown.length === 0) return 'ok';
   // Ahead means: every unknown revision hangs, through stored parents, from applied bundled
@@ -98,10 +103,13 @@ function relationOf(graph: RevisionGraph, rows: ReadonlyMap<string, AppliedRevis
 /** The error for a 'diverged' state, naming what is missing and what is unknown. */
 export function divergedError(state: DatabaseState): DivergedError {
   const parts: string[] = [];
-  if (state.missing.length) parts.push(`bundled revision(s) ${state.missing.join(', ')} are not applied although revisions above them are`);
+  if (state.missing.length)
+    parts.push(`bundled revision(s) ${state.missing.join(', ')} are not applied although revisions above them are`);
   if (state.unknown.length) {
-    parts.push(`applied revision(s) ${state.unknown.join(', ')} are not in this bundle, and not all of them descend from ` +
-      'applied bundled revisions, so the database is not simply ahead of this code');
+    parts.push(
+      `applied revision(s) ${state.unknown.join(', ')} are not in this bundle, and not all of them descend from ` +
+        'applied bundled revisions, so the database is not simply ahead of this code',
+    );
   }
   return new DivergedError(
     `The database and this code's revisions have diverged: ${parts.join('; ')}. ` +
@@ -116,7 +124,12 @@ export function divergedError(state: DatabaseState): DivergedError {
  * the run did. Under a lock held for the whole operation that is exact; where the lock lasts a
  * unit, it is the database as this call left it, which is what a caller asks for.
  */
-export function afterRun(graph: RevisionGraph, before: DatabaseState, ran: readonly string[], direction: 'up' | 'down'): string[] {
+export function afterRun(
+  graph: RevisionGraph,
+  before: DatabaseState,
+  ran: readonly string[],
+  direction: 'up' | 'down',
+): string[] {
   const rows = new Map(before.rows);
   for (const id of ran) {
     if (direction === 'down') rows.delete(id);

@@ -51,7 +51,11 @@ export class Store {
   async readApplied(trx?: Transaction, { withAppliedAt = false } = {}): Promise<AppliedRevision[]> {
     let rows: Row[];
     try {
-      rows = await this.#db.query(`select "id", "parents", "checksum"${withAppliedAt ? ', "applied_at"' : ''} from ${this.tables.table}`, [], trx);
+      rows = await this.#db.query(
+        `select "id", "parents", "checksum"${withAppliedAt ? ', "applied_at"' : ''} from ${this.tables.table}`,
+        [],
+        trx,
+      );
     } catch (error) {
       if (this.#dialect.isMissingTable(error)) return [];
       throw error;
@@ -70,9 +74,13 @@ export class Store {
    * boot reads when the state row did not vouch for the bundle, and what a replica waiting for
    * the lock polls, on the connection `read` sends to. A missing table is no keys (the first boot).
    */
-  async readKeys(withChecksums: boolean, read: (sql: string) => Promise<Row | undefined> = (sql) => this.#dialect.readRow(sql)): Promise<AppliedKeys> {
+  async readKeys(
+    withChecksums: boolean,
+    read: (sql: string) => Promise<Row | undefined> = (sql) => this.#dialect.readRow(sql),
+  ): Promise<AppliedKeys> {
     const key = withChecksums ? `"id" || ' ' || "checksum"` : '"id"';
-    const sql = (this.#readKeysSql[key] ??= `select count(*) as "count", ${this.#dialect.joinedList(key)} as "keys" from ${this.tables.table}`);
+    const sql = (this.#readKeysSql[key] ??=
+      `select count(*) as "count", ${this.#dialect.joinedList(key)} as "keys" from ${this.tables.table}`);
     let row: Row | undefined;
     try {
       row = await read(sql);
@@ -86,7 +94,11 @@ export class Store {
   /** Which of `ids` have a row, read in `trx`. */
   async appliedAmong(trx: Transaction, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.#db.query<{ id: string }>(`select "id" from ${this.tables.table} where "id" in (${ids.map(() => '?').join(', ')})`, ids, trx);
+    const rows = await this.#db.query<{ id: string }>(
+      `select "id" from ${this.tables.table} where "id" in (${ids.map(() => '?').join(', ')})`,
+      ids,
+      trx,
+    );
     return new Set(rows.map((r) => String(r.id)));
   }
 
@@ -116,13 +128,18 @@ export class Store {
         batch.flatMap((row) => valuesOf(row, appliedAt)),
         trx,
       );
-      if (inserted !== batch.length) throw new LockLostError(`the version rows of ${batch.length} revision(s) could not be written`);
+      if (inserted !== batch.length)
+        throw new LockLostError(`the version rows of ${batch.length} revision(s) could not be written`);
     }
   }
 
   /** Removes one revision's row in the caller's transaction, only while the lock is still held. */
   async unrecord(trx: Transaction | undefined, fence: Fence, id: string): Promise<void> {
-    const deleted = await this.#db.run(`delete from ${this.tables.table} where "id" = ? and ${fence.sql}`, [id, ...fence.params], trx);
+    const deleted = await this.#db.run(
+      `delete from ${this.tables.table} where "id" = ? and ${fence.sql}`,
+      [id, ...fence.params],
+      trx,
+    );
     if (deleted !== 1) throw new LockLostError(`the version row of "${id}" could not be removed under the lock`);
   }
 
@@ -130,8 +147,15 @@ export class Store {
   async unrecordMany(trx: Transaction, ids: readonly string[]): Promise<void> {
     for (let start = 0; start < ids.length; start += BATCH) {
       const batch = ids.slice(start, start + BATCH);
-      const deleted = await this.#db.run(`delete from ${this.tables.table} where "id" in (${batch.map(() => '?').join(', ')})`, batch, trx);
-      if (deleted !== batch.length) throw new LockLostError(`the version rows of ${batch.length} revision(s) could not be removed: another instance changed them`);
+      const deleted = await this.#db.run(
+        `delete from ${this.tables.table} where "id" in (${batch.map(() => '?').join(', ')})`,
+        batch,
+        trx,
+      );
+      if (deleted !== batch.length)
+        throw new LockLostError(
+          `the version rows of ${batch.length} revision(s) could not be removed: another instance changed them`,
+        );
     }
   }
 
@@ -142,7 +166,15 @@ export class Store {
 }
 
 function valuesOf(row: RecordDetails, appliedAt: string): unknown[] {
-  return [row.id, row.parents.join(' '), row.message, row.checksum, appliedAt, Math.round(row.durationMs), row.appliedBy];
+  return [
+    row.id,
+    row.parents.join(' '),
+    row.message,
+    row.checksum,
+    appliedAt,
+    Math.round(row.durationMs),
+    row.appliedBy,
+  ];
 }
 
 /**

@@ -21,7 +21,9 @@ export interface TenantOptions extends Omit<MigratorOptions, 'schema' | 'searchP
 }
 
 /** One tenant's outcome: a failing tenant never stops the others. */
-export type TenantResult<T> = { schema: string; ok: true; result: T } | { schema: string; ok: false; error: UpshiftError };
+export type TenantResult<T> =
+  | { schema: string; ok: true; result: T }
+  | { schema: string; ok: false; error: UpshiftError };
 
 /**
  * One schema per tenant (PostgreSQL): every tenant schema holds its own version table and state
@@ -46,22 +48,37 @@ export class TenantMigrator {
   #createdRegistry: Promise<TenantRegistry> | undefined;
 
   constructor(options: TenantOptions) {
-    if (!options || typeof options !== 'object') throw new ConfigurationError('new TenantMigrator(options): options must be an object with { orm, revisions, schemas }.');
+    if (!options || typeof options !== 'object')
+      throw new ConfigurationError(
+        'new TenantMigrator(options): options must be an object with { orm, revisions, schemas }.',
+      );
     const { schemas, concurrency = 4, ...rest } = options;
     if (!Array.isArray(schemas) && typeof schemas !== 'function') {
-      throw new ConfigurationError('new TenantMigrator(options): schemas must be a list of schema names, or a function that returns one.');
+      throw new ConfigurationError(
+        'new TenantMigrator(options): schemas must be a list of schema names, or a function that returns one.',
+      );
     }
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new ConfigurationError(`new TenantMigrator(options): concurrency must be a whole number ≥ 1, got ${String(concurrency)}.`);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new ConfigurationError(
+        `new TenantMigrator(options): concurrency must be a whole number ≥ 1, got ${String(concurrency)}.`,
+      );
     this.#options = options;
     // Checked as a Migrator checks its options, with a stand-in tenant.
     this.#resolved = resolveOptions({ ...rest, schema: 'tenant', searchPath: 'tenant' });
     if (this.#resolved.tableName.length > 55) {
-      throw new ConfigurationError(`new TenantMigrator(options): tableName "${this.#resolved.tableName}" leaves no room for the registry "${this.#resolved.tableName}_tenants" (at most 55 characters).`);
+      throw new ConfigurationError(
+        `new TenantMigrator(options): tableName "${this.#resolved.tableName}" leaves no room for the registry "${this.#resolved.tableName}_tenants" (at most 55 characters).`,
+      );
     }
     this.#bundle = new Bundle(options.revisions);
     this.#db = new Database(options.orm, this.#resolved.connectionWaitMs);
-    this.#shared = createDialect(options.orm, this.#db, { name: this.#resolved.tableName, schema: undefined, lockScope: this.#resolved.lockScope });
-    if (!this.#shared.readStateDigests || !this.#shared.tenantRegistry) throw new ConfigurationError('new TenantMigrator(options): a schema per tenant needs PostgreSQL.');
+    this.#shared = createDialect(options.orm, this.#db, {
+      name: this.#resolved.tableName,
+      schema: undefined,
+      lockScope: this.#resolved.lockScope,
+    });
+    if (!this.#shared.readStateDigests || !this.#shared.tenantRegistry)
+      throw new ConfigurationError('new TenantMigrator(options): a schema per tenant needs PostgreSQL.');
     checkTransactionFlags(this.#resolved, this.#bundle.revisions, this.#shared.runsOutsideTransactions);
     this.#concurrency = concurrency;
   }
@@ -87,15 +104,31 @@ export class TenantMigrator {
   }
 
   downgrade(target: string): Promise<TenantResult<DowngradeResult>[]> {
-    return typed('downgrade', (async () => this.#each(await this.#schemas(), async (schema) => typed('downgrade', downgradeOf(await this.#runtime(schema), target))))());
+    return typed(
+      'downgrade',
+      (async () =>
+        this.#each(await this.#schemas(), async (schema) =>
+          typed('downgrade', downgradeOf(await this.#runtime(schema), target)),
+        ))(),
+    );
   }
 
   status(): Promise<TenantResult<Status>[]> {
-    return typed('status', (async () => this.#each(await this.#schemas(), async (schema) => typed('status', statusOf(await this.#runtime(schema)))))());
+    return typed(
+      'status',
+      (async () =>
+        this.#each(await this.#schemas(), async (schema) => typed('status', statusOf(await this.#runtime(schema)))))(),
+    );
   }
 
   current(): Promise<TenantResult<string[]>[]> {
-    return typed('current', (async () => this.#each(await this.#schemas(), async (schema) => typed('current', currentOf(await this.#runtime(schema)))))());
+    return typed(
+      'current',
+      (async () =>
+        this.#each(await this.#schemas(), async (schema) =>
+          typed('current', currentOf(await this.#runtime(schema))),
+        ))(),
+    );
   }
 
   /** The tenants whose state row vouches for the bundle: nothing to do there. */
@@ -107,7 +140,7 @@ export class TenantMigrator {
       return new Set(schemas.filter((schema) => digests.get(schema) === bundle));
     } catch (error) {
       // Not a verdict on any tenant: each takes its own path, and reports its own failure.
-      this.#logger.debug({ err: error }, 'could not read the tenants\' state rows at once; each tenant reads its own');
+      this.#logger.debug({ err: error }, "could not read the tenants' state rows at once; each tenant reads its own");
       return new Set();
     }
   }
@@ -115,7 +148,8 @@ export class TenantMigrator {
   async #schemas(): Promise<string[]> {
     const given = this.#options.schemas;
     const list = typeof given === 'function' ? await given() : given;
-    if (!Array.isArray(list)) throw new ConfigurationError('TenantMigrator: the schemas function must return a list of schema names.');
+    if (!Array.isArray(list))
+      throw new ConfigurationError('TenantMigrator: the schemas function must return a list of schema names.');
     for (const schema of list) resolveOptions({ ...this.#options, schema, searchPath: schema }); // same checks as a Migrator's
     const unique = [...new Set(list as string[])];
     if (unique.length !== list.length) throw new ConfigurationError('TenantMigrator: a schema is listed twice.');
@@ -124,10 +158,11 @@ export class TenantMigrator {
 
   /** Where the registry of all tenants is (created when asked, once per TenantMigrator). */
   async #registry(create: boolean): Promise<TenantRegistry> {
-    if (create) return (this.#createdRegistry ??= this.#shared.tenantRegistry!(true).catch((error: unknown) => {
-      this.#createdRegistry = undefined;
-      throw error;
-    }));
+    if (create)
+      return (this.#createdRegistry ??= this.#shared.tenantRegistry!(true).catch((error: unknown) => {
+        this.#createdRegistry = undefined;
+        throw error;
+      }));
     return this.#createdRegistry ?? this.#shared.tenantRegistry!(false);
   }
 
@@ -137,8 +172,20 @@ export class TenantMigrator {
     if (!rt) {
       const registry = await this.#registry(true);
       const options = { ...this.#resolved, schema, searchPath: [schema] };
-      const dialect = createDialect(this.#options.orm, this.#db, { name: options.tableName, schema, lockScope: options.lockScope, searchPath: [schema], registry });
-      rt = new Runtime({ options, bundle: this.#bundle, db: this.#db, dialect, logger: this.#logger.child({ tenant: schema }) });
+      const dialect = createDialect(this.#options.orm, this.#db, {
+        name: options.tableName,
+        schema,
+        lockScope: options.lockScope,
+        searchPath: [schema],
+        registry,
+      });
+      rt = new Runtime({
+        options,
+        bundle: this.#bundle,
+        db: this.#db,
+        dialect,
+        logger: this.#logger.child({ tenant: schema }),
+      });
       this.#runtimes.set(schema, rt);
     }
     return rt;

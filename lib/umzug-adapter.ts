@@ -42,7 +42,12 @@ export function preloadUmzug(): void {
  * Runs `step` for each revision of the plan, in order, through umzug; a step that throws stops
  * the run, and its own (typed) error is what the caller sees, not umzug's wrapper.
  */
-export async function runSteps(direction: 'up' | 'down', plan: readonly Revision[], applied: readonly string[], step: (revision: Revision) => Promise<void>): Promise<void> {
+export async function runSteps(
+  direction: 'up' | 'down',
+  plan: readonly Revision[],
+  applied: readonly string[],
+  step: (revision: Revision) => Promise<void>,
+): Promise<void> {
   const { MigrationError, Umzug } = loadUmzug();
   const runner = new Umzug<object>({
     migrations: plan.map((r) => ({ name: r.id, up: () => step(r), down: () => step(r) })),

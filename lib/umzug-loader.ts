@@ -39,7 +39,8 @@ export function requireLeanUmzug(): UmzugModule {
     for (const path of [mainPath, ...deferred]) delete require.cache[path];
     return require(mainPath) as UmzugModule;
   } finally {
-    for (const standIn of standIns) if (require.cache[standIn.filename] === standIn) delete require.cache[standIn.filename];
+    for (const standIn of standIns)
+      if (require.cache[standIn.filename] === standIn) delete require.cache[standIn.filename];
   }
 }
 

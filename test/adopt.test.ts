@@ -41,12 +41,22 @@ async function mikroMigratedApp(t: TapTest, db: TestDatabase): Promise<MikroApp>
   await first.em.getConnection().execute("insert into author (id, name) values (1, 'kept')");
   const second = await db.orm(authorsAndBooks(), mikroMigrations(from));
   await second.migrator.create(from, false, false, 'books');
-  const names = readdirSync(from).map((f) => f.replace(/\.ts$/, '')).sort();
+  const names = readdirSync(from)
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort();
   t.equal(names.length, 2, 'MikroORM wrote two migrations');
   const imported = await importMikroOrmMigrations({ from, dir: ws.dir, logger: pino({ level: 'silent' }) });
-  t.same(imported.map((r) => r.id), names, 'one revision per migration, named as MikroORM names it, in its order');
+  t.same(
+    imported.map((r) => r.id),
+    names,
+    'one revision per migration, named as MikroORM names it, in its order',
+  );
   t.same(imported[1]!.parents, [names[0]], 'chained in execution order');
-  t.match(readFileSync(imported[1]!.path, 'utf8'), /create table [`"]book[`"]/, 'the revision holds the SQL up() gave addSql()');
+  t.match(
+    readFileSync(imported[1]!.path, 'utf8'),
+    /create table [`"]book[`"]/,
+    'the revision holds the SQL up() gave addSql()',
+  );
   return { revisionsIndex: join(ws.dir, 'index.ts'), names };
 }
 
@@ -57,14 +67,28 @@ async function bundleOf(index: string): Promise<RevisionEntry[]> {
 eachDialect('first boot records what MikroORM applied, runs the rest', async (t, db) => {
   const app = await mikroMigratedApp(t, db);
   const orm = await db.orm();
-  const migrator = new Migrator({ orm, revisions: await bundleOf(app.revisionsIndex), logger: pino({ level: 'silent' }) });
+  const migrator = new Migrator({
+    orm,
+    revisions: await bundleOf(app.revisionsIndex),
+    logger: pino({ level: 'silent' }),
+  });
   const result = await migrator.upgrade();
   t.same(result.applied, [app.names[1]], 'only the migration MikroORM had not run is run');
-  const rows = await db.query<{ id: string; applied_by: string }>('select id, applied_by from upshift_revisions order by id');
-  t.same(rows.map((r) => r.id), app.names, 'both recorded');
+  const rows = await db.query<{ id: string; applied_by: string }>(
+    'select id, applied_by from upshift_revisions order by id',
+  );
+  t.same(
+    rows.map((r) => r.id),
+    app.names,
+    'both recorded',
+  );
   t.match(rows[0]!.applied_by, /adopted from mikro_orm_migrations/);
   t.same(await db.query('select name from author'), [{ name: 'kept' }], 'MikroORM-era data untouched');
-  t.same(await db.query('select count(*) as n from book').then((r) => Number((r[0] as { n: unknown }).n)), 0, 'books created');
+  t.same(
+    await db.query('select count(*) as n from book').then((r) => Number((r[0] as { n: unknown }).n)),
+    0,
+    'books created',
+  );
   t.same((await migrator.upgrade()).applied, [], 'the next boot does nothing');
   t.equal((await db.query('select name from mikro_orm_migrations')).length, 1, "MikroORM's table is only read");
 });
@@ -75,18 +99,28 @@ eachDialect('several replicas booting at once switch over exactly once', async (
   await Promise.all(workers.map((w) => w.ready));
   for (const w of workers) w.go();
   const results = await Promise.all(workers.map((w) => w.done));
-  for (const r of results) t.ok(r.result?.ok, `replica settles ok: ${JSON.stringify(r.result) ?? r.stderr.slice(-500)}`);
+  for (const r of results)
+    t.ok(r.result?.ok, `replica settles ok: ${JSON.stringify(r.result) ?? r.stderr.slice(-500)}`);
   const applied = results.flatMap((r) => (r.result?.applied as string[] | undefined) ?? []);
   t.same(applied, [app.names[1]], 'the pending migration ran once, in one replica; the adopted one in none');
   const rows = await db.query<{ id: string }>('select id from upshift_revisions order by id');
-  t.same(rows.map((r) => r.id), app.names);
+  t.same(
+    rows.map((r) => r.id),
+    app.names,
+  );
 });
 
 eachDialect('a MikroORM migration the bundle lacks: AdoptionError, nothing recorded or run', async (t, db) => {
   const app = await mikroMigratedApp(t, db);
-  await db.query("insert into mikro_orm_migrations (name, executed_at) values ('Migration20990101000000_later', current_timestamp)");
+  await db.query(
+    "insert into mikro_orm_migrations (name, executed_at) values ('Migration20990101000000_later', current_timestamp)",
+  );
   const orm = await db.orm();
-  const migrator = new Migrator({ orm, revisions: await bundleOf(app.revisionsIndex), logger: pino({ level: 'silent' }) });
+  const migrator = new Migrator({
+    orm,
+    revisions: await bundleOf(app.revisionsIndex),
+    logger: pino({ level: 'silent' }),
+  });
   await t.rejects(migrator.upgrade(), { code: 'UPSHIFT_ADOPTION_UNKNOWN', unknown: ['Migration20990101000000_later'] });
   t.same(await db.query('select id from upshift_revisions'), [], 'nothing recorded');
   await t.rejects(db.query('select 1 from book'), 'nothing run');
@@ -103,6 +137,13 @@ t.test('importMikroOrmMigrations: a query builder statement is a typed error nam
     join(from, 'Migration20260101000000.ts'),
     "import { Migration } from '@mikro-orm/migrations';\nexport class Migration20260101000000 extends Migration {\n  override async up(): Promise<void> { this.addSql({ toString: () => 'x' } as never); }\n}\n",
   );
-  await t.rejects(importMikroOrmMigrations({ from, dir: ws.dir, logger: pino({ level: 'silent' }) }), { code: 'UPSHIFT_MIGRATION_IMPORT', file: join(from, 'Migration20260101000000.ts') });
-  t.same(readdirSync(ws.dir).filter((f) => f.startsWith('Migration')), [], 'nothing written');
+  await t.rejects(importMikroOrmMigrations({ from, dir: ws.dir, logger: pino({ level: 'silent' }) }), {
+    code: 'UPSHIFT_MIGRATION_IMPORT',
+    file: join(from, 'Migration20260101000000.ts'),
+  });
+  t.same(
+    readdirSync(ws.dir).filter((f) => f.startsWith('Migration')),
+    [],
+    'nothing written',
+  );
 });

@@ -24,19 +24,58 @@ eachDialect('bad input raises its typed error before any statement runs', async 
   const logger = memoryLogger().logger;
 
   const construction: [string, () => unknown, new (...a: never[]) => UpshiftError][] = [
-    ['duplicate ids', () => new Migrator({ orm, logger, revisions: [r('aaaa', []), r('aaaa', [])] }), DuplicateRevisionError],
+    [
+      'duplicate ids',
+      () => new Migrator({ orm, logger, revisions: [r('aaaa', []), r('aaaa', [])] }),
+      DuplicateRevisionError,
+    ],
     ['missing parent', () => new Migrator({ orm, logger, revisions: [r('aaaa', ['gone'])] }), MissingParentError],
-    ['cycle', () => new Migrator({ orm, logger, revisions: [r('aaaa', ['bbbb']), r('bbbb', ['aaaa'])] }), RevisionCycleError],
-    ['malformed module', () => new Migrator({ orm, logger, revisions: [{ default: r('aaaa', []) } as never] }), InvalidRevisionError],
-    ['invalid table name', () => new Migrator({ orm, logger, revisions: [], tableName: 'x"; drop table y; --' }), ConfigurationError],
-    ['table name too long', () => new Migrator({ orm, logger, revisions: [], tableName: 'a'.repeat(64) }), ConfigurationError],
-    ['table name without room for its state table', () => new Migrator({ orm, logger, revisions: [], tableName: 'a'.repeat(58) }), ConfigurationError],
+    [
+      'cycle',
+      () => new Migrator({ orm, logger, revisions: [r('aaaa', ['bbbb']), r('bbbb', ['aaaa'])] }),
+      RevisionCycleError,
+    ],
+    [
+      'malformed module',
+      () => new Migrator({ orm, logger, revisions: [{ default: r('aaaa', []) } as never] }),
+      InvalidRevisionError,
+    ],
+    [
+      'invalid table name',
+      () => new Migrator({ orm, logger, revisions: [], tableName: 'x"; drop table y; --' }),
+      ConfigurationError,
+    ],
+    [
+      'table name too long',
+      () => new Migrator({ orm, logger, revisions: [], tableName: 'a'.repeat(64) }),
+      ConfigurationError,
+    ],
+    [
+      'table name without room for its state table',
+      () => new Migrator({ orm, logger, revisions: [], tableName: 'a'.repeat(58) }),
+      ConfigurationError,
+    ],
     ['invalid schema', () => new Migrator({ orm, logger, revisions: [], schema: '1abc' }), ConfigurationError],
-    ['bad transaction mode', () => new Migrator({ orm, logger, revisions: [], transaction: 'some' as never }), ConfigurationError],
-    ['bad lock timeout', () => new Migrator({ orm, logger, revisions: [], lock: { timeoutMs: -1 } }), ConfigurationError],
+    [
+      'bad transaction mode',
+      () => new Migrator({ orm, logger, revisions: [], transaction: 'some' as never }),
+      ConfigurationError,
+    ],
+    [
+      'bad lock timeout',
+      () => new Migrator({ orm, logger, revisions: [], lock: { timeoutMs: -1 } }),
+      ConfigurationError,
+    ],
   ];
-  t.doesNotThrow(() => new Migrator({ orm, logger, revisions: [], tableName: 'a'.repeat(57) }), '57 characters leave room for "_state"');
-  t.throws(() => new Migrator({ orm, logger, revisions: [], tableName: 'a'.repeat(58) }), /at most 57.*"a{58}_state"/, 'the message says why, and the limit');
+  t.doesNotThrow(
+    () => new Migrator({ orm, logger, revisions: [], tableName: 'a'.repeat(57) }),
+    '57 characters leave room for "_state"',
+  );
+  t.throws(
+    () => new Migrator({ orm, logger, revisions: [], tableName: 'a'.repeat(58) }),
+    /at most 57.*"a{58}_state"/,
+    'the message says why, and the limit',
+  );
   for (const [what, make, type] of construction) {
     t.throws(make, type, what);
     t.throws(make, { code: /^UPSHIFT_/ }, `${what}: stable code`);

@@ -14,8 +14,16 @@ import { startWorker } from './helpers/workers.ts';
 
 const REPLICA = new URL('fixtures/adopt-worker.ts', import.meta.url).pathname;
 
-const Author = defineEntity({ name: 'Author', tableName: 'author', properties: { id: p.integer().primary(), name: p.string() } });
-const Book = defineEntity({ name: 'Book', tableName: 'book', properties: { id: p.integer().primary(), title: p.string() } });
+const Author = defineEntity({
+  name: 'Author',
+  tableName: 'author',
+  properties: { id: p.integer().primary(), name: p.string() },
+});
+const Book = defineEntity({
+  name: 'Book',
+  tableName: 'book',
+  properties: { id: p.integer().primary(), title: p.string() },
+});
 
 eachDialect('baseline: recorded on existing tables, run on a new database, refused on a partial one', async (t, db) => {
   const ws = workspace();
@@ -26,17 +34,27 @@ eachDialect('baseline: recorded on existing tables, run on a new database, refus
   await db.query("insert into author (id, name) values (1, 'kept')");
   const written = await baseline({ orm, dir: ws.dir, logger: silent });
   const revisions = await loadEntries(ws.dir);
-  t.same(revisions.map((r) => r.id), [written.id]);
+  t.same(
+    revisions.map((r) => r.id),
+    [written.id],
+  );
 
   const existing = await new Migrator({ orm, revisions, logger: silent }).upgrade();
   t.same(existing.applied, [], 'existing tables: the baseline is not run');
   t.same(existing.current, [written.id], 'it is recorded');
-  t.match((await db.query<{ applied_by: string }>('select applied_by from upshift_revisions'))[0]!.applied_by, /baseline/);
+  t.match(
+    (await db.query<{ applied_by: string }>('select applied_by from upshift_revisions'))[0]!.applied_by,
+    /baseline/,
+  );
   t.same(await db.query('select name from author'), [{ name: 'kept' }], 'rows untouched');
 
   const fresh = await createDatabase(db.dialect);
   t.teardown(() => fresh.drop());
-  t.same((await new Migrator({ orm: await fresh.orm(), revisions, logger: silent }).upgrade()).applied, [written.id], 'new database: the baseline runs');
+  t.same(
+    (await new Migrator({ orm: await fresh.orm(), revisions, logger: silent }).upgrade()).applied,
+    [written.id],
+    'new database: the baseline runs',
+  );
   t.same(await fresh.query('select id from book'), [], 'its tables exist');
 
   // Several replicas at once against another database that has the tables: recorded once, run by none.
@@ -47,8 +65,14 @@ eachDialect('baseline: recorded on existing tables, run on a new database, refus
   await Promise.all(workers.map((w) => w.ready));
   for (const w of workers) w.go();
   const results = await Promise.all(workers.map((w) => w.done));
-  t.ok(results.every((r) => r.result?.ok && r.result.applied.length === 0), `every replica settles, none runs the baseline: ${JSON.stringify(results.map((r) => r.result))}`);
-  t.same((await other.query<{ id: string }>('select id from upshift_revisions')).map((r) => r.id), [written.id]);
+  t.ok(
+    results.every((r) => r.result?.ok && r.result.applied.length === 0),
+    `every replica settles, none runs the baseline: ${JSON.stringify(results.map((r) => r.result))}`,
+  );
+  t.same(
+    (await other.query<{ id: string }>('select id from upshift_revisions')).map((r) => r.id),
+    [written.id],
+  );
 
   const partial = await createDatabase(db.dialect);
   t.teardown(() => partial.drop());

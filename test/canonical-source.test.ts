@@ -12,7 +12,11 @@ t.test('a revision has one checksum whether run from source, compiled by tsc or 
   const source = ((await import(fixture.href)) as { default: Revision }).default;
   for (const [name, url] of Object.entries(copies)) {
     const compiled = ((await import(url.href)) as { default: Revision }).default;
-    t.not(compiled.up.toString(), source.up.toString(), `${name} prints up() differently (so the test means something)`);
+    t.not(
+      compiled.up.toString(),
+      source.up.toString(),
+      `${name} prints up() differently (so the test means something)`,
+    );
     t.not(compiled.down!.toString(), source.down!.toString(), `${name} prints down() differently`);
     t.equal(checksumOf(compiled), checksumOf(source), `${name}: same checksum`);
   }
@@ -32,7 +36,8 @@ t.test('formatting, comments and respelled literals are not edits', async (t) =>
     ['a /* b */ + c', 'a + c'],
     ['f(`a${b}c`)', 'f(`a${ b }c`)'],
   ];
-  for (const [a, b] of same) t.equal(canonicalSource(a), canonicalSource(b), `${JSON.stringify(a)} ≡ ${JSON.stringify(b)}`);
+  for (const [a, b] of same)
+    t.equal(canonicalSource(a), canonicalSource(b), `${JSON.stringify(a)} ≡ ${JSON.stringify(b)}`);
 });
 
 t.test('a change of what the code does is an edit', async (t) => {
@@ -50,7 +55,8 @@ t.test('a change of what the code does is an edit', async (t) => {
     ['f("// not a comment")', 'f("")'],
     ['await x / y', 'await x / z'],
   ];
-  for (const [a, b] of different) t.not(canonicalSource(a), canonicalSource(b), `${JSON.stringify(a)} ≢ ${JSON.stringify(b)}`);
+  for (const [a, b] of different)
+    t.not(canonicalSource(a), canonicalSource(b), `${JSON.stringify(a)} ≢ ${JSON.stringify(b)}`);
 });
 
 t.test('a regular expression with quotes and slashes does not swallow the code after it', async (t) => {
@@ -61,12 +67,17 @@ t.test('a regular expression with quotes and slashes does not swallow the code a
 
 t.test('the canonical form is pinned: a change to it would read every applied revision as edited', async (t) => {
   // Computed by the first v2 scanner; any later rewrite of the scanner must give the same text.
-  const source = "async ({ sql, em }) => {\n  // ä comment\n  const naïve = 0x1F + 1_000 + .5e1 + 10n;\n  await sql(`insert into \"t\" values (${naïve}, 'it''s')`, [a, b,]);\n  if (x) y = s.replace(/[\\\\/\"]/g, '') / 2;\n  return xs.map((x) => x?.id ?? $unused_1);\n}";
+  const source =
+    "async ({ sql, em }) => {\n  // ä comment\n  const naïve = 0x1F + 1_000 + .5e1 + 10n;\n  await sql(`insert into \"t\" values (${naïve}, 'it''s')`, [a, b,]);\n  if (x) y = s.replace(/[\\\\/\"]/g, '') / 2;\n  return xs.map((x) => x?.id ?? $unused_1);\n}";
   t.equal(
     canonicalSource(source),
-    "async({sql,em})=>{const naïve=31+1000+5+10n await sql(`\"insert into \\\"t\\\" values (\"${naïve}\", 'it''s')\"`,[a,b])if(x)y=s.replace(/[\\\\/\"]/g,\"\")/2 return xs.map(x=>x?.id??$unused_1)}",
+    'async({sql,em})=>{const naïve=31+1000+5+10n await sql(`"insert into \\"t\\" values ("${naïve}", \'it\'\'s\')"`,[a,b])if(x)y=s.replace(/[\\\\/"]/g,"")/2 return xs.map(x=>x?.id??$unused_1)}',
   );
-  t.equal(canonicalSource('a\u00a0b ä+b\u2028x'), 'a\u00a0b ä+b\u2028x', 'beyond ASCII, inside a word, even a space-like character is part of the word');
+  t.equal(
+    canonicalSource('a\u00a0b ä+b\u2028x'),
+    'a\u00a0b ä+b\u2028x',
+    'beyond ASCII, inside a word, even a space-like character is part of the word',
+  );
 });
 
 t.test('text that only looks like a BigInt literal does not throw', async (t) => {

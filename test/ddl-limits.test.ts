@@ -6,12 +6,19 @@ import { settleWithin } from './helpers/faults.ts';
 import { versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
 
-const base = defineRevision({ id: 'ddl_base', parents: [], async up(ctx) {
+const base = defineRevision({
+  id: 'ddl_base',
+  parents: [],
+  async up(ctx) {
     await ctx.sql('create table busy (id integer primary key, v integer)');
   },
 });
 const addColumn = (own?: Revision['ddl']) =>
-  defineRevision({ id: 'ddl_add', parents: ['ddl_base'], ...(own ? { ddl: own } : {}), async up(ctx) {
+  defineRevision({
+    id: 'ddl_add',
+    parents: ['ddl_base'],
+    ...(own ? { ddl: own } : {}),
+    async up(ctx) {
       await ctx.sql('alter table busy add column c integer');
     },
   });
@@ -51,27 +58,39 @@ function reader(db: TestDatabase): { stop(): Promise<number> } {
 }
 
 async function columns(db: TestDatabase): Promise<string[]> {
-  const rows = await db.query<{ column_name: string }>("select column_name from information_schema.columns where table_name = 'busy' order by ordinal_position");
+  const rows = await db.query<{ column_name: string }>(
+    "select column_name from information_schema.columns where table_name = 'busy' order by ordinal_position",
+  );
   return rows.map((r) => r.column_name);
 }
 
-onPostgres('a revision behind a long transaction waits at most lock_timeout, retries, and succeeds once the blocker ends', async (t, db) => {
-  const orm = await db.orm();
-  const { logger, lines } = memoryLogger();
-  await new Migrator({ orm, revisions: [base], logger }).upgrade();
-  const held = await blocker(db);
-  const load = reader(db);
-  setTimeout(() => void held.end(), 1_200);
-  const m = new Migrator({ orm, revisions: [base, addColumn()], logger, ddl: { lockTimeoutMs: 300, retries: 20 } });
-  const result = await m.upgrade();
-  const worst = await load.stop();
-  t.same(result.applied, ['ddl_add']);
-  t.same(await columns(db), ['id', 'v', 'c']);
-  const retries = lines.filter((l) => /retrying in/.test(String(l.msg)));
-  t.ok(retries.length >= 1, `retried ${retries.length} time(s)`);
-  t.match(retries[0], { revision: 'ddl_add', blocker: { pid: held.pid, applicationName: 'test blocker' } }, 'each retry names the blocking backend');
-  t.ok(worst < 300 + 250, `the table's readers were never blocked longer than the lock timeout plus a margin (worst read ${Math.round(worst)} ms)`);
-});
+onPostgres(
+  'a revision behind a long transaction waits at most lock_timeout, retries, and succeeds once the blocker ends',
+  async (t, db) => {
+    const orm = await db.orm();
+    const { logger, lines } = memoryLogger();
+    await new Migrator({ orm, revisions: [base], logger }).upgrade();
+    const held = await blocker(db);
+    const load = reader(db);
+    setTimeout(() => void held.end(), 1_200);
+    const m = new Migrator({ orm, revisions: [base, addColumn()], logger, ddl: { lockTimeoutMs: 300, retries: 20 } });
+    const result = await m.upgrade();
+    const worst = await load.stop();
+    t.same(result.applied, ['ddl_add']);
+    t.same(await columns(db), ['id', 'v', 'c']);
+    const retries = lines.filter((l) => /retrying in/.test(String(l.msg)));
+    t.ok(retries.length >= 1, `retried ${retries.length} time(s)`);
+    t.match(
+      retries[0],
+      { revision: 'ddl_add', blocker: { pid: held.pid, applicationName: 'test blocker' } },
+      'each retry names the blocking backend',
+    );
+    t.ok(
+      worst < 300 + 250,
+      `the table's readers were never blocked longer than the lock timeout plus a margin (worst read ${Math.round(worst)} ms)`,
+    );
+  },
+);
 
 onPostgres('a blocker that stays: DdlLockTimeoutError naming it after the retries, nothing applied', async (t, db) => {
   const orm = await db.orm();
@@ -84,7 +103,13 @@ onPostgres('a blocker that stays: DdlLockTimeoutError naming it after the retrie
   t.equal(settled.status, 'rejected');
   const error = (settled as { error: unknown }).error;
   t.type(error, DdlLockTimeoutError);
-  t.match(error, { code: 'UPSHIFT_DDL_LOCK_TIMEOUT', revisionId: 'ddl_add', attempts: 3, lockTimeoutMs: 150, blocker: { pid: held.pid, applicationName: 'test blocker' } });
+  t.match(error, {
+    code: 'UPSHIFT_DDL_LOCK_TIMEOUT',
+    revisionId: 'ddl_add',
+    attempts: 3,
+    lockTimeoutMs: 150,
+    blocker: { pid: held.pid, applicationName: 'test blocker' },
+  });
   t.match((error as Error).message, new RegExp(`pid ${held.pid}`));
   t.same(await versionRows(db), ['ddl_base']);
   t.same(await columns(db), ['id', 'v'], 'each attempt was rolled back');
@@ -96,7 +121,12 @@ onPostgres("a revision's own ddl overrides the Migrator's: a short lock timeout 
   await new Migrator({ orm, revisions: [base], logger }).upgrade();
   const held = await blocker(db);
   t.teardown(() => held.end());
-  const m = new Migrator({ orm, revisions: [base, addColumn({ lockTimeoutMs: 100, retries: 0 })], logger, ddl: { lockTimeoutMs: 20_000, retries: 9 } });
+  const m = new Migrator({
+    orm,
+    revisions: [base, addColumn({ lockTimeoutMs: 100, retries: 0 })],
+    logger,
+    ddl: { lockTimeoutMs: 20_000, retries: 9 },
+  });
   const started = performance.now();
   const error = await m.upgrade().catch((e: unknown) => e);
   t.match(error, { code: 'UPSHIFT_DDL_LOCK_TIMEOUT', attempts: 1, lockTimeoutMs: 100 });
@@ -111,11 +141,20 @@ onPostgres("transaction 'all': the whole run is retried and applied once", async
     return blocker(db);
   })();
   setTimeout(() => void held.end(), 700);
-  const second = defineRevision({ id: 'ddl_more', parents: ['ddl_add'], async up(ctx) {
+  const second = defineRevision({
+    id: 'ddl_more',
+    parents: ['ddl_add'],
+    async up(ctx) {
       await ctx.sql('alter table busy add column d integer');
     },
   });
-  const m = new Migrator({ orm, revisions: [base, addColumn(), second], logger, transaction: 'all', ddl: { lockTimeoutMs: 200, retries: 20 } });
+  const m = new Migrator({
+    orm,
+    revisions: [base, addColumn(), second],
+    logger,
+    transaction: 'all',
+    ddl: { lockTimeoutMs: 200, retries: 20 },
+  });
   const result = await m.upgrade();
   t.same(result.applied, ['ddl_add', 'ddl_more'], 'each revision reported once despite the retries');
   t.same(await versionRows(db), ['ddl_add', 'ddl_base', 'ddl_more'].sort());
@@ -144,6 +183,11 @@ eachDialect('ddl options are validated; on SQLite they change nothing', async (t
   t.throws(() => new Migrator({ orm, revisions: [base], ddl: { lockTimeoutMs: -1 } }), ConfigurationError);
   t.throws(() => new Migrator({ orm, revisions: [base], ddl: { lockTimout: 5 } as never }), ConfigurationError);
   t.throws(() => defineRevision({ ...addColumn(), ddl: { retries: 1.5 } }), { code: 'UPSHIFT_INVALID_REVISION' });
-  const result = await new Migrator({ orm, revisions: [base, addColumn({ retries: 0 })], logger: memoryLogger().logger, ddl: { lockTimeoutMs: 100 } }).upgrade();
+  const result = await new Migrator({
+    orm,
+    revisions: [base, addColumn({ retries: 0 })],
+    logger: memoryLogger().logger,
+    ddl: { lockTimeoutMs: 100 },
+  }).upgrade();
   t.same(result.applied, ['ddl_base', 'ddl_add']);
 });

@@ -8,11 +8,17 @@ import { memoryLogger } from './helpers/silent-logger.ts';
 async function everything(db: TestDatabase): Promise<unknown> {
   const tables =
     db.dialect === 'postgresql'
-      ? await db.query("select schemaname, tablename from pg_tables where schemaname not in ('pg_catalog', 'information_schema') order by 1, 2")
-      : await db.query("select type, name, sql from sqlite_master order by name");
+      ? await db.query(
+          "select schemaname, tablename from pg_tables where schemaname not in ('pg_catalog', 'information_schema') order by 1, 2",
+        )
+      : await db.query('select type, name, sql from sqlite_master order by name');
   const names = JSON.stringify(tables);
-  const versions = names.includes('"upshift_revisions"') ? await db.query('select * from "upshift_revisions" order by "id"') : null;
-  const state = names.includes('upshift_revisions_state') ? await db.query('select * from "upshift_revisions_state"') : null;
+  const versions = names.includes('"upshift_revisions"')
+    ? await db.query('select * from "upshift_revisions" order by "id"')
+    : null;
+  const state = names.includes('upshift_revisions_state')
+    ? await db.query('select * from "upshift_revisions_state"')
+    : null;
   return { tables, versions, state };
 }
 
@@ -21,11 +27,22 @@ eachDialect('a dry run on an empty database leaves it empty and says what would 
   const before = await everything(db);
   const result = await m.upgrade(undefined, { dryRun: true });
   t.equal(result.dryRun, true);
-  t.same(result.revisions.map((r) => [r.id, r.run]), [['rev0001', true], ['rev0002', true], ['rev0003', true]]);
+  t.same(
+    result.revisions.map((r) => [r.id, r.run]),
+    [
+      ['rev0001', true],
+      ['rev0002', true],
+      ['rev0003', true],
+    ],
+  );
   t.same(result.revisions[1]!.statements, ['create table t_rev0002 (id integer primary key)']);
   t.ok(result.revisions.every((r) => r.durationMs >= 0));
   t.same(await everything(db), before, 'no table, no version row, no state row');
-  t.same((await m.upgrade()).applied, ['rev0001', 'rev0002', 'rev0003'], 'a real upgrade afterwards applies everything');
+  t.same(
+    (await m.upgrade()).applied,
+    ['rev0001', 'rev0002', 'rev0003'],
+    'a real upgrade afterwards applies everything',
+  );
 });
 
 eachDialect('dry runs of upgrade and downgrade on an applied database change nothing', async (t, db) => {
@@ -34,15 +51,29 @@ eachDialect('dry runs of upgrade and downgrade on an applied database change not
   await m.upgrade('rev0002');
   const before = await everything(db);
   const up = await m.upgrade('heads', { dryRun: true });
-  t.same(up.revisions.map((r) => r.id), ['rev0003', 'rev0004']);
-  t.match(up.revisions[0]!.statements, ['create table t_rev0003 (id integer primary key)', "insert into side_effects (revision) values ('rev0003')"], 'parameters inlined');
+  t.same(
+    up.revisions.map((r) => r.id),
+    ['rev0003', 'rev0004'],
+  );
+  t.match(
+    up.revisions[0]!.statements,
+    ['create table t_rev0003 (id integer primary key)', "insert into side_effects (revision) values ('rev0003')"],
+    'parameters inlined',
+  );
   t.same(up.current, ['rev0002']);
   t.same(await everything(db), before);
   const down = await m.downgrade('base', { dryRun: true });
-  t.same(down.revisions.map((r) => r.id), ['rev0002', 'rev0001']);
+  t.same(
+    down.revisions.map((r) => r.id),
+    ['rev0002', 'rev0001'],
+  );
   t.equal(down.direction, 'down');
   t.same(await everything(db), before);
-  t.same(await db.query('select revision from side_effects order by revision'), [{ revision: 'rev0001' }, { revision: 'rev0002' }], 'side effects rolled back');
+  t.same(
+    await db.query('select revision from side_effects order by revision'),
+    [{ revision: 'rev0001' }, { revision: 'rev0002' }],
+    'side effects rolled back',
+  );
   t.same(await m.current(), ['rev0002']);
 });
 
@@ -68,6 +99,9 @@ onPostgres('a transaction: false revision is listed as not run', async (t, db) =
   const m = new Migrator({ orm: await db.orm(), revisions: [first!, concurrently], logger: memoryLogger().logger });
   const before = await everything(db);
   const result = await m.upgrade(undefined, { dryRun: true });
-  t.match(result.revisions, [{ id: 'rev0001', run: true }, { id: 'idx00001', run: false, reason: /transaction: false/, statements: [] }]);
+  t.match(result.revisions, [
+    { id: 'rev0001', run: true },
+    { id: 'idx00001', run: false, reason: /transaction: false/, statements: [] },
+  ]);
   t.same(await everything(db), before);
 });

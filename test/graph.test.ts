@@ -44,7 +44,14 @@ t.test('graph errors are typed, with stable codes', async (t) => {
   t.throws(() => new RevisionGraph([rev('aaaa', []), rev('aaaa', [])]), DuplicateRevisionError);
   t.throws(() => new RevisionGraph([rev('aaaa', ['nope'])]), { code: 'UPSHIFT_MISSING_PARENT', parentId: 'nope' });
   t.throws(() => new RevisionGraph([rev('aaaa', ['nope'])]), MissingParentError);
-  const cycle = () => new RevisionGraph([rev('base', []), rev('aaaa', ['base', 'cccc']), rev('bbbb', ['aaaa']), rev('cccc', ['bbbb']), rev('dddd', ['cccc'])]);
+  const cycle = () =>
+    new RevisionGraph([
+      rev('base', []),
+      rev('aaaa', ['base', 'cccc']),
+      rev('bbbb', ['aaaa']),
+      rev('cccc', ['bbbb']),
+      rev('dddd', ['cccc']),
+    ]);
   t.throws(cycle, RevisionCycleError);
   const cycleError = (() => {
     try {
@@ -126,7 +133,10 @@ function reference(revisions: readonly Revision[]) {
     return [...seen].sort();
   };
   return {
-    heads: revisions.filter((r) => children.get(r.id)!.length === 0).map((r) => r.id).sort(),
+    heads: revisions
+      .filter((r) => children.get(r.id)!.length === 0)
+      .map((r) => r.id)
+      .sort(),
     ancestors: (id: string) => closure(id, (x) => byId.get(x)!.parents),
     descendants: (id: string) => closure(id, (x) => children.get(x)!),
   };
@@ -151,14 +161,20 @@ t.test('a graph of 6,000 revisions (its id index split in parts) answers as a re
   const ref = reference(list);
   const position = new Map(g.order.map((r, i) => [r.id, i]));
   t.equal(g.size, list.length);
-  t.ok(g.order.every((r) => r.parents.every((p) => position.get(p)! < position.get(r.id)!)), 'parents before children');
+  t.ok(
+    g.order.every((r) => r.parents.every((p) => position.get(p)! < position.get(r.id)!)),
+    'parents before children',
+  );
   t.same([...g.heads()].sort(), ref.heads);
   for (const id of ['n0000010', 'n0002100a', tip]) {
     t.same([...g.ancestors([id])].sort(), ref.ancestors(id), `ancestors of ${id}`);
     t.same([...g.descendants([id])].sort(), ref.descendants(id), `descendants of ${id}`);
   }
   t.same([...g.ancestors(['unknown1'])], ['unknown1'], 'an unknown id is kept as it is');
-  t.same(ids(g.sort([tip, 'n0000001', 'zz_side'])), ['n0000001', 'zz_side', tip].sort((a, b) => position.get(a)! - position.get(b)!));
+  t.same(
+    ids(g.sort([tip, 'n0000001', 'zz_side'])),
+    ['n0000001', 'zz_side', tip].sort((a, b) => position.get(a)! - position.get(b)!),
+  );
   t.same(g.children('n0000007'), ['n0000008'], 'a merge revision has its one child');
   t.same([...g.children('n0000006')].sort(), ['n0000007a', 'n0000007b']);
   t.equal(g.get('n0003000')?.id, 'n0003000');

@@ -5,7 +5,8 @@ import { LockTimeoutError } from '../lib/errors.ts';
 import { onMariadb } from './helpers/each-dialect.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
 
-const poolOf = async (orm: { em: { getConnection(): { getNativeClient(): Promise<unknown> } } }) => (await orm.em.getConnection().getNativeClient()) as MysqlPool;
+const poolOf = async (orm: { em: { getConnection(): { getNativeClient(): Promise<unknown> } } }) =>
+  (await orm.em.getConnection().getNativeClient()) as MysqlPool;
 
 t.test('lock names: per database and table, at most 64 characters, distinct after shortening', async (t) => {
   t.equal(lockName('shop', 'upshift_revisions'), 'upshift:shop.upshift_revisions');
@@ -15,37 +16,42 @@ t.test('lock names: per database and table, at most 64 characters, distinct afte
   t.not(long, other);
 });
 
-onMariadb('GET_LOCK: one holder; the others wait, time out naming the holder, then get it after release', async (t, db) => {
-  const orm = await db.orm();
-  const pool = await poolOf(orm);
-  const name = lockName(db.location.split('/').pop()!, 'upshift_revisions');
-  const first = await GetLockSession.open(pool, name, 5_000);
-  const second = await GetLockSession.open(pool, name, 5_000);
-  t.equal(await first.tryAcquire(), true);
-  t.equal(await second.tryAcquire(), false, 'a second connection of the same process does not get it');
-  t.equal(await first.stillHeld(), true);
-  t.equal(await second.stillHeld(), false);
-  const holder = await second.holder();
-  t.equal(holder?.pid, first.connectionId, 'the holder is named by its connection id');
-  t.equal(holder?.applicationName, 'user root');
-  t.ok(holder?.since instanceof Date);
-  const started = Date.now();
-  const error = await second.acquire({ operation: 'upgrade', timeoutMs: 400, logger: memoryLogger().logger }).catch((e: unknown) => e);
-  t.type(error, LockTimeoutError);
-  t.match((error as Error).message, new RegExp(`backend pid ${first.connectionId}`));
-  t.ok(Date.now() - started < 3_000, 'the wait is bounded by the timeout');
-  // The fence is true for a write only while the lock is held by that connection.
-  const fenced = async (session: GetLockSession) => {
-    const fence = session.fence();
-    return Number(((await db.query<{ ok: number }>(`select (${fence.sql}) as ok`, fence.params))[0])!.ok ?? 0);
-  };
-  t.equal(await fenced(first), 1);
-  t.equal(await fenced(second), 0);
-  await first.release();
-  t.equal(await fenced(first), 0, 'after release the fence is false');
-  t.equal(await second.tryAcquire(), true, 'released: the next one gets it');
-  await second.release();
-});
+onMariadb(
+  'GET_LOCK: one holder; the others wait, time out naming the holder, then get it after release',
+  async (t, db) => {
+    const orm = await db.orm();
+    const pool = await poolOf(orm);
+    const name = lockName(db.location.split('/').pop()!, 'upshift_revisions');
+    const first = await GetLockSession.open(pool, name, 5_000);
+    const second = await GetLockSession.open(pool, name, 5_000);
+    t.equal(await first.tryAcquire(), true);
+    t.equal(await second.tryAcquire(), false, 'a second connection of the same process does not get it');
+    t.equal(await first.stillHeld(), true);
+    t.equal(await second.stillHeld(), false);
+    const holder = await second.holder();
+    t.equal(holder?.pid, first.connectionId, 'the holder is named by its connection id');
+    t.equal(holder?.applicationName, 'user root');
+    t.ok(holder?.since instanceof Date);
+    const started = Date.now();
+    const error = await second
+      .acquire({ operation: 'upgrade', timeoutMs: 400, logger: memoryLogger().logger })
+      .catch((e: unknown) => e);
+    t.type(error, LockTimeoutError);
+    t.match((error as Error).message, new RegExp(`backend pid ${first.connectionId}`));
+    t.ok(Date.now() - started < 3_000, 'the wait is bounded by the timeout');
+    // The fence is true for a write only while the lock is held by that connection.
+    const fenced = async (session: GetLockSession) => {
+      const fence = session.fence();
+      return Number((await db.query<{ ok: number }>(`select (${fence.sql}) as ok`, fence.params))[0]!.ok ?? 0);
+    };
+    t.equal(await fenced(first), 1);
+    t.equal(await fenced(second), 0);
+    await first.release();
+    t.equal(await fenced(first), 0, 'after release the fence is false');
+    t.equal(await second.tryAcquire(), true, 'released: the next one gets it');
+    await second.release();
+  },
+);
 
 onMariadb('GET_LOCK dies with its connection: KILL of the holder frees it at once', async (t, db) => {
   const orm = await db.orm();
@@ -72,7 +78,11 @@ onMariadb('GET_LOCK dies with its process: a SIGKILLed holder leaves no stale lo
     "import mysql from 'mysql2/promise';" +
     'const c = await mysql.createConnection({ uri: process.env.URL });' +
     "await c.query('select get_lock(?, 0)', [process.env.NAME]); console.log('held'); setInterval(() => {}, 1000);";
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, URL: db.location, NAME: name }, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, URL: db.location, NAME: name },
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve) => child.stdout.on('data', (chunk) => String(chunk).includes('held') && resolve()));
   const waiter = await GetLockSession.open(pool, name, 5_000);
   t.equal(await waiter.tryAcquire(), false, 'the child holds it');
@@ -95,5 +105,9 @@ onMariadb('new Migrator() refuses MariaDB with a typed error before any statemen
   })() as { code?: string; message?: string };
   t.equal(error?.code, 'UPSHIFT_CONFIGURATION');
   t.match(error?.message, /MariaDB\/MySQL is not supported yet/);
-  t.same(await db.query("select table_name from information_schema.tables where table_schema = database()"), [], 'nothing was created');
+  t.same(
+    await db.query('select table_name from information_schema.tables where table_schema = database()'),
+    [],
+    'nothing was created',
+  );
 });

@@ -46,11 +46,29 @@ eachDialect('history and status', async (t, db) => {
   const orm = await db.orm();
   const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger });
   let status = await m.status();
-  t.same(status, { upToDate: false, current: [], heads: ['rev0003'], pending: ['rev0001', 'rev0002', 'rev0003'], unknown: [], edited: [], relation: 'ok' });
+  t.same(status, {
+    upToDate: false,
+    current: [],
+    heads: ['rev0003'],
+    pending: ['rev0001', 'rev0002', 'rev0003'],
+    unknown: [],
+    edited: [],
+    relation: 'ok',
+  });
   await m.upgrade('rev0001');
   const history = await m.history();
-  t.same(history.map((h) => [h.id, h.applied, h.isHead]), [['rev0001', true, false], ['rev0002', false, false], ['rev0003', false, true]]);
-  t.ok(history[0]!.appliedAt instanceof Date && Math.abs(history[0]!.appliedAt.getTime() - Date.now()) < 60_000, 'appliedAt is when it ran');
+  t.same(
+    history.map((h) => [h.id, h.applied, h.isHead]),
+    [
+      ['rev0001', true, false],
+      ['rev0002', false, false],
+      ['rev0003', false, true],
+    ],
+  );
+  t.ok(
+    history[0]!.appliedAt instanceof Date && Math.abs(history[0]!.appliedAt.getTime() - Date.now()) < 60_000,
+    'appliedAt is when it ran',
+  );
   t.equal(history[1]!.appliedAt, null);
   t.equal(history[0]!.message, 'create t_rev0001');
   await m.upgrade();
@@ -86,26 +104,55 @@ eachDialect('custom table name and logging through the given logger', async (t, 
   await m.upgrade();
   t.same(await versionRows(db, 'schema_history'), ['rev0001', 'rev0002']);
   const messages = lines.map((l) => l.msg as string);
-  t.ok(messages.some((msg) => msg.startsWith('applying revision rev0001')), 'a line when a revision starts');
-  t.ok(lines.some((l) => l.revision === 'rev0002' && typeof l.durationMs === 'number'), 'a line when it ends, with its duration');
-  t.ok(messages.some((msg) => msg.startsWith('upgrade done: 2 revision(s) applied')), 'one summary line');
+  t.ok(
+    messages.some((msg) => msg.startsWith('applying revision rev0001')),
+    'a line when a revision starts',
+  );
+  t.ok(
+    lines.some((l) => l.revision === 'rev0002' && typeof l.durationMs === 'number'),
+    'a line when it ends, with its duration',
+  );
+  t.ok(
+    messages.some((msg) => msg.startsWith('upgrade done: 2 revision(s) applied')),
+    'one summary line',
+  );
   const [row] = await db.query<{ parents: string; checksum: string; applied_by: string; duration_ms: number }>(
-    'select parents, checksum, applied_by, duration_ms from "schema_history" where id = \'rev0002\'');
+    'select parents, checksum, applied_by, duration_ms from "schema_history" where id = \'rev0002\'',
+  );
   t.equal(row!.parents, 'rev0001');
   t.match(row!.checksum, /^v2:[0-9a-f]{64}$/);
   t.match(row!.applied_by, new RegExp(`pid ${process.pid}`));
 });
 
-onPostgres('schema option: the version table lives in its own schema, created on the first upgrade; the fast path reads it there', async (t, db) => {
-  const orm = await db.orm();
-  const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger, schema: 'upshift_meta' });
-  t.same((await m.upgrade()).applied, ['rev0001', 'rev0002', 'rev0003'], 'the missing schema is a first boot, not an error');
-  const rows = await db.query<{ id: string }>('select id from upshift_meta.upshift_revisions order by id');
-  t.same(rows.map((r) => r.id), ['rev0001', 'rev0002', 'rev0003']);
-  t.same(await db.query("select 1 from pg_tables where schemaname = 'public' and tablename = 'upshift_revisions'"), [], 'nothing in the default schema');
-  const { orm: counted, statements } = await countedOrm(db);
-  const again = await new Migrator({ orm: counted, revisions: chain(3), logger: memoryLogger().logger, schema: 'upshift_meta' }).upgrade();
-  t.same(again.applied, []);
-  t.equal(statements.length, 1, `a no-op is one statement: ${statements.join(' | ')}`);
-  t.match(statements[0], /"upshift_meta"\."upshift_revisions_state"/);
-});
+onPostgres(
+  'schema option: the version table lives in its own schema, created on the first upgrade; the fast path reads it there',
+  async (t, db) => {
+    const orm = await db.orm();
+    const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger, schema: 'upshift_meta' });
+    t.same(
+      (await m.upgrade()).applied,
+      ['rev0001', 'rev0002', 'rev0003'],
+      'the missing schema is a first boot, not an error',
+    );
+    const rows = await db.query<{ id: string }>('select id from upshift_meta.upshift_revisions order by id');
+    t.same(
+      rows.map((r) => r.id),
+      ['rev0001', 'rev0002', 'rev0003'],
+    );
+    t.same(
+      await db.query("select 1 from pg_tables where schemaname = 'public' and tablename = 'upshift_revisions'"),
+      [],
+      'nothing in the default schema',
+    );
+    const { orm: counted, statements } = await countedOrm(db);
+    const again = await new Migrator({
+      orm: counted,
+      revisions: chain(3),
+      logger: memoryLogger().logger,
+      schema: 'upshift_meta',
+    }).upgrade();
+    t.same(again.applied, []);
+    t.equal(statements.length, 1, `a no-op is one statement: ${statements.join(' | ')}`);
+    t.match(statements[0], /"upshift_meta"\."upshift_revisions_state"/);
+  },
+);

@@ -22,17 +22,24 @@ function stamp(graph: RevisionGraph, rows: readonly AppliedRevision[], target: s
   return headsOf(graph, [...kept, ...added]);
 }
 
-t.test('stamp changes only the target\'s own line (BranchedPathTest, RevisionPathTest)', async (t) => {
+t.test("stamp changes only the target's own line (BranchedPathTest, RevisionPathTest)", async (t) => {
   const g = branched();
   // test_stamp_to_labeled_head_multiple_heads, the issue's case: the c1 branch remains unchanged.
   const changes = stampChanges(g, rowsAt(g, ['d1d1', 'c2c2']), 'd2d2', { purge: false });
   t.same(changes.remove, [], 'stamp d2 from {d1, c2} removes nothing: d1 and c1 are still in the schema');
-  t.same(changes.add.map((r) => r.id), ['d2d2']);
+  t.same(
+    changes.add.map((r) => r.id),
+    ['d2d2'],
+  );
   t.same(stamp(g, rowsAt(g, ['d1d1', 'c2c2']), 'd2d2'), ['d1d1', 'd2d2']);
   // test_stamp_down_across_multiple_branch_to_branchpoint: both branches descend from b.
   t.same(stamp(g, rowsAt(g, ['d1d1', 'c2c2']), 'bbbb'), ['bbbb']);
   t.same(stamp(g, rowsAt(g, ['d1d1', 'd2d2']), 'c2c2'), ['c2c2', 'd1d1'], 'stamp c2 from {d1, d2} forgets d2 only');
-  t.same(stamp(g, rowsAt(g, ['d1d1', 'd2d2']), 'd2d2-1'), ['c2c2', 'd1d1'], '"<id>-N" is an absolute target for a stamp');
+  t.same(
+    stamp(g, rowsAt(g, ['d1d1', 'd2d2']), 'd2d2-1'),
+    ['c2c2', 'd1d1'],
+    '"<id>-N" is an absolute target for a stamp',
+  );
   // test_stamp_to_base (RevisionPathTest)
   const l = linear();
   t.same(stamp(l, rowsAt(l, ['dddd']), 'base'), []);
@@ -55,7 +62,7 @@ t.test('stamp across a merge point (MergedPathTest)', async (t) => {
   // forgets c1 and d1. They are not on c2's line (neither above nor below it), so upshift keeps
   // them: the next upgrade then runs d2, e and f, not c1 and d1 again.
   t.same(stamp(g, rowsAt(g, ['eeee']), 'c2c2'), ['c2c2', 'd1d1'], 'upshift differs from Alembic here, on purpose');
-  t.same(stamp(g, rowsAt(g, ['eeee']), 'c2c2', true), ['c2c2'], 'with purge, Alembic\'s answer');
+  t.same(stamp(g, rowsAt(g, ['eeee']), 'c2c2', true), ['c2c2'], "with purge, Alembic's answer");
 });
 
 t.test('stamp heads, and stamps that change nothing (ForestTest, test_command.py)', async (t) => {
@@ -82,34 +89,53 @@ t.test('stamp heads, and stamps that change nothing (ForestTest, test_command.py
   t.same(stamp(l, rowsAt(l, ['bbbb']), 'bbbb'), ['bbbb']);
 });
 
-t.test('rows the bundle does not know: kept, and never left standing on a removed revision; purge removes them', async (t) => {
-  const m = multiHeads();
-  // StampMultipleHeadsTest.test_stamp_purge: the version table holds a revision nobody knows.
-  const fake: AppliedRevision = { id: 'fake', parents: [], checksum: 'v2:0' };
-  t.same(stampChanges(m, [fake], 'eeee', { purge: false }).remove, [], 'without purge an unrelated unknown row stays');
-  const purged = stampChanges(m, [fake], 'eeee', { purge: true });
-  t.same(purged.remove, ['fake'], 'purge removes it');
-  t.same(purged.add.map((r) => r.id), ['aaaa', 'bbbb', 'dddd', 'eeee'], 'and records exactly the target\'s ancestors');
+t.test(
+  'rows the bundle does not know: kept, and never left standing on a removed revision; purge removes them',
+  async (t) => {
+    const m = multiHeads();
+    // StampMultipleHeadsTest.test_stamp_purge: the version table holds a revision nobody knows.
+    const fake: AppliedRevision = { id: 'fake', parents: [], checksum: 'v2:0' };
+    t.same(
+      stampChanges(m, [fake], 'eeee', { purge: false }).remove,
+      [],
+      'without purge an unrelated unknown row stays',
+    );
+    const purged = stampChanges(m, [fake], 'eeee', { purge: true });
+    t.same(purged.remove, ['fake'], 'purge removes it');
+    t.same(
+      purged.add.map((r) => r.id),
+      ['aaaa', 'bbbb', 'dddd', 'eeee'],
+      "and records exactly the target's ancestors",
+    );
 
-  // A newer release's revision stored on top of c.
-  const newer: AppliedRevision = { id: 'newer1', parents: ['cccc'], checksum: 'v2:1' };
-  const rows = [...rowsAt(m, ['cccc', 'ffff']), newer];
-  const keepC = stampChanges(m, rows, 'ffff', { purge: false });
-  t.same([keepC.add, keepC.remove], [[], []], 'stamp f keeps c and what stands on it');
-  t.same(stampChanges(m, rows, 'cccc', { purge: false }).remove, [], 'stamp c: newer1 is above c, and stays');
-  const error = t.throws(() => stampChanges(m, rows, 'bbbb', { purge: false }), DatabaseAheadError) as unknown as DatabaseAheadError;
-  t.same(error.unknown, ['newer1'], 'removing c under newer1 is refused, naming it');
-  t.match(error.message, /Cannot stamp: .*newer1.*\{ purge: true \}/);
-  t.throws(() => stampChanges(m, rows, 'base', { purge: false }), DatabaseAheadError, 'base too');
-  const all = stampChanges(m, rows, 'bbbb', { purge: true });
-  t.same(all.remove, ['cccc', 'ffff', 'newer1'], 'purge: every row outside b\'s ancestors, bundled ones first');
-});
+    // A newer release's revision stored on top of c.
+    const newer: AppliedRevision = { id: 'newer1', parents: ['cccc'], checksum: 'v2:1' };
+    const rows = [...rowsAt(m, ['cccc', 'ffff']), newer];
+    const keepC = stampChanges(m, rows, 'ffff', { purge: false });
+    t.same([keepC.add, keepC.remove], [[], []], 'stamp f keeps c and what stands on it');
+    t.same(stampChanges(m, rows, 'cccc', { purge: false }).remove, [], 'stamp c: newer1 is above c, and stays');
+    const error = t.throws(
+      () => stampChanges(m, rows, 'bbbb', { purge: false }),
+      DatabaseAheadError,
+    ) as unknown as DatabaseAheadError;
+    t.same(error.unknown, ['newer1'], 'removing c under newer1 is refused, naming it');
+    t.match(error.message, /Cannot stamp: .*newer1.*\{ purge: true \}/);
+    t.throws(() => stampChanges(m, rows, 'base', { purge: false }), DatabaseAheadError, 'base too');
+    const all = stampChanges(m, rows, 'bbbb', { purge: true });
+    t.same(all.remove, ['cccc', 'ffff', 'newer1'], "purge: every row outside b's ancestors, bundled ones first");
+  },
+);
 
 t.test('kept rows with another checksum are re-recorded; removed ones are not', async (t) => {
   const g = linear();
-  const rows = rowsAt(g, ['dddd']).map((r) => (r.id === 'bbbb' || r.id === 'dddd' ? { ...r, checksum: 'v2:edited' } : r));
+  const rows = rowsAt(g, ['dddd']).map((r) =>
+    r.id === 'bbbb' || r.id === 'dddd' ? { ...r, checksum: 'v2:edited' } : r,
+  );
   const changes = stampChanges(g, rows, 'cccc', { purge: false });
-  t.same(changes.rechecksum.map((r) => r.id), ['bbbb']);
+  t.same(
+    changes.rechecksum.map((r) => r.id),
+    ['bbbb'],
+  );
   t.same(changes.remove, ['dddd']);
 });
 
@@ -132,6 +158,11 @@ t.test('bad targets and options are typed errors, decided from the bundle alone'
     [true, /options must be an object/],
     [['purge'], /options must be an object such as \{ purge: true \}, got an array/],
   ];
-  for (const [options, message] of bad) t.throws(() => stampRequest(g, 'd2d2', options), { name: 'ConfigurationError', code: 'UPSHIFT_CONFIGURATION', message }, String(JSON.stringify(options)));
+  for (const [options, message] of bad)
+    t.throws(
+      () => stampRequest(g, 'd2d2', options),
+      { name: 'ConfigurationError', code: 'UPSHIFT_CONFIGURATION', message },
+      String(JSON.stringify(options)),
+    );
   t.throws(() => stampRequest(g, 'nope1', { purge: 'yes' }), ConfigurationError, 'options are checked first');
 });

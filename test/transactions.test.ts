@@ -37,7 +37,11 @@ eachDialect("transaction 'each': a failing third revision leaves the first two a
   t.same(await versionRows(db), ['rev0001', 'rev0002']);
   t.same(await userTables(db), ['note', 't_rev0001', 't_rev0002'], "rev0003's table was rolled back");
   const notes = await db.query<{ id: number }>('select id from note order by id');
-  t.same(notes.map((n) => Number(n.id)), [1, 2], "rev0003's em write was rolled back with it");
+  t.same(
+    notes.map((n) => Number(n.id)),
+    [1, 2],
+    "rev0003's em write was rolled back with it",
+  );
   t.same(await m.current(), ['rev0002']);
 });
 
@@ -75,13 +79,20 @@ eachDialect("transaction 'all': more version rows than one batch statement holds
   );
   const m = new Migrator({ orm, revisions, logger: memoryLogger().logger, transaction: 'all' });
   t.equal((await m.upgrade()).applied.length, 1203);
-  const rows = await db.query<{ id: string; parents: string; message: string; checksum: string; duration_ms: number | string }>(
-    'select "id", "parents", "message", "checksum", "duration_ms" from "upshift_revisions" order by "id"',
-  );
+  const rows = await db.query<{
+    id: string;
+    parents: string;
+    message: string;
+    checksum: string;
+    duration_ms: number | string;
+  }>('select "id", "parents", "message", "checksum", "duration_ms" from "upshift_revisions" order by "id"');
   t.equal(rows.length, 1203, 'every row written');
   t.match(rows[1202], { id: 'bulk1203', parents: 'bulk1202', message: 'bulk 1203', checksum: /^v2:[0-9a-f]{64}$/ });
-  t.ok(rows.every((r) => Number(r.duration_ms) >= 0), 'each with its duration');
-  t.same((await m.status()).edited, [], 'the checksums written are the bundle\'s');
+  t.ok(
+    rows.every((r) => Number(r.duration_ms) >= 0),
+    'each with its duration',
+  );
+  t.same((await m.status()).edited, [], "the checksums written are the bundle's");
   t.equal((await m.downgrade('-1002')).reverted.length, 1002);
   t.same(await m.current(), ['bulk0201']);
   t.equal((await versionRows(db)).length, 201, 'exactly the reverted rows are gone');

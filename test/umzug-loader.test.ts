@@ -11,16 +11,21 @@ eachDialect("applying revisions does not load umzug's CLI (@rushstack/ts-command
   t.equal(worker.result?.umzugCliLoaded, false, "and umzug's CLI was never loaded");
 });
 
-t.test("an app that uses umzug's CLI or glob discovery in the same process still gets them, loaded when used", async (t) => {
-  const fixture = fileURLToPath(new URL('./fixtures/umzug-cli.ts', import.meta.url));
-  const seen = JSON.parse(execFileSync(process.execPath, ['--conditions=upshift-source', fixture], { encoding: 'utf8' })) as Record<string, boolean>;
-  t.same(seen, {
-    classes: true,
-    afterLoad: { cli: false, glob: false },
-    cliIsUmzugs: true,
-    globbed: ['m1.cjs', 'm2.cjs'],
-    afterUse: { cli: true, glob: true },
-    sameUmzugViaIndex: true,
-    indexCliIsReal: true,
-  });
-});
+t.test(
+  "an app that uses umzug's CLI or glob discovery in the same process still gets them, loaded when used",
+  async (t) => {
+    const fixture = fileURLToPath(new URL('./fixtures/umzug-cli.ts', import.meta.url));
+    const seen = JSON.parse(
+      execFileSync(process.execPath, ['--conditions=upshift-source', fixture], { encoding: 'utf8' }),
+    ) as Record<string, boolean>;
+    t.same(seen, {
+      classes: true,
+      afterLoad: { cli: false, glob: false },
+      cliIsUmzugs: true,
+      globbed: ['m1.cjs', 'm2.cjs'],
+      afterUse: { cli: true, glob: true },
+      sameUmzugViaIndex: true,
+      indexCliIsReal: true,
+    });
+  },
+);

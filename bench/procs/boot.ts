@@ -5,7 +5,9 @@
  * floor-connected: the floor plus one `select 1` through MikroORM, which opens the first connection.
  * js + upshiftEntry: the compiled bundle and the compiled upshift (what production loads).
  */
-const [mode, dialect, location, bundle, ext = 'ts', upshiftEntry = 'upshift', index = 'index'] = process.argv.slice(2) as [string, string, string, string, string?, string?, string?];
+const [mode, dialect, location, bundle, ext = 'ts', upshiftEntry = 'upshift', index = 'index'] = process.argv.slice(
+  2,
+) as [string, string, string, string, string?, string?, string?];
 const common = { entities: [], discovery: { warnWhenNoEntities: false } };
 const driver = dialect === 'postgresql' ? await import('@mikro-orm/postgresql') : await import('@mikro-orm/sqlite');
 const target = dialect === 'postgresql' ? { clientUrl: location } : { dbName: location };
@@ -30,7 +32,10 @@ if (mode === 'floor') {
   await new Migrator({ orm, revisions }).upgrade();
   await orm.close(true);
 } else if (mode === 'mikro-orm') {
-  const [{ Migrator }, { migrationsList }] = await Promise.all([import('@mikro-orm/migrations'), import(`${bundle}/mikro/index.${ext}`)]);
+  const [{ Migrator }, { migrationsList }] = await Promise.all([
+    import('@mikro-orm/migrations'),
+    import(`${bundle}/mikro/index.${ext}`),
+  ]);
   const orm = await driver.MikroORM.init({
     ...target,
     ...common,

@@ -19,7 +19,9 @@ try {
   const migrated = performance.now();
   await handle.close();
   // How this process spent the time after the release: the parent reports the slowest.
-  process.stdout.write(`${JSON.stringify({ migrateMs: migrated - released, closeMs: performance.now() - migrated })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ migrateMs: migrated - released, closeMs: performance.now() - migrated })}\n`,
+  );
 } catch (error) {
   process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`);
   await handle.close().catch(() => undefined);

@@ -77,7 +77,10 @@ export async function writeBundle(name: string, spec: WorkSpec, compiled = false
 /** Replaces each .ts file by what esbuild compiles it to, with .js import specifiers. */
 function compile(dir: string, files: ReadonlyMap<string, string>): void {
   for (const [file, text] of files) {
-    const code = transformSync(text, { loader: 'ts', format: 'esm', target: 'es2022' }).code.replace(/(['"])(\.\/[^'"]+)\.ts\1/g, '$1$2.js$1');
+    const code = transformSync(text, { loader: 'ts', format: 'esm', target: 'es2022' }).code.replace(
+      /(['"])(\.\/[^'"]+)\.ts\1/g,
+      '$1$2.js$1',
+    );
     rmSync(join(dir, file));
     writeFileSync(join(dir, file.replace(/\.ts$/, '.js')), code);
   }

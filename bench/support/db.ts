@@ -104,7 +104,11 @@ export async function settle(dialect: DialectName): Promise<void> {
 }
 
 /** Runs SQL on a connection of its own (not a tool's): for verifying what a run left behind. */
-export async function inspect<T = Record<string, unknown>>(dialect: DialectName, location: string, sql: string): Promise<T[]> {
+export async function inspect<T = Record<string, unknown>>(
+  dialect: DialectName,
+  location: string,
+  sql: string,
+): Promise<T[]> {
   if (dialect === 'postgresql') {
     const client = new pg.Client({ connectionString: location });
     await client.connect();

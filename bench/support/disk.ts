@@ -60,7 +60,9 @@ async function pgCommits(): Promise<{ insert: number; createTable: number }> {
     await client.query('set synchronous_commit = on; create table probe (n integer)');
     return {
       insert: await timed(() => 'insert into probe values (1)'),
-      createTable: await timed((i) => `create table probe_${i} ("id" serial primary key, "name" varchar(100) not null)`),
+      createTable: await timed(
+        (i) => `create table probe_${i} ("id" serial primary key, "name" varchar(100) not null)`,
+      ),
     };
   } finally {
     await client.end().catch(() => undefined);

@@ -40,7 +40,9 @@ export function recorder(results: Results, scenario: string): Recorder {
     figure(f) {
       results.figures.push({ scenario, ...f });
       const value = f.unit === 'ms' ? fmtMs(f.value) : f.unit === 'ratio' ? `${f.value.toFixed(2)}×` : String(f.value);
-      console.log(`  [${f.dialect}] ${f.name}: ${value}${f.unit === 'statements' ? ' statement(s)' : ''}${f.detail ? `  (${f.detail})` : ''}`);
+      console.log(
+        `  [${f.dialect}] ${f.name}: ${value}${f.unit === 'statements' ? ' statement(s)' : ''}${f.detail ? `  (${f.detail})` : ''}`,
+      );
     },
     goal(g) {
       results.goals.push({ scenario, ...g });

@@ -15,7 +15,12 @@ export async function runScenario(scenario: Scenario, options: BenchOptions, res
   try {
     await scenario.run(options, rec);
   } catch (error) {
-    rec.goal({ dialect: '-', goal: 'scenario ran', measured: `crashed: ${(error as Error)?.stack ?? String(error)}`, pass: false });
+    rec.goal({
+      dialect: '-',
+      goal: 'scenario ran',
+      measured: `crashed: ${(error as Error)?.stack ?? String(error)}`,
+      pass: false,
+    });
   } finally {
     await dropAll();
   }

@@ -65,14 +65,27 @@ export function benchLogger(): Logger {
   return pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }));
 }
 
-export type ToolName = 'upshift' | 'upshift-all' | 'mikro-orm' | 'kysely' | 'kysely-in-app' | 'knex' | 'umzug' | 'bare' | 'bare-one';
+export type ToolName =
+  | 'upshift'
+  | 'upshift-all'
+  | 'mikro-orm'
+  | 'kysely'
+  | 'kysely-in-app'
+  | 'knex'
+  | 'umzug'
+  | 'bare'
+  | 'bare-one';
 
 export const ALTERNATIVES = ['mikro-orm', 'kysely', 'knex', 'umzug'] as const satisfies readonly ToolName[];
 export type Alternative = (typeof ALTERNATIVES)[number];
 
 /** How a tool wraps a run of pending migrations in transactions. */
 export type Layout = 'one' | 'each' | 'none';
-export const LAYOUT_LABEL: Record<Layout, string> = { one: 'one transaction', each: 'a transaction each', none: 'no transaction' };
+export const LAYOUT_LABEL: Record<Layout, string> = {
+  one: 'one transaction',
+  each: 'a transaction each',
+  none: 'no transaction',
+};
 
 /**
  * How each alternative runs its pending migrations by default, read from its source:
@@ -128,7 +141,13 @@ export interface OpenOptions {
   onStatement?: (sql: string) => void;
 }
 
-export async function openTool(tool: ToolName, dialect: DialectName, location: string, spec: WorkSpec, options: OpenOptions = {}): Promise<ToolHandle> {
+export async function openTool(
+  tool: ToolName,
+  dialect: DialectName,
+  location: string,
+  spec: WorkSpec,
+  options: OpenOptions = {},
+): Promise<ToolHandle> {
   switch (tool) {
     case 'upshift':
     case 'upshift-all':
@@ -155,7 +174,13 @@ function ormQueryHook(options: OpenOptions) {
   return on ? { onQuery: (message: string) => on(message) } : {};
 }
 
-async function openUpshift(dialect: DialectName, location: string, spec: WorkSpec, options: OpenOptions, transaction: 'each' | 'all'): Promise<ToolHandle> {
+async function openUpshift(
+  dialect: DialectName,
+  location: string,
+  spec: WorkSpec,
+  options: OpenOptions,
+  transaction: 'each' | 'all',
+): Promise<ToolHandle> {
   const orm = await openOrm(dialect, location, ormQueryHook(options));
   const migrator = new Migrator({ orm, revisions: upshiftRevisions(spec), logger: benchLogger(), transaction });
   return {
@@ -165,7 +190,12 @@ async function openUpshift(dialect: DialectName, location: string, spec: WorkSpe
   };
 }
 
-async function openMikroOrm(dialect: DialectName, location: string, spec: WorkSpec, options: OpenOptions): Promise<ToolHandle> {
+async function openMikroOrm(
+  dialect: DialectName,
+  location: string,
+  spec: WorkSpec,
+  options: OpenOptions,
+): Promise<ToolHandle> {
   const { Migrator: OrmMigrator, Migration } = await import('@mikro-orm/migrations');
   const migrationsList = [];
   for (let i = 1; i <= spec.n; i++) {
@@ -196,13 +226,28 @@ async function openMikroOrm(dialect: DialectName, location: string, spec: WorkSp
   };
 }
 
-async function openKysely(dialect: DialectName, location: string, spec: WorkSpec, options: OpenOptions): Promise<ToolHandle> {
+async function openKysely(
+  dialect: DialectName,
+  location: string,
+  spec: WorkSpec,
+  options: OpenOptions,
+): Promise<ToolHandle> {
   const { Kysely, PostgresDialect, SqliteDialect } = await import('kysely');
-  const kdialect = dialect === 'postgresql'
-    ? new PostgresDialect({ pool: new pg.Pool({ connectionString: location }) })
-    : new SqliteDialect({ database: new (await import('better-sqlite3')).default(location) });
+  const kdialect =
+    dialect === 'postgresql'
+      ? new PostgresDialect({ pool: new pg.Pool({ connectionString: location }) })
+      : new SqliteDialect({ database: new (await import('better-sqlite3')).default(location) });
   const on = options.onStatement;
-  const db: KyselyDb = new Kysely<unknown>({ dialect: kdialect, ...(on ? { log: (e) => { if (e.level === 'query') on(e.query.sql); } } : {}) });
+  const db: KyselyDb = new Kysely<unknown>({
+    dialect: kdialect,
+    ...(on
+      ? {
+          log: (e) => {
+            if (e.level === 'query') on(e.query.sql);
+          },
+        }
+      : {}),
+  });
   return kyselyMigrating(db, spec, () => db.destroy());
 }
 
@@ -211,13 +256,23 @@ async function openKysely(dialect: DialectName, location: string, spec: WorkSpec
  * provides (`em.getKysely()`), sharing the ORM's connection pool, closed with the ORM. The same
  * process as upshift's, but for the migration tool: what a whole-process comparison needs.
  */
-async function openKyselyInApp(dialect: DialectName, location: string, spec: WorkSpec, options: OpenOptions): Promise<ToolHandle> {
+async function openKyselyInApp(
+  dialect: DialectName,
+  location: string,
+  spec: WorkSpec,
+  options: OpenOptions,
+): Promise<ToolHandle> {
   const orm = await openOrm(dialect, location, ormQueryHook(options));
   const em = orm.em as unknown as { getKysely(): KyselyDb };
   return kyselyMigrating(em.getKysely(), spec, () => orm.close(true), connectOrm(orm));
 }
 
-async function kyselyMigrating(db: KyselyDb, spec: WorkSpec, close: () => Promise<void>, connect?: () => Promise<void>): Promise<ToolHandle> {
+async function kyselyMigrating(
+  db: KyselyDb,
+  spec: WorkSpec,
+  close: () => Promise<void>,
+  connect?: () => Promise<void>,
+): Promise<ToolHandle> {
   const { sql } = await import('kysely');
   const { Migrator: KyMigrator } = await import('kysely/migration');
   const migrations: Record<string, { up: (db: KyselyDb) => Promise<void> }> = {};
@@ -240,11 +295,17 @@ async function kyselyMigrating(db: KyselyDb, spec: WorkSpec, close: () => Promis
   };
 }
 
-async function openKnex(dialect: DialectName, location: string, spec: WorkSpec, options: OpenOptions): Promise<ToolHandle> {
+async function openKnex(
+  dialect: DialectName,
+  location: string,
+  spec: WorkSpec,
+  options: OpenOptions,
+): Promise<ToolHandle> {
   const { default: knexFactory } = (await import('knex')) as unknown as { default: typeof import('knex').knex };
-  const knex = dialect === 'postgresql'
-    ? knexFactory({ client: 'pg', connection: location })
-    : knexFactory({ client: 'better-sqlite3', connection: { filename: location }, useNullAsDefault: true });
+  const knex =
+    dialect === 'postgresql'
+      ? knexFactory({ client: 'pg', connection: location })
+      : knexFactory({ client: 'better-sqlite3', connection: { filename: location }, useNullAsDefault: true });
   const on = options.onStatement;
   if (on) knex.on('query', (q: { sql: string }) => on(q.sql));
   const names = Array.from({ length: spec.n }, (_, k) => revisionName(k + 1));
@@ -272,7 +333,12 @@ async function openKnex(dialect: DialectName, location: string, spec: WorkSpec, 
  * Plain umzug on the app's MikroORM connection: a storage table with a primary key, each
  * migration in its own transaction, logMigration after it (umzug's two separate steps).
  */
-async function openUmzug(dialect: DialectName, location: string, spec: WorkSpec, options: OpenOptions): Promise<ToolHandle> {
+async function openUmzug(
+  dialect: DialectName,
+  location: string,
+  spec: WorkSpec,
+  options: OpenOptions,
+): Promise<ToolHandle> {
   const { Umzug } = await import('umzug');
   const orm = await openOrm(dialect, location, ormQueryHook(options));
   const conn = orm.em.getConnection() as unknown as AbstractSqlConnection;
@@ -281,9 +347,10 @@ async function openUmzug(dialect: DialectName, location: string, spec: WorkSpec,
       const statements = revisionSql(k + 1, spec);
       return {
         name: revisionName(k + 1),
-        up: () => conn.transactional(async (trx) => {
-          for (const s of statements) await conn.execute(s, [], 'run', trx);
-        }),
+        up: () =>
+          conn.transactional(async (trx) => {
+            for (const s of statements) await conn.execute(s, [], 'run', trx);
+          }),
       };
     }),
     context: {},
@@ -310,7 +377,12 @@ async function openUmzug(dialect: DialectName, location: string, spec: WorkSpec,
 }
 
 /** The physical limit: the same statements on the bare driver, no bookkeeping at all. */
-async function openBare(dialect: DialectName, location: string, spec: WorkSpec, oneTransaction: boolean): Promise<ToolHandle> {
+async function openBare(
+  dialect: DialectName,
+  location: string,
+  spec: WorkSpec,
+  oneTransaction: boolean,
+): Promise<ToolHandle> {
   const units: string[][] = [];
   for (let i = 1; i <= spec.n; i++) {
     if (oneTransaction && units.length > 0) units[0]!.push(...revisionSql(i, spec));

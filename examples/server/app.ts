@@ -13,7 +13,11 @@ export async function buildApp(env: NodeJS.ProcessEnv = process.env): Promise<{ 
   app.addHook('onClose', () => orm.close());
 
   // One log stream: upshift writes through Fastify's own pino logger.
-  const migrator = new Migrator({ orm, revisions: bundles[dialectOf(env)], logger: app.log.child({ component: 'upshift' }) as unknown as Logger });
+  const migrator = new Migrator({
+    orm,
+    revisions: bundles[dialectOf(env)],
+    logger: app.log.child({ component: 'upshift' }) as unknown as Logger,
+  });
   await migrator.upgrade();
 
   app.get('/health', async () => ({ status: 'ok', revision: await migrator.current() }));

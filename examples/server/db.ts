@@ -8,7 +8,11 @@ import { bundleDir, bundles } from './revisions.ts';
 const dialect = dialectOf(process.env);
 const orm = await createOrm(process.env);
 try {
-  process.exitCode = await runCommand(process.argv.slice(2), { orm, revisions: bundles[dialect], dir: fileURLToPath(bundleDir(dialect)) });
+  process.exitCode = await runCommand(process.argv.slice(2), {
+    orm,
+    revisions: bundles[dialect],
+    dir: fileURLToPath(bundleDir(dialect)),
+  });
 } finally {
   await orm.close();
 }

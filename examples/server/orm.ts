@@ -14,5 +14,8 @@ export async function createOrm(env: NodeJS.ProcessEnv = process.env, models: un
     return (await MikroORM.init({ clientUrl: env.DATABASE_URL, entities: models as never })) as unknown as MikroORM;
   }
   const { MikroORM } = await import('@mikro-orm/sqlite');
-  return (await MikroORM.init({ dbName: env.SQLITE_PATH ?? 'example.db', entities: models as never })) as unknown as MikroORM;
+  return (await MikroORM.init({
+    dbName: env.SQLITE_PATH ?? 'example.db',
+    entities: models as never,
+  })) as unknown as MikroORM;
 }

@@ -25,7 +25,8 @@ function requireDir(options: CommandOptions, name: string): string {
 
 function requireMessage(command: ParsedCommand): string {
   const message = command.flags.message;
-  if (!message) throw new CommandUsageError(command.name, `${command.name} needs a message: -m "what this revision does".`);
+  if (!message)
+    throw new CommandUsageError(command.name, `${command.name} needs a message: -m "what this revision does".`);
   return message;
 }
 
@@ -39,18 +40,36 @@ export function devCommands(options: CommandOptions): Record<string, Command> {
 
   const revision: Command = async ({ command, output }) => {
     allowOnly(command, ['message', 'autogenerate', 'empty'], 0);
-    if (command.flags.autogenerate && command.flags.empty) throw new CommandUsageError(command.name, 'Give --autogenerate or --empty, not both.');
+    if (command.flags.autogenerate && command.flags.empty)
+      throw new CommandUsageError(command.name, 'Give --autogenerate or --empty, not both.');
     // Flask-Migrate: `revision` is empty unless --autogenerate, `migrate` autogenerates.
-    const autogenerate = command.flags.empty ? false : command.flags.autogenerate === true || command.name === 'migrate';
-    const written = await (await dev()).revision({ orm: options.orm, dir: requireDir(options, command.name ?? 'revision'), message: requireMessage(command), autogenerate, ...(options.logger ? { logger: options.logger } : {}) });
-    output.result({ revision: written }, (r) => (r.revision === null ? ['no changes: nothing written'] : [`wrote ${r.revision.path}`, `parents: ${ids(r.revision.parents, '(base)')}`]));
+    const autogenerate = command.flags.empty
+      ? false
+      : command.flags.autogenerate === true || command.name === 'migrate';
+    const written = await (await dev()).revision({
+      orm: options.orm,
+      dir: requireDir(options, command.name ?? 'revision'),
+      message: requireMessage(command),
+      autogenerate,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    output.result({ revision: written }, (r) =>
+      r.revision === null
+        ? ['no changes: nothing written']
+        : [`wrote ${r.revision.path}`, `parents: ${ids(r.revision.parents, '(base)')}`],
+    );
     return 0;
   };
 
   const merge: Command = async ({ command, output }) => {
     allowOnly(command, ['message'], 2);
     const heads = command.args.length > 0 ? { heads: command.args } : {};
-    const merged = await (await dev()).merge({ dir: requireDir(options, 'merge'), message: requireMessage(command), ...heads, ...(options.logger ? { logger: options.logger } : {}) });
+    const merged = await (await dev()).merge({
+      dir: requireDir(options, 'merge'),
+      message: requireMessage(command),
+      ...heads,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     output.result({ revision: merged }, (r) => [`wrote ${r.revision.path}`, `parents: ${ids(r.revision.parents)}`]);
     return 0;
   };
@@ -58,7 +77,9 @@ export function devCommands(options: CommandOptions): Record<string, Command> {
   const check: Command = async ({ command, output }) => {
     allowOnly(command, [], 0);
     const result = await (await dev()).check({ orm: options.orm, revisions: options.revisions });
-    output.result(result, (r) => [`ok: ${r.revisions} revisions build the entities' schema${r.irreversible.length > 0 ? `; irreversible: ${ids(r.irreversible)}` : ''}`]);
+    output.result(result, (r) => [
+      `ok: ${r.revisions} revisions build the entities' schema${r.irreversible.length > 0 ? `; irreversible: ${ids(r.irreversible)}` : ''}`,
+    ]);
     return 0;
   };
 
@@ -69,14 +90,22 @@ export function devCommands(options: CommandOptions): Record<string, Command> {
     if (!command.flags.yes && !looksLikeDevelopment(options.orm)) throw new NotDevelopmentDatabaseError(database);
     const down = await migrator().downgrade('base');
     const up = await migrator().upgrade('heads');
-    output.result({ reverted: down.reverted, applied: up.applied, current: up.current }, (r) => [`reverted: ${ids(r.reverted)}`, `applied: ${ids(r.applied)}`, `current: ${ids(r.current, '(base)')}`]);
+    output.result({ reverted: down.reverted, applied: up.applied, current: up.current }, (r) => [
+      `reverted: ${ids(r.reverted)}`,
+      `applied: ${ids(r.applied)}`,
+      `current: ${ids(r.current, '(base)')}`,
+    ]);
     return 0;
   };
 
   const sync: Command = async ({ command, output }) => {
     allowOnly(command, [], 0);
     const result = await (await dev()).sync({ dir: requireDir(options, 'sync') });
-    output.result(result, (r) => [r.updated.length === 0 ? `${r.indexPath} is in step with its files` : `rewrote the entries of ${ids(r.updated)} in ${r.indexPath}`]);
+    output.result(result, (r) => [
+      r.updated.length === 0
+        ? `${r.indexPath} is in step with its files`
+        : `rewrote the entries of ${ids(r.updated)} in ${r.indexPath}`,
+    ]);
     return 0;
   };
 
@@ -95,7 +124,11 @@ function databaseName(orm: MikroORM): string {
  */
 export function looksLikeDevelopment(orm: MikroORM): boolean {
   const name = databaseName(orm);
-  if (orm.config.get('driver')?.name?.toLowerCase().includes('sqlite') || /\.(db|sqlite3?)$/.test(name) || name === ':memory:') {
+  if (
+    orm.config.get('driver')?.name?.toLowerCase().includes('sqlite') ||
+    /\.(db|sqlite3?)$/.test(name) ||
+    name === ':memory:'
+  ) {
     if (name === ':memory:' || name === '') return true;
     const path = resolve(name);
     if (path.startsWith(resolve(tmpdir()) + sep)) return true;

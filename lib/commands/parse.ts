@@ -36,7 +36,9 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
   // Flask-Migrate spells the range --rev-range; parseArgs keys must be identifiers-ish, so map it.
   // A relative step such as `downgrade -1` is a target, not a flag: shield it from parseArgs.
   const normalised = argv.map((a) => (a === '--rev-range' ? '--rev_range' : /^-\d+$/.test(a) ? RELATIVE + a : a));
-  let parsed;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: typeof FLAGS; allowPositionals: true; strict: true }>
+  >;
   try {
     parsed = parseArgs({ args: normalised, options: FLAGS, allowPositionals: true, strict: true });
   } catch (error) {
@@ -55,7 +57,10 @@ export function allowOnly(command: ParsedCommand, allowed: readonly FlagName[], 
     }
   }
   if (command.args.length > maxArgs) {
-    throw new CommandUsageError(command.name, `${command.name} takes at most ${maxArgs} argument(s); got ${command.args.join(' ')}.`);
+    throw new CommandUsageError(
+      command.name,
+      `${command.name} takes at most ${maxArgs} argument(s); got ${command.args.join(' ')}.`,
+    );
   }
 }
 

@@ -38,7 +38,13 @@ const downgrade: Command = async ({ command, output, migrator }) => {
  * --sql (Alembic's offline mode): prints the script instead of running it. `<from>:<to>` as the
  * target states where the database stands, so no connection is made (as Alembic's `base:head`).
  */
-async function offline(command: ParsedCommand, output: Output, m: Migrator, operation: 'upgrade' | 'downgrade' | 'stamp', target: string): Promise<number> {
+async function offline(
+  command: ParsedCommand,
+  output: Output,
+  m: Migrator,
+  operation: 'upgrade' | 'downgrade' | 'stamp',
+  target: string,
+): Promise<number> {
   if (command.flags['dry-run']) throw new CommandUsageError(command.name, 'Give --sql or --dry-run, not both.');
   const range = /^([^:]+):([^:]+)$/.exec(target);
   const sql = range ? await m.sql(operation, range[2], { from: range[1] as string }) : await m.sql(operation, target);
@@ -62,11 +68,19 @@ const stamp: Command = async ({ command, output, migrator }) => {
   allowOnly(command, ['purge', 'sql'], 1);
   const target = requireArg(command, 'a target (a revision id, heads or base)');
   if (command.flags.sql) {
-    if (command.flags.purge) throw new CommandUsageError('stamp', 'stamp --sql does not render --purge; run stamp --purge against the database.');
+    if (command.flags.purge)
+      throw new CommandUsageError(
+        'stamp',
+        'stamp --sql does not render --purge; run stamp --purge against the database.',
+      );
     return offline(command, output, migrator(), 'stamp', target);
   }
   const result = await migrator().stamp(target, command.flags.purge ? { purge: true } : undefined);
-  output.result(result, (r) => [`added: ${ids(r.added)}`, `removed: ${ids(r.removed)}`, `current: ${ids(r.current, '(base)')}`]);
+  output.result(result, (r) => [
+    `added: ${ids(r.added)}`,
+    `removed: ${ids(r.removed)}`,
+    `current: ${ids(r.current, '(base)')}`,
+  ]);
   return 0;
 };
 
@@ -79,7 +93,9 @@ const current: Command = async ({ command, output, migrator }) => {
   }
   const byId = new Map((await migrator().history()).map((e) => [e.id, e]));
   const entries = heads.map((id) => byId.get(id) ?? { id, message: '(not in this bundle)' });
-  output.result({ current: heads, entries }, (r) => (r.entries.length === 0 ? ['(base)'] : r.entries.map((e) => `${e.id}  ${e.message}`)));
+  output.result({ current: heads, entries }, (r) =>
+    r.entries.length === 0 ? ['(base)'] : r.entries.map((e) => `${e.id}  ${e.message}`),
+  );
   return 0;
 };
 
@@ -96,7 +112,9 @@ const branches: Command = async ({ command, output, migrator }) => {
   const children = new Map<string, string[]>();
   for (const e of entries) for (const p of e.parents) children.set(p, [...(children.get(p) ?? []), e.id]);
   const points = [...children].filter(([, c]) => c.length > 1).map(([id, c]) => ({ id, children: c }));
-  output.result({ branches: points }, (r) => (r.branches.length === 0 ? ['(no branch points)'] : r.branches.map((b) => `${b.id} -> ${b.children.join(', ')}`)));
+  output.result({ branches: points }, (r) =>
+    r.branches.length === 0 ? ['(no branch points)'] : r.branches.map((b) => `${b.id} -> ${b.children.join(', ')}`),
+  );
   return 0;
 };
 
@@ -106,7 +124,13 @@ const history: Command = async ({ command, output, migrator }) => {
   output.result({ history: entries }, (list) =>
     table(
       ['revision', 'parents', 'message', 'date', 'applied'],
-      list.history.map((e) => [e.id + (e.isHead ? ' (head)' : ''), e.parents.join(',') || '(base)', e.message, e.createdAt, e.appliedAt ? e.appliedAt.toISOString() : e.applied ? 'yes' : 'no']),
+      list.history.map((e) => [
+        e.id + (e.isHead ? ' (head)' : ''),
+        e.parents.join(',') || '(base)',
+        e.message,
+        e.createdAt,
+        e.appliedAt ? e.appliedAt.toISOString() : e.applied ? 'yes' : 'no',
+      ]),
     ),
   );
   return 0;
@@ -117,13 +141,18 @@ function inRange(entries: HistoryEntry[], command: ParsedCommand): HistoryEntry[
   const range = command.flags.rev_range;
   if (range === undefined) return entries;
   const match = /^([^:]*):([^:]*)$/.exec(range);
-  if (!match) throw new CommandUsageError('history', `-r takes <from>:<to> (either side may be empty); got "${range}".`);
+  if (!match)
+    throw new CommandUsageError('history', `-r takes <from>:<to> (either side may be empty); got "${range}".`);
   const index = (prefix: string | undefined, fallback: number): number => {
     if (!prefix) return fallback;
     if (prefix === 'base') return 0;
     if (prefix === 'heads' || prefix === 'head') return entries.length - 1;
     const found = entries.flatMap((e, i) => (e.id.startsWith(prefix) ? [i] : []));
-    if (found.length !== 1) throw new CommandUsageError('history', `-r: "${prefix}" matches ${found.length} revisions; give an id or a unique prefix.`);
+    if (found.length !== 1)
+      throw new CommandUsageError(
+        'history',
+        `-r: "${prefix}" matches ${found.length} revisions; give an id or a unique prefix.`,
+      );
     return found[0] as number;
   };
   return entries.slice(index(match[1], 0), index(match[2], entries.length - 1) + 1);
@@ -134,7 +163,8 @@ const show: Command = async ({ command, output, migrator }) => {
   const rev = requireArg(command, 'a revision id or unique prefix');
   const entries = await migrator().history();
   const found = entries.filter((e) => e.id.startsWith(rev));
-  if (found.length !== 1) throw new CommandUsageError('show', `"${rev}" matches ${found.length} revisions; give an id or a unique prefix.`);
+  if (found.length !== 1)
+    throw new CommandUsageError('show', `"${rev}" matches ${found.length} revisions; give an id or a unique prefix.`);
   const entry = found[0] as HistoryEntry;
   // The revision's own SQL: the upgrade from its parents to it, rendered offline (no connection).
   let sql: string;
@@ -172,4 +202,14 @@ const status: Command = async ({ command, output, migrator }) => {
   return s.upToDate ? 0 : 2;
 };
 
-export const RUNTIME_COMMANDS: Record<string, Command> = { upgrade, downgrade, stamp, current, heads, branches, history, show, status };
+export const RUNTIME_COMMANDS: Record<string, Command> = {
+  upgrade,
+  downgrade,
+  stamp,
+  current,
+  heads,
+  branches,
+  history,
+  show,
+  status,
+};

@@ -23,11 +23,16 @@ export interface BaselineOptions {
  */
 export async function baseline(options: BaselineOptions): Promise<GeneratedRevision> {
   const operation = 'baseline()';
-  if (!options || typeof options !== 'object') throw new InvalidDevOptionError(operation, 'options', 'must be an object: { orm, dir }.');
+  if (!options || typeof options !== 'object')
+    throw new InvalidDevOptionError(operation, 'options', 'must be an object: { orm, dir }.');
   const dir = resolveDir(operation, options.dir);
   const bundle = await loadBundle(operation, dir);
   if (bundle.revisions.length > 0) {
-    throw new InvalidDevOptionError(operation, 'dir', `already holds ${bundle.revisions.length} revision(s); a baseline can only be the first one.`);
+    throw new InvalidDevOptionError(
+      operation,
+      'dir',
+      `already holds ${bundle.revisions.length} revision(s); a baseline can only be the first one.`,
+    );
   }
   const tables: Record<string, string[]> = {};
   for (const table of targetSchema(options.orm).getTables()) tables[table.name] = table.getColumns().map((c) => c.name);
@@ -39,8 +44,17 @@ export async function baseline(options: BaselineOptions): Promise<GeneratedRevis
       marked = true;
       return `${line}${indent}baseline: { tables: { ${entries.join(', ')} } },\n`;
     });
-  const written = await revision({ ...options, message: options.message ?? 'baseline: the schema as it stands', autogenerate: true }, mark);
-  if (!written) throw new InvalidDevOptionError(operation, 'orm', 'has no entities with tables: there is nothing to baseline.');
-  if (!marked) throw new InvalidDevOptionError(operation, 'dir', `its revision template has no "parents: []," line to put the baseline marker after; add baseline: { tables } to ${written.path} by hand.`);
+  const written = await revision(
+    { ...options, message: options.message ?? 'baseline: the schema as it stands', autogenerate: true },
+    mark,
+  );
+  if (!written)
+    throw new InvalidDevOptionError(operation, 'orm', 'has no entities with tables: there is nothing to baseline.');
+  if (!marked)
+    throw new InvalidDevOptionError(
+      operation,
+      'dir',
+      `its revision template has no "parents: []," line to put the baseline marker after; add baseline: { tables } to ${written.path} by hand.`,
+    );
   return written;
 }

@@ -1,4 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checksumOf } from '../checksum.ts';
@@ -21,7 +30,11 @@ export interface Bundle {
 
 export function resolveDir(operation: string, dir: unknown): string {
   if (typeof dir !== 'string' || dir.trim() === '') {
-    throw new InvalidDevOptionError(operation, 'dir', 'must be the path of the revisions folder (for example "src/revisions").');
+    throw new InvalidDevOptionError(
+      operation,
+      'dir',
+      'must be the path of the revisions folder (for example "src/revisions").',
+    );
   }
   return resolve(dir);
 }
@@ -41,11 +54,18 @@ export async function loadBundle(operation: string, dir: string): Promise<Bundle
   try {
     module = (await import(`${pathToFileURL(indexPath).href}?upshift-dev=${++loads}`)) as Record<string, unknown>;
   } catch (error) {
-    throw new BundleIndexError(indexPath, `cannot be imported: ${(error as Error)?.message ?? String(error)}. Fix the file it names, then run ${operation} again.`, error);
+    throw new BundleIndexError(
+      indexPath,
+      `cannot be imported: ${(error as Error)?.message ?? String(error)}. Fix the file it names, then run ${operation} again.`,
+      error,
+    );
   }
   const list = module.revisions;
   if (!Array.isArray(list)) {
-    throw new BundleIndexError(indexPath, 'does not export `revisions` as an array. Keep the `export const revisions = [...]` that init() wrote.');
+    throw new BundleIndexError(
+      indexPath,
+      'does not export `revisions` as an array. Keep the `export const revisions = [...]` that init() wrote.',
+    );
   }
   const revisions = await resolveEntries(operation, list, `${indexPath}: revisions`);
   return { dir, indexPath, revisions, graph: new RevisionGraph(revisions) };
@@ -53,7 +73,10 @@ export async function loadBundle(operation: string, dir: string): Promise<Bundle
 
 function readIndex(indexPath: string): string {
   if (!existsSync(indexPath)) {
-    throw new BundleIndexError(indexPath, `does not exist. Create the revisions folder with init({ dir: ${JSON.stringify(resolve(indexPath, '..'))} }) first.`);
+    throw new BundleIndexError(
+      indexPath,
+      `does not exist. Create the revisions folder with init({ dir: ${JSON.stringify(resolve(indexPath, '..'))} }) first.`,
+    );
   }
   return readFileSync(indexPath, 'utf8');
 }
@@ -83,7 +106,11 @@ export async function appendToIndex(indexPath: string, file: string): Promise<vo
     // The file was written a moment ago from the template: take it back, so that nothing is
     // left half-added (a file the index does not list).
     rmSync(file, { force: true });
-    throw new BundleIndexError(file, `was written from revision.ts.template but cannot be imported (${(error as Error)?.message ?? String(error)}), so it was removed again. Fix the template and run again.`, error);
+    throw new BundleIndexError(
+      file,
+      `was written from revision.ts.template but cannot be imported (${(error as Error)?.message ?? String(error)}), so it was removed again. Fix the template and run again.`,
+      error,
+    );
   }
   const entry = declaredEntry(revision, `./${basename(file)}`);
   const out: string[] = [];
@@ -122,10 +149,12 @@ const TEMPLATE_FILES = [INDEX_FILE, TEMPLATE_FILE, 'README.md'];
  */
 export async function init(options: { dir: string }): Promise<InitResult> {
   const operation = 'init()';
-  if (!options || typeof options !== 'object') throw new InvalidDevOptionError(operation, 'options', 'must be an object: { dir }.');
+  if (!options || typeof options !== 'object')
+    throw new InvalidDevOptionError(operation, 'options', 'must be an object: { dir }.');
   const dir = resolveDir(operation, options.dir);
   if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new InvalidDevOptionError(operation, 'dir', `${dir} exists and is not a folder.`);
+    if (!statSync(dir).isDirectory())
+      throw new InvalidDevOptionError(operation, 'dir', `${dir} exists and is not a folder.`);
     const entries = readdirSync(dir);
     if (entries.length > 0) throw new DirectoryNotEmptyError(dir, entries);
   }

@@ -49,9 +49,11 @@ export interface CheckResult {
 export async function check(options: CheckOptions): Promise<CheckResult> {
   const started = performance.now();
   const operation = 'check()';
-  if (!options || typeof options !== 'object') throw new InvalidDevOptionError(operation, 'options', 'must be an object: { orm, revisions }.');
+  if (!options || typeof options !== 'object')
+    throw new InvalidDevOptionError(operation, 'options', 'must be an object: { orm, revisions }.');
   const orm = requireOrm(operation, options.orm);
-  if (!Array.isArray(options.revisions)) throw new InvalidDevOptionError(operation, 'revisions', 'must be the array exported by revisions/index.ts.');
+  if (!Array.isArray(options.revisions))
+    throw new InvalidDevOptionError(operation, 'revisions', 'must be the array exported by revisions/index.ts.');
   const revisions = await resolveEntries(operation, options.revisions, 'revisions');
   const graph = new RevisionGraph(revisions);
   const heads = graph.heads();
@@ -73,7 +75,12 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     }
     const drift = await driftOf(shadow);
     if (drift.statements.length > 0) throw new SchemaDriftError(drift.statements);
-    return { revisions: revisions.length, irreversible, unconverged: drift.unconverged, durationMs: Math.round(performance.now() - started) };
+    return {
+      revisions: revisions.length,
+      irreversible,
+      unconverged: drift.unconverged,
+      durationMs: Math.round(performance.now() - started),
+    };
   } finally {
     await shadow.close();
   }
@@ -129,13 +136,25 @@ async function roundTrips<S>(shadow: Shadow, graph: RevisionGraph, probe: Probe<
 }
 
 /** Applies the next revision, reverts it, applies it again, comparing schemas. */
-async function roundTrip<S>(shadow: Shadow, r: Revision, before: S, probe: Probe<S>, readUpAgain: boolean): Promise<{ reversible: boolean; after: S } | 'differ'> {
+async function roundTrip<S>(
+  shadow: Shadow,
+  r: Revision,
+  before: S,
+  probe: Probe<S>,
+  readUpAgain: boolean,
+): Promise<{ reversible: boolean; after: S } | 'differ'> {
   const step = async (what: 'up' | 'down' | 'up-again') => {
     try {
       await shadow.step(r, what === 'down' ? 'down' : 'up');
     } catch (error) {
       const cause = error instanceof RevisionFailedError ? error.cause : error;
-      throw new RoundTripError(r.id, what, `its ${what === 'down' ? 'down' : 'up'}() failed${what === 'up-again' ? ' when applied again after down()' : ''}: ${(cause as Error)?.message ?? String(cause)}.`, [], error);
+      throw new RoundTripError(
+        r.id,
+        what,
+        `its ${what === 'down' ? 'down' : 'up'}() failed${what === 'up-again' ? ' when applied again after down()' : ''}: ${(cause as Error)?.message ?? String(cause)}.`,
+        [],
+        error,
+      );
     }
   };
   await step('up');
@@ -145,14 +164,24 @@ async function roundTrip<S>(shadow: Shadow, r: Revision, before: S, probe: Probe
   const restored = probe.differences(shadow, await probe.read(shadow), before);
   if (restored === 'differ') return 'differ';
   if (restored.length > 0) {
-    throw new RoundTripError(r.id, 'down', 'after up() then down(), the schema is not what it was before up(); these statements would restore it:', restored);
+    throw new RoundTripError(
+      r.id,
+      'down',
+      'after up() then down(), the schema is not what it was before up(); these statements would restore it:',
+      restored,
+    );
   }
   await step('up-again');
   if (!readUpAgain) return { reversible: true, after };
   const again = probe.differences(shadow, await probe.read(shadow), after);
   if (again === 'differ') return 'differ';
   if (again.length > 0) {
-    throw new RoundTripError(r.id, 'up-again', 'up() applied again after down() builds a different schema than the first time; these statements would make them equal:', again);
+    throw new RoundTripError(
+      r.id,
+      'up-again',
+      'up() applied again after down() builds a different schema than the first time; these statements would make them equal:',
+      again,
+    );
   }
   return { reversible: true, after };
 }

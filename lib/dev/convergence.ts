@@ -25,7 +25,11 @@ export interface Convergence {
 }
 
 /** Reads the shadow again after `before` was taken to the entities' schema by MikroORM's statements. */
-export async function convergenceAfter(shadow: Shadow, before: DatabaseSchema, target: DatabaseSchema): Promise<Convergence> {
+export async function convergenceAfter(
+  shadow: Shadow,
+  before: DatabaseSchema,
+  target: DatabaseSchema,
+): Promise<Convergence> {
   const after = await readSchema(shadow, target); // the target's namespaces are intact
   // A target built afresh: the caller's was changed by rendering its comparison (see statementsOf).
   const residual = compare(shadow.orm, after, targetSchema(shadow.orm)).up;
@@ -37,12 +41,19 @@ export async function convergenceAfter(shadow: Shadow, before: DatabaseSchema, t
 }
 
 /** One line for a log or a comment: which tables (all, or those given), and what MikroORM keeps asking for. */
-export function describeUnconverged(convergence: Convergence, only: readonly string[] = convergence.unconverged): string {
+export function describeUnconverged(
+  convergence: Convergence,
+  only: readonly string[] = convergence.unconverged,
+): string {
   const tables = only.map((t) => `"${t}"`).join(', ');
   const bare = only.map((t) => t.slice(t.lastIndexOf('.') + 1));
-  const example = convergence.statements.find((s) => bare.some((t) => s.includes(`\`${t}`) || s.includes(`"${t}`))) ?? convergence.statements[0]!;
-  return `MikroORM's diff does not converge on ${tables}: after its own statements ran, it still asks for statements such as ${clip(example)}. ` +
-    "This is how MikroORM reads these tables back, not a difference from the entities; upshift leaves it out of later revisions and check() does not count it as drift.";
+  const example =
+    convergence.statements.find((s) => bare.some((t) => s.includes(`\`${t}`) || s.includes(`"${t}`))) ??
+    convergence.statements[0]!;
+  return (
+    `MikroORM's diff does not converge on ${tables}: after its own statements ran, it still asks for statements such as ${clip(example)}. ` +
+    'This is how MikroORM reads these tables back, not a difference from the entities; upshift leaves it out of later revisions and check() does not count it as drift.'
+  );
 }
 
 function displayed(statements: string[]): string[] {

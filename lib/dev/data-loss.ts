@@ -17,7 +17,13 @@ const ALTER_TYPE = new RegExp(String.raw`(?:^|,)\s*alter\s+(?:column\s+)?(${PART
 
 export type LossDialect = 'postgresql' | 'sqlite';
 
-export function dataLossOf(sql: string, all: readonly string[], from: DatabaseSchema, to: DatabaseSchema, dialect: LossDialect): string | undefined {
+export function dataLossOf(
+  sql: string,
+  all: readonly string[],
+  from: DatabaseSchema,
+  to: DatabaseSchema,
+  dialect: LossDialect,
+): string | undefined {
   const dropTable = DROP_TABLE.exec(sql);
   if (dropTable) {
     const table = unquote(dropTable[1]!);
@@ -39,12 +45,19 @@ export function dataLossOf(sql: string, all: readonly string[], from: DatabaseSc
     const before = tableOf(from, table)?.getColumn(column)?.type;
     const after = tableOf(to, table)?.getColumn(column)?.type;
     if (before && after && !isNarrowing(before, after, dialect)) continue;
-    losses.push(`changes the type of ${quoted(table, column)} from ${before ?? 'its current type'} to ${after ?? 'a new type'}, which may not hold every existing value`);
+    losses.push(
+      `changes the type of ${quoted(table, column)} from ${before ?? 'its current type'} to ${after ?? 'a new type'}, which may not hold every existing value`,
+    );
   }
   return losses.length > 0 ? losses.join('; ') : undefined;
 }
 
-function rebuildLoss(table: string, from: DatabaseSchema, to: DatabaseSchema, dialect: LossDialect): string | undefined {
+function rebuildLoss(
+  table: string,
+  from: DatabaseSchema,
+  to: DatabaseSchema,
+  dialect: LossDialect,
+): string | undefined {
   const before = tableOf(from, table);
   const after = tableOf(to, table);
   if (!before || !after) return undefined;
@@ -53,7 +66,9 @@ function rebuildLoss(table: string, from: DatabaseSchema, to: DatabaseSchema, di
     const next = after.getColumn(column.name);
     if (!next) losses.push(`drops column ${quoted(table, column.name)} and its values`);
     else if (isNarrowing(column.type, next.type, dialect)) {
-      losses.push(`changes the type of ${quoted(table, column.name)} from ${column.type} to ${next.type}, which may not hold every existing value`);
+      losses.push(
+        `changes the type of ${quoted(table, column.name)} from ${column.type} to ${next.type}, which may not hold every existing value`,
+      );
     }
   }
   return losses.length ? `rebuilds ${quoted(table)}: ${losses.join('; ')}` : undefined;
@@ -71,7 +86,9 @@ function tableOf(schema: DatabaseSchema, name: string): DatabaseTable | undefine
 
 /** `"archive"."note"` → `archive.note`; `` `note` `` → `note`. */
 export function unquote(qualified: string): string {
-  return [...qualified.matchAll(new RegExp(PART, 'g'))].map(([part]) => (/^[`"]/.test(part) ? part.slice(1, -1) : part)).join('.');
+  return [...qualified.matchAll(new RegExp(PART, 'g'))]
+    .map(([part]) => (/^[`"]/.test(part) ? part.slice(1, -1) : part))
+    .join('.');
 }
 
 const INTEGER_RANK: Record<string, number> = { smallint: 1, int2: 1, integer: 2, int: 2, int4: 2, bigint: 3, int8: 3 };
@@ -92,7 +109,8 @@ export function isNarrowing(fromType: string, toType: string, dialect: LossDiale
   const a = parseType(fromType);
   const b = parseType(toType);
   if (a.name === b.name && a.args.join() === b.args.join()) return false;
-  if (TEXT.has(b.name) || (isChar(b.name) && b.args.length === 0)) return !(isChar(a.name) || TEXT.has(a.name) || a.name === 'uuid');
+  if (TEXT.has(b.name) || (isChar(b.name) && b.args.length === 0))
+    return !(isChar(a.name) || TEXT.has(a.name) || a.name === 'uuid');
   if (isChar(a.name) && isChar(b.name)) return a.args.length === 0 || (b.args[0] ?? 0) < (a.args[0] ?? 0);
   if (a.name in INTEGER_RANK && b.name in INTEGER_RANK) return INTEGER_RANK[b.name]! < INTEGER_RANK[a.name]!;
   if (a.name in INTEGER_RANK && (b.name === 'numeric' || b.name === 'decimal') && b.args.length === 0) return false;
@@ -119,11 +137,19 @@ function sqliteAffinity(type: string): 'integer' | 'text' | 'blob' | 'real' | 'n
 }
 
 function isChar(name: string): boolean {
-  return name === 'varchar' || name === 'character varying' || name === 'char' || name === 'character' || name === 'nvarchar';
+  return (
+    name === 'varchar' || name === 'character varying' || name === 'char' || name === 'character' || name === 'nvarchar'
+  );
 }
 
 function parseType(type: string): { name: string; args: number[] } {
   const match = /^\s*([a-z ]+?)\s*(?:\(([^)]*)\))?\s*$/i.exec(type);
   if (!match) return { name: type.trim().toLowerCase(), args: [] };
-  return { name: match[1]!.toLowerCase(), args: (match[2] ?? '').split(',').filter(Boolean).map((x) => Number(x.trim())) };
+  return {
+    name: match[1]!.toLowerCase(),
+    args: (match[2] ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((x) => Number(x.trim())),
+  };
 }

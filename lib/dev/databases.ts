@@ -18,15 +18,24 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 function names(operation: string, value: unknown): string[] {
   const list = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.keys(value) : undefined;
-  if (!list || list.length === 0) throw new InvalidDevOptionError(operation, 'databases', 'must name at least one database.');
+  if (!list || list.length === 0)
+    throw new InvalidDevOptionError(operation, 'databases', 'must name at least one database.');
   for (const name of list) {
-    if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidDevOptionError(operation, 'databases', `${JSON.stringify(name)} is not a database name (1 to 64 of A-Z, a-z, 0-9, _ and -).`);
+    if (typeof name !== 'string' || !NAME.test(name))
+      throw new InvalidDevOptionError(
+        operation,
+        'databases',
+        `${JSON.stringify(name)} is not a database name (1 to 64 of A-Z, a-z, 0-9, _ and -).`,
+      );
   }
   return list as string[];
 }
 
 /** Lays out a folder per database and the root index that exports them all. */
-export async function initDatabases(options: { dir: string; databases: readonly string[] }): Promise<Record<string, InitResult>> {
+export async function initDatabases(options: {
+  dir: string;
+  databases: readonly string[];
+}): Promise<Record<string, InitResult>> {
   const operation = 'init()';
   const root = resolveDir(operation, options.dir);
   const list = names(operation, options.databases);
@@ -44,19 +53,30 @@ export async function initDatabases(options: { dir: string; databases: readonly 
 }
 
 /** A revision for every database whose entities changed (null for the others). */
-export async function revisionDatabases(options: Omit<RevisionOptions, 'orm'> & { databases: Record<string, MikroORM> }): Promise<Record<string, GeneratedRevision | null>> {
+export async function revisionDatabases(
+  options: Omit<RevisionOptions, 'orm'> & { databases: Record<string, MikroORM> },
+): Promise<Record<string, GeneratedRevision | null>> {
   const operation = 'revision()';
   const root = resolveDir(operation, options.dir);
   const { databases, ...rest } = options;
   const results: Record<string, GeneratedRevision | null> = {};
   for (const name of names(operation, databases)) {
-    results[name] = await revision({ ...rest, orm: databases[name]!, dir: join(root, name), logger: rest.logger?.child({ database: name }) });
+    results[name] = await revision({
+      ...rest,
+      orm: databases[name]!,
+      dir: join(root, name),
+      logger: rest.logger?.child({ database: name }),
+    });
   }
   return results;
 }
 
 /** check() of every database; one that fails does not hide the others (DatabasesFailedError). */
-export async function checkDatabases(options: Omit<CheckOptions, 'orm' | 'revisions'> & { databases: Record<string, { orm: MikroORM; revisions: readonly RevisionEntry[] }> }): Promise<Record<string, CheckResult>> {
+export async function checkDatabases(
+  options: Omit<CheckOptions, 'orm' | 'revisions'> & {
+    databases: Record<string, { orm: MikroORM; revisions: readonly RevisionEntry[] }>;
+  },
+): Promise<Record<string, CheckResult>> {
   const { databases, ...rest } = options;
   const results: Record<string, { ok: true; result: CheckResult } | { ok: false; error: UpshiftError }> = {};
   for (const name of names('check()', databases)) {

@@ -25,15 +25,21 @@ export async function driftOf(shadow: Shadow): Promise<Drift> {
   const before = await readSchema(shadow, target);
   const { up } = compare(orm, before, target);
   const references = referencedBy(before, target);
-  const rewrite = (statements: string[]) => (shadow.dialect === 'sqlite' ? rewriteSqlite(statements, references) : { statements, foreignKeysOff: [] });
+  const rewrite = (statements: string[]) =>
+    shadow.dialect === 'sqlite' ? rewriteSqlite(statements, references) : { statements, foreignKeysOff: [] };
   const all = rewrite(statementsOf(orm, up));
   if (all.statements.length === 0) return { statements: [], unconverged: undefined };
   // Statements that fail on the shadow are drift all the same: the entities differ.
-  if (await replay(shadow, all.statements, all.foreignKeysOff.length > 0)) return { statements: all.statements, unconverged: undefined };
+  if (await replay(shadow, all.statements, all.foreignKeysOff.length > 0))
+    return { statements: all.statements, unconverged: undefined };
   const convergence = await convergenceAfter(shadow, before, target);
   if (convergence.unconverged.length === 0) return { statements: all.statements, unconverged: undefined };
   const phantoms = Object.keys(up.changedTables).filter((table) => convergence.phantoms.has(table));
   // Compared again with a target built afresh: rendering a comparison changes the schemas it renders.
-  const real = phantoms.length > 0 ? rewrite(statementsOf(orm, withoutChangedTables(compare(orm, before, targetSchema(orm)).up, new Set(phantoms)))).statements : all.statements;
+  const real =
+    phantoms.length > 0
+      ? rewrite(statementsOf(orm, withoutChangedTables(compare(orm, before, targetSchema(orm)).up, new Set(phantoms))))
+          .statements
+      : all.statements;
   return { statements: real, unconverged: { tables: convergence.unconverged, statements: convergence.statements } };
 }

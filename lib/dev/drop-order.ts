@@ -79,4 +79,3 @@ function stronglyConnected(n: number, edges: number[][]): number[][] {
   for (let v = 0; v < n; v++) if (order[v] === -1) visit(v);
   return groups;
 }
-

@@ -51,10 +51,16 @@ function tableOf(statement: string): string | undefined {
 function columnDefinitions(statement: string): { name: string; sql: string }[] {
   const text = statement.trim();
   const create = /^create\s+table\s+[^(]+\(([\s\S]*)\)[^)]*$/i.exec(text);
-  const parts = create ? splitTopLevel(create[1]!) : /^alter\s+table\s/i.test(text) ? splitTopLevel(text.replace(/^alter\s+table\s+\S+(?:\s*\.\s*\S+)?\s+/i, '')) : [];
+  const parts = create
+    ? splitTopLevel(create[1]!)
+    : /^alter\s+table\s/i.test(text)
+      ? splitTopLevel(text.replace(/^alter\s+table\s+\S+(?:\s*\.\s*\S+)?\s+/i, ''))
+      : [];
   const out: { name: string; sql: string }[] = [];
   for (const part of parts) {
-    const body = create ? part.trim() : /^\s*add\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?([\s\S]+)$/i.exec(part)?.[1]?.trim();
+    const body = create
+      ? part.trim()
+      : /^\s*add\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?([\s\S]+)$/i.exec(part)?.[1]?.trim();
     if (!body || /^(?:constraint|primary\s+key|unique|check|foreign\s+key)\b/i.test(body)) continue;
     const name = /^(`[^`]+`|"[^"]+")/.exec(body)?.[1];
     if (name) out.push({ name: name.slice(1, -1), sql: body });

@@ -39,7 +39,10 @@ export class UnmergedHeadsError extends UpshiftError {
 export class NothingToMergeError extends UpshiftError {
   readonly heads: string[];
   constructor(heads: string[], reason: string) {
-    super('UPSHIFT_NOTHING_TO_MERGE', `merge(): ${reason} A merge revision joins two or more heads; there is nothing to do.`);
+    super(
+      'UPSHIFT_NOTHING_TO_MERGE',
+      `merge(): ${reason} A merge revision joins two or more heads; there is nothing to do.`,
+    );
     this.heads = heads;
   }
 }
@@ -81,7 +84,13 @@ export class RoundTripError extends UpshiftError {
   readonly step: 'up' | 'down' | 'up-again';
   /** Statements that would bring the schema back to where it should be, when the schema differs. */
   readonly statements: string[];
-  constructor(revisionId: string, step: 'up' | 'down' | 'up-again', detail: string, statements: string[] = [], cause?: unknown) {
+  constructor(
+    revisionId: string,
+    step: 'up' | 'down' | 'up-again',
+    detail: string,
+    statements: string[] = [],
+    cause?: unknown,
+  ) {
     super(
       'UPSHIFT_ROUND_TRIP',
       `Revision "${revisionId}" does not survive upgrade → downgrade → upgrade on the shadow database: ${detail}` +
@@ -110,7 +119,8 @@ export class ShadowDatabaseError extends UpshiftError {
 export class StaleDeclarationError extends UpshiftError {
   readonly revisions: { id: string; declared: string; actual: string }[];
   constructor(operation: string, revisions: { id: string; declared: string; actual: string }[]) {
-    const line = (r: { id: string; declared: string; actual: string }) => `  ${r.id}: declared "${r.declared}", the module's is "${r.actual}"`;
+    const line = (r: { id: string; declared: string; actual: string }) =>
+      `  ${r.id}: declared "${r.declared}", the module's is "${r.actual}"`;
     // A checksum of an older format is not an edit: this upshift hashes revisions differently.
     const outdated = revisions.filter((r) => !isCurrentFormat(r.declared));
     const edited = revisions.filter((r) => isCurrentFormat(r.declared));
@@ -119,7 +129,7 @@ export class StaleDeclarationError extends UpshiftError {
       parts.push(
         `${operation}: revisions/index.ts declares a checksum that is not its module's, so the module was edited after upshift wrote the entry:\n` +
           edited.map(line).join('\n') +
-          '\nIf the revision has not been applied to any shared database yet, run sync({ dir }) from upshift/dev (your script\'s `sync` command) to rewrite the entry from the module, and commit index.ts. ' +
+          "\nIf the revision has not been applied to any shared database yet, run sync({ dir }) from upshift/dev (your script's `sync` command) to rewrite the entry from the module, and commit index.ts. " +
           'If it has, undo the edit and add a new revision instead: databases that ran it keep the old checksum.',
       );
     }
@@ -127,7 +137,7 @@ export class StaleDeclarationError extends UpshiftError {
       parts.push(
         `${operation}: revisions/index.ts declares checksums in an older format, which this version of upshift no longer computes (not an edit):\n` +
           outdated.map(line).join('\n') +
-          '\nRun sync({ dir }) from upshift/dev (your script\'s `sync` command) to rewrite these entries, and commit index.ts.',
+          "\nRun sync({ dir }) from upshift/dev (your script's `sync` command) to rewrite these entries, and commit index.ts.",
       );
     }
     super('UPSHIFT_STALE_DECLARATION', parts.join('\n'));
@@ -145,7 +155,12 @@ export class GeneratedStatementError extends UpshiftError {
   readonly property: string | undefined;
   readonly table: string | undefined;
   readonly column: string | undefined;
-  constructor(statement: string, reason: string, culprit: { table?: string | undefined; column?: string | undefined; property?: string | undefined }, cause: unknown) {
+  constructor(
+    statement: string,
+    reason: string,
+    culprit: { table?: string | undefined; column?: string | undefined; property?: string | undefined },
+    cause: unknown,
+  ) {
     const where = culprit.property
       ? `It comes from ${culprit.property} (column "${culprit.table}"."${culprit.column}"): change that property's definition (its type, length or default) so that MikroORM writes SQL the database accepts, then run revision() again.`
       : culprit.table
@@ -167,7 +182,10 @@ export class GeneratedStatementError extends UpshiftError {
 export class TemplateError extends UpshiftError {
   readonly template: string;
   constructor(template: string, problem: string) {
-    super('UPSHIFT_TEMPLATE', `${template}: ${problem} Compare it with upshift's revisions-template/revision.ts.template.`);
+    super(
+      'UPSHIFT_TEMPLATE',
+      `${template}: ${problem} Compare it with upshift's revisions-template/revision.ts.template.`,
+    );
     this.template = template;
   }
 }

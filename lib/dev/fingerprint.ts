@@ -16,7 +16,9 @@ export async function schemaFingerprint(shadow: Shadow): Promise<string> {
     // third of running it, and check() runs it three times per revision.
     if (pool) return (await pool.query({ name: 'upshift_schema_fingerprint', text: POSTGRESQL })).rows[0]!.fp;
   }
-  const [row] = (await shadow.orm.em.getConnection().execute(shadow.dialect === 'postgresql' ? POSTGRESQL : SQLITE)) as { fp: string | null }[];
+  const [row] = (await shadow.orm.em
+    .getConnection()
+    .execute(shadow.dialect === 'postgresql' ? POSTGRESQL : SQLITE)) as { fp: string | null }[];
   return row?.fp ?? '';
 }
 
@@ -39,7 +41,8 @@ const USER_SCHEMA = "not in ('pg_catalog', 'information_schema', 'pg_toast')";
 // A default cannot name a column, so it is printed without its table (relid 0): given the table,
 // pg_get_expr opens and locks it, 3-5 % of the read with 200 tables. A generated column's
 // expression names columns: it needs its table.
-const DEFAULT_EXPRESSION = "case when a.attgenerated = '' then pg_get_expr(d.adbin, 0) else pg_get_expr(d.adbin, d.adrelid) end";
+const DEFAULT_EXPRESSION =
+  "case when a.attgenerated = '' then pg_get_expr(d.adbin, 0) else pg_get_expr(d.adbin, d.adrelid) end";
 
 // From pg_catalog directly: the information_schema views cost tens of milliseconds per read.
 // Comments come from one join on pg_description, not obj_description()/col_description() per
@@ -50,7 +53,8 @@ const DEFAULT_EXPRESSION = "case when a.attgenerated = '' then pg_get_expr(d.adb
 // An index that backs a primary key, unique or exclusion constraint is described by its options
 // and that constraint, whose definition pg_get_constraintdef gives below: pg_get_indexdef is the
 // costliest call here, and such indexes are most of a schema's.
-const COMMENT = "left join pg_description ds on ds.objoid = c.oid and ds.classoid = 'pg_class'::regclass and ds.objsubid";
+const COMMENT =
+  "left join pg_description ds on ds.objoid = c.oid and ds.classoid = 'pg_class'::regclass and ds.objsubid";
 const POSTGRESQL = `select count(*) || ':' || coalesce(sum(hashtextextended(item, 0)), 0) as "fp" from (
   select concat_ws(':', 't', n.nspname, c.relname, c.relkind, ds.description) as item
     from pg_class c join pg_namespace n on n.oid = c.relnamespace ${COMMENT} = 0

@@ -6,7 +6,16 @@ import { GeneratedStatementError } from './errors.ts';
 import { irreversibleReason } from './irreversible.ts';
 import { notNullWarnings } from './not-null.ts';
 import { replay } from './replay.ts';
-import { compare, readSchema, referencedBy, statementsOf, targetSchema, withoutChangedTables, type Comparison, type Statement } from './schema-diff.ts';
+import {
+  compare,
+  readSchema,
+  referencedBy,
+  statementsOf,
+  targetSchema,
+  withoutChangedTables,
+  type Comparison,
+  type Statement,
+} from './schema-diff.ts';
 import type { Shadow } from './shadow.ts';
 import { rewriteSqlite, type SqliteRewrite } from './sqlite-rewrite.ts';
 
@@ -51,11 +60,24 @@ export async function generate(shadow: Shadow): Promise<GeneratedSql> {
     return shadow.dialect === 'sqlite' ? rewriteSqlite(statements, references) : { statements, foreignKeysOff: [] };
   };
   let up = rewrite(comparison.up);
-  const nothing: GeneratedSql = { up: [], down: [], foreignKeysOff: [], irreversible: undefined, unconverged: undefined, ignored: [] };
+  const nothing: GeneratedSql = {
+    up: [],
+    down: [],
+    foreignKeysOff: [],
+    irreversible: undefined,
+    unconverged: undefined,
+    ignored: [],
+  };
   if (up.statements.length === 0) return nothing;
 
   const failure = await replay(shadow, up.statements, up.foreignKeysOff.length > 0);
-  if (failure) throw new GeneratedStatementError(failure.statement, failure.reason, await culpritOf(shadow, failure.statement, failure.reason), failure.error);
+  if (failure)
+    throw new GeneratedStatementError(
+      failure.statement,
+      failure.reason,
+      await culpritOf(shadow, failure.statement, failure.reason),
+      failure.error,
+    );
 
   const convergence = await convergenceAfter(shadow, before, target);
   const ignored = Object.keys(comparison.up.changedTables).filter((table) => convergence.phantoms.has(table));
@@ -68,7 +90,11 @@ export async function generate(shadow: Shadow): Promise<GeneratedSql> {
     up = rewrite(comparison.up);
   }
   if (up.statements.length === 0) {
-    return { ...nothing, unconverged: convergence.unconverged.length > 0 ? describeUnconverged(convergence) : undefined, ignored };
+    return {
+      ...nothing,
+      unconverged: convergence.unconverged.length > 0 ? describeUnconverged(convergence) : undefined,
+      ignored,
+    };
   }
   // The file notes only what this revision touches and MikroORM still finds different: the
   // phantoms left out above come back in every diff and are not this revision's.
@@ -79,7 +105,8 @@ export async function generate(shadow: Shadow): Promise<GeneratedSql> {
   let irreversible = irreversibleReason(shadow.dialect, up.statements, down.statements);
   if (!irreversible) {
     const failed = await replay(shadow, down.statements, down.foreignKeysOff.length > 0);
-    if (failed) irreversible = `MikroORM's down() fails on the shadow database at "${failed.statement}": ${failed.reason}`;
+    if (failed)
+      irreversible = `MikroORM's down() fails on the shadow database at "${failed.statement}": ${failed.reason}`;
   }
   if (irreversible) down = { statements: [], foreignKeysOff: [] };
   return {
@@ -96,7 +123,17 @@ function withoutTables(comparison: Comparison, tables: ReadonlySet<string>): Com
   return { up: withoutChangedTables(comparison.up, tables), down: withoutChangedTables(comparison.down, tables) };
 }
 
-function annotate(statements: string[], difference: SchemaDifference, from: DatabaseSchema, to: DatabaseSchema, dialect: Shadow['dialect']): Statement[] {
+function annotate(
+  statements: string[],
+  difference: SchemaDifference,
+  from: DatabaseSchema,
+  to: DatabaseSchema,
+  dialect: Shadow['dialect'],
+): Statement[] {
   const warnings = notNullWarnings(difference, statements);
-  return statements.map((sql, i) => ({ sql, dataLoss: dataLossOf(sql, statements, from, to, dialect), warnings: warnings.get(i) }));
+  return statements.map((sql, i) => ({
+    sql,
+    dataLoss: dataLossOf(sql, statements, from, to, dialect),
+    warnings: warnings.get(i),
+  }));
 }

@@ -42,9 +42,15 @@ const MIGRATION_FILE = /^[^.].*\.(?:ts|js|mjs|mts)$/;
  */
 export async function importMikroOrmMigrations(options: ImportOptions): Promise<ImportedRevision[]> {
   const operation = 'importMikroOrmMigrations()';
-  if (!options || typeof options !== 'object') throw new InvalidDevOptionError(operation, 'options', 'must be an object: { from, dir }.');
+  if (!options || typeof options !== 'object')
+    throw new InvalidDevOptionError(operation, 'options', 'must be an object: { from, dir }.');
   const from = resolveDir(operation, options.from);
-  if (!existsSync(from)) throw new InvalidDevOptionError(operation, 'from', `${from} does not exist; pass the folder of your MikroORM migration classes (migrations.path).`);
+  if (!existsSync(from))
+    throw new InvalidDevOptionError(
+      operation,
+      'from',
+      `${from} does not exist; pass the folder of your MikroORM migration classes (migrations.path).`,
+    );
   const dir = resolveDir(operation, options.dir);
   if (!existsSync(join(dir, INDEX_FILE))) await init({ dir });
   const logger = loggerOf(options.logger);
@@ -76,7 +82,11 @@ export async function importMikroOrmMigrations(options: ImportOptions): Promise<
         up: m.up.map((sql) => ({ sql })),
         down: (m.down ?? []).map((sql) => ({ sql })),
         irreversible: m.down ? undefined : `the MikroORM migration ${m.name} has no down()`,
-        notes: m.transactional ? [] : [`the MikroORM migration ran outside a transaction (isTransactional() was false); set transaction: false if it must`],
+        notes: m.transactional
+          ? []
+          : [
+              `the MikroORM migration ran outside a transaction (isTransactional() was false); set transaction: false if it must`,
+            ],
       },
       template.path,
     );
@@ -85,7 +95,10 @@ export async function importMikroOrmMigrations(options: ImportOptions): Promise<
     written.push({ id: m.name, parents, path, statements: m.up.length, reversible: m.down !== undefined });
     parents = [m.name];
   }
-  logger.info({ imported: written.map((w) => w.id), from, dir }, `imported ${written.length} MikroORM migration(s) from ${from} into ${dir}`);
+  logger.info(
+    { imported: written.map((w) => w.id), from, dir },
+    `imported ${written.length} MikroORM migration(s) from ${from} into ${dir}`,
+  );
   return written;
 }
 
@@ -97,23 +110,40 @@ interface ReadMigration {
   transactional: boolean;
 }
 
-type MigrationInstance = { up(): unknown; down(): unknown; getQueries(): unknown[]; reset(): void; isTransactional?(): boolean; name?: string };
+type MigrationInstance = {
+  up(): unknown;
+  down(): unknown;
+  getQueries(): unknown[];
+  reset(): void;
+  isTransactional?(): boolean;
+  name?: string;
+};
 
 async function readMigration(file: string, orm: MikroORM | undefined): Promise<ReadMigration> {
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new MigrationImportError(file, `it cannot be imported (${(error as Error)?.message ?? String(error)}).`, error);
+    throw new MigrationImportError(
+      file,
+      `it cannot be imported (${(error as Error)?.message ?? String(error)}).`,
+      error,
+    );
   }
   const classes = Object.values(module).filter(
-    (v): v is new (driver: unknown, config: unknown) => MigrationInstance => typeof v === 'function' && typeof v.prototype?.up === 'function' && typeof v.prototype?.getQueries === 'function',
+    (v): v is new (driver: unknown, config: unknown) => MigrationInstance =>
+      typeof v === 'function' && typeof v.prototype?.up === 'function' && typeof v.prototype?.getQueries === 'function',
   );
-  if (classes.length !== 1) throw new MigrationImportError(file, `it must export exactly one Migration class (found ${classes.length}).`);
+  if (classes.length !== 1)
+    throw new MigrationImportError(file, `it must export exactly one Migration class (found ${classes.length}).`);
   const instance = new classes[0]!(orm?.em.getDriver(), orm?.config);
   // MikroORM names a migration after its file, without the extension (MigrationStorage).
   const name = instance.name ?? basename(file, extname(file));
-  if (!REVISION_ID.test(name)) throw new MigrationImportError(file, `its name "${name}" is not a valid revision id (4 to 64 characters of A-Z, a-z, 0-9 and _); rename the migration in MikroORM first.`);
+  if (!REVISION_ID.test(name))
+    throw new MigrationImportError(
+      file,
+      `its name "${name}" is not a valid revision id (4 to 64 characters of A-Z, a-z, 0-9 and _); rename the migration in MikroORM first.`,
+    );
   const up = await collect(file, instance, 'up');
   let down: string[] | undefined;
   try {
@@ -130,7 +160,10 @@ async function collect(file: string, instance: MigrationInstance, method: 'up' |
   await instance[method]();
   return instance.getQueries().map((q, i) => {
     if (typeof q !== 'string') {
-      throw new MigrationImportError(file, `statement ${i + 1} of ${method}() is a query builder or raw() fragment, not SQL text; replace it with its SQL (this.addSql('...')) and import again.`);
+      throw new MigrationImportError(
+        file,
+        `statement ${i + 1} of ${method}() is a query builder or raw() fragment, not SQL text; replace it with its SQL (this.addSql('...')) and import again.`,
+      );
     }
     return q;
   });

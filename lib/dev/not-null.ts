@@ -16,16 +16,28 @@ export function notNullWarnings(difference: SchemaDifference, statements: readon
   for (const change of Object.values(difference.changedTables)) {
     const table = change.toTable.getShortestName(); // without the default schema
     for (const column of Object.values(change.addedColumns)) {
-      if (column.nullable || column.autoincrement || column.generated || (column.default !== undefined && column.default !== null)) continue;
-      add(table, column.name,
+      if (
+        column.nullable ||
+        column.autoincrement ||
+        column.generated ||
+        (column.default !== undefined && column.default !== null)
+      )
+        continue;
+      add(
+        table,
+        column.name,
         `adds NOT NULL column ${quoted(table, column.name)} without a default: it fails on a table that has rows. ` +
-          'Give the property a default, or add it nullable, fill it in a data step, and make it NOT NULL in a later revision');
+          'Give the property a default, or add it nullable, fill it in a data step, and make it NOT NULL in a later revision',
+      );
     }
     for (const { column, fromColumn, changedProperties } of Object.values(change.changedColumns)) {
       if (!changedProperties.has('nullable') || column.nullable || !fromColumn.nullable) continue;
-      add(table, column.name,
+      add(
+        table,
+        column.name,
         `makes ${quoted(table, column.name)} NOT NULL: it fails if any row holds NULL there. ` +
-          `Fill those rows first, in a data step before this statement (update ... set "${column.name}" = ... where "${column.name}" is null)`);
+          `Fill those rows first, in a data step before this statement (update ... set "${column.name}" = ... where "${column.name}" is null)`,
+      );
     }
   }
   return warnings;
@@ -37,7 +49,8 @@ export function notNullWarnings(difference: SchemaDifference, statements: readon
  */
 function statementFor(statements: readonly string[], table: string, column: string): number {
   const bare = table.slice(table.lastIndexOf('.') + 1);
-  const namesTable = (s: string) => [`"${bare}"`, `\`${bare}\``, `"${bare}__temp_alter"`, `\`${bare}__temp_alter\``].some((q) => s.includes(q));
+  const namesTable = (s: string) =>
+    [`"${bare}"`, `\`${bare}\``, `"${bare}__temp_alter"`, `\`${bare}__temp_alter\``].some((q) => s.includes(q));
   const namesColumn = (s: string) => s.includes(`"${column}"`) || s.includes(`\`${column}\``);
   const both = statements.findIndex((s) => namesTable(s) && namesColumn(s));
   if (both >= 0) return both;

@@ -27,7 +27,14 @@ export function jsString(text: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || code === 0xfeff || (code >= 0xd800 && code <= 0xdfff)) {
+    else if (
+      code < 0x20 ||
+      (code >= 0x7f && code <= 0x9f) ||
+      code === 0x2028 ||
+      code === 0x2029 ||
+      code === 0xfeff ||
+      (code >= 0xd800 && code <= 0xdfff)
+    ) {
       out += `\\u${code.toString(16).padStart(4, '0')}`;
     } else out += ch;
   }
@@ -39,12 +46,12 @@ export function jsString(text: string): string {
  * characters and unusual line terminators shown as spaces. Only for humans; the message
  * itself lives in the string literal.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this replaces
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufeff\ud800-\udfff]/gu;
+
 export function commentText(text: string, indent = ' * '): string {
   const lines = text.split(/\r\n|[\n\r\u2028\u2029\u0085]/);
-  return lines
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this replaces
-    .map((line) => line.replaceAll('*/', '* /').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufeff\ud800-\udfff]/gu, ' ').trimEnd())
-    .join(`\n${indent}`);
+  return lines.map((line) => line.replaceAll('*/', '* /').replace(UNPRINTABLE, ' ').trimEnd()).join(`\n${indent}`);
 }
 
 /**
@@ -108,13 +115,17 @@ export function renderRevision(template: string, input: RenderInput, where = TEM
   return text.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-const DOWN_METHOD = /^([ \t]*)(?:async[ \t]+)?down[ \t]*\([^)]*\)[ \t]*\{[ \t]*\r?\n[ \t]*\{\{down\}\}[ \t]*\r?\n[ \t]*\},?[ \t]*\r?\n/m;
+const DOWN_METHOD =
+  /^([ \t]*)(?:async[ \t]+)?down[ \t]*\([^)]*\)[ \t]*\{[ \t]*\r?\n[ \t]*\{\{down\}\}[ \t]*\r?\n[ \t]*\},?[ \t]*\r?\n/m;
 
 /** The template without its down() method, a comment saying why in its place. */
 function withoutDown(template: string, reason: string, where: string): string {
   const match = DOWN_METHOD.exec(template);
   if (!match) {
-    throw new TemplateError(where, 'the revision has no down(), but the template\'s down() method is not one upshift can leave out: keep it as "async down({ sql }) {", a line holding only {{down}}, and "},".');
+    throw new TemplateError(
+      where,
+      'the revision has no down(), but the template\'s down() method is not one upshift can leave out: keep it as "async down({ sql }) {", a line holding only {{down}}, and "},".',
+    );
   }
   const indent = match[1]!;
   const comment =
@@ -125,7 +136,10 @@ function withoutDown(template: string, reason: string, where: string): string {
 
 /** The template with `up({ sql })` (or down) written `up()`; a template written otherwise is left as it is. */
 function withoutSqlParameter(template: string, method: 'up' | 'down'): string {
-  return template.replace(new RegExp(`^([ \\t]*(?:async[ \\t]+)?${method}[ \\t]*)\\(\\{[ \\t]*sql[ \\t]*\\}\\)`, 'm'), '$1()');
+  return template.replace(
+    new RegExp(`^([ \\t]*(?:async[ \\t]+)?${method}[ \\t]*)\\(\\{[ \\t]*sql[ \\t]*\\}\\)`, 'm'),
+    '$1()',
+  );
 }
 
 const TRANSACTION_LINE = /^([ \t]*)transaction:[^\n]*\n/m;
@@ -141,7 +155,11 @@ function withForeignKeysOff(template: string, reasons: readonly string[], where:
     return template.slice(0, at) + line(transaction[1]!) + template.slice(at);
   }
   const up = UP_METHOD.exec(template);
-  if (!up) throw new TemplateError(where, 'the revision must declare disableForeignKeys: true, but the template has neither a "transaction:" line nor an up() method to put it next to.');
+  if (!up)
+    throw new TemplateError(
+      where,
+      'the revision must declare disableForeignKeys: true, but the template has neither a "transaction:" line nor an up() method to put it next to.',
+    );
   return template.slice(0, up.index) + line(up[1]!) + template.slice(up.index);
 }
 

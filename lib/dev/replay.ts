@@ -14,7 +14,11 @@ export interface ReplayFailure {
  * one transaction, foreign keys off when the revision will declare it (and then checked before
  * COMMIT). Returns where it failed, or undefined; a failure rolls the shadow back.
  */
-export async function replay(shadow: Shadow, statements: readonly string[], disableForeignKeys: boolean): Promise<ReplayFailure | undefined> {
+export async function replay(
+  shadow: Shadow,
+  statements: readonly string[],
+  disableForeignKeys: boolean,
+): Promise<ReplayFailure | undefined> {
   if (statements.length === 0) return undefined;
   let failed: ReplayFailure | undefined;
   const candidate = validateRevision(

@@ -58,12 +58,17 @@ export interface GeneratedRevision {
  * Writes a new revision: the statements that take the schema built by the existing revisions to
  * the entities' schema, and back. Returns null, writing nothing, when there is no difference.
  */
-export async function revision(options: RevisionOptions, decorate: (source: string) => string = (source) => source): Promise<GeneratedRevision | null> {
+export async function revision(
+  options: RevisionOptions,
+  decorate: (source: string) => string = (source) => source,
+): Promise<GeneratedRevision | null> {
   const operation = 'revision()';
-  if (!options || typeof options !== 'object') throw new InvalidDevOptionError(operation, 'options', 'must be an object: { orm, dir, message }.');
+  if (!options || typeof options !== 'object')
+    throw new InvalidDevOptionError(operation, 'options', 'must be an object: { orm, dir, message }.');
   const message = requireMessage(operation, options.message);
   const autogenerate = options.autogenerate ?? true;
-  if (typeof autogenerate !== 'boolean') throw new InvalidDevOptionError(operation, 'autogenerate', 'must be true or false.');
+  if (typeof autogenerate !== 'boolean')
+    throw new InvalidDevOptionError(operation, 'autogenerate', 'must be true or false.');
   const orm = autogenerate ? requireOrm(operation, options.orm) : undefined;
   const dir = resolveDir(operation, options.dir);
   const logger = loggerOf(options.logger);
@@ -75,7 +80,14 @@ export async function revision(options: RevisionOptions, decorate: (source: stri
   const id = requireNewId(operation, options.id, bundle.graph) ?? newRevisionId();
   const template = readTemplate(dir);
 
-  let generated: GeneratedSql = { up: [], down: [], foreignKeysOff: [], irreversible: undefined, unconverged: undefined, ignored: [] };
+  let generated: GeneratedSql = {
+    up: [],
+    down: [],
+    foreignKeysOff: [],
+    irreversible: undefined,
+    unconverged: undefined,
+    ignored: [],
+  };
   if (orm) {
     const shadow = await openShadow(orm, operation, options.shadowDatabaseUrl);
     try {
@@ -85,7 +97,8 @@ export async function revision(options: RevisionOptions, decorate: (source: stri
       await shadow.close();
     }
     if (generated.up.length === 0) {
-      if (generated.unconverged) logger.warn({ dir, ignored: generated.ignored }, `revision(): ${generated.unconverged} No revision written.`);
+      if (generated.unconverged)
+        logger.warn({ dir, ignored: generated.ignored }, `revision(): ${generated.unconverged} No revision written.`);
       else logger.info({ dir }, 'revision(): the entities match the revisions; no revision written');
       return null;
     }
@@ -114,11 +127,17 @@ export async function revision(options: RevisionOptions, decorate: (source: stri
 
   const dataLoss: string[] = [];
   const warnings: string[] = [];
-  for (const [direction, statements] of [['up', up], ['down', down]] as const) {
+  for (const [direction, statements] of [
+    ['up', up],
+    ['down', down],
+  ] as const) {
     for (const statement of statements) {
       if (statement.dataLoss) {
         dataLoss.push(`${direction}: ${statement.dataLoss}`);
-        logger.warn({ revision: id, direction, statement: statement.sql }, `revision ${id} ${direction}() ${statement.dataLoss}: review it before you commit`);
+        logger.warn(
+          { revision: id, direction, statement: statement.sql },
+          `revision ${id} ${direction}() ${statement.dataLoss}: review it before you commit`,
+        );
       }
       for (const warning of statement.warnings ?? []) {
         warnings.push(`${direction}: ${warning}`);
@@ -154,7 +173,11 @@ export function readTemplate(dir: string): { text: string; path: string } {
 
 export function requireMessage(operation: string, message: unknown): string {
   if (typeof message !== 'string' || message.trim() === '') {
-    throw new InvalidDevOptionError(operation, 'message', `must be a non-empty string describing the change (got ${describeValue(message)}), e.g. revision({ ..., message: "add email to user" }).`);
+    throw new InvalidDevOptionError(
+      operation,
+      'message',
+      `must be a non-empty string describing the change (got ${describeValue(message)}), e.g. revision({ ..., message: "add email to user" }).`,
+    );
   }
   return message;
 }
@@ -162,9 +185,18 @@ export function requireMessage(operation: string, message: unknown): string {
 export function requireNewId(operation: string, id: unknown, graph: RevisionGraph): string | undefined {
   if (id === undefined) return undefined;
   if (typeof id !== 'string' || !REVISION_ID.test(id)) {
-    throw new InvalidDevOptionError(operation, 'id', `must be 4 to 64 characters of A-Z, a-z, 0-9 and _ (got ${describeValue(id)}); leave it out for 12 random hex characters.`);
+    throw new InvalidDevOptionError(
+      operation,
+      'id',
+      `must be 4 to 64 characters of A-Z, a-z, 0-9 and _ (got ${describeValue(id)}); leave it out for 12 random hex characters.`,
+    );
   }
-  if (graph.has(id)) throw new InvalidDevOptionError(operation, 'id', `"${id}" is already a revision in the bundle; choose another id or leave it out.`);
+  if (graph.has(id))
+    throw new InvalidDevOptionError(
+      operation,
+      'id',
+      `"${id}" is already a revision in the bundle; choose another id or leave it out.`,
+    );
   return id;
 }
 

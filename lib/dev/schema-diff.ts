@@ -88,12 +88,18 @@ export function compareSchemas(orm: MikroORM, from: DatabaseSchema, to: Database
 
 /** Tables and schemas that a comparison creates, changes or drops, by MikroORM's name for them. */
 export function tablesOf(difference: SchemaDifference): string[] {
-  return [...Object.keys(difference.newTables), ...Object.keys(difference.changedTables), ...Object.keys(difference.removedTables)];
+  return [
+    ...Object.keys(difference.newTables),
+    ...Object.keys(difference.changedTables),
+    ...Object.keys(difference.removedTables),
+  ];
 }
 
 /** `difference` without the changes it makes to `tables` (a shallow copy; the input is not changed). */
 export function withoutChangedTables(difference: SchemaDifference, tables: ReadonlySet<string>): SchemaDifference {
-  const changedTables = Object.fromEntries(Object.entries(difference.changedTables).filter(([name]) => !tables.has(name)));
+  const changedTables = Object.fromEntries(
+    Object.entries(difference.changedTables).filter(([name]) => !tables.has(name)),
+  );
   return { ...difference, changedTables };
 }
 

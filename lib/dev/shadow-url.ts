@@ -36,11 +36,15 @@ export function connectionOptions(url: string): Record<string, unknown> {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ShadowDatabaseError(`shadowDatabaseUrl is not a URL (expected postgresql://user:password@host:port/database): ${redacted(url)}`);
+    throw new ShadowDatabaseError(
+      `shadowDatabaseUrl is not a URL (expected postgresql://user:password@host:port/database): ${redacted(url)}`,
+    );
   }
   const dbName = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (!/^postgres(ql)?:$/.test(parsed.protocol) || !dbName) {
-    throw new ShadowDatabaseError(`shadowDatabaseUrl must be a postgresql:// URL naming a database, got ${redacted(url)}`);
+    throw new ShadowDatabaseError(
+      `shadowDatabaseUrl must be a postgresql:// URL naming a database, got ${redacted(url)}`,
+    );
   }
   return {
     clientUrl: url,
@@ -70,22 +74,29 @@ export async function refuseUnsafeShadow(appOrm: MikroORM, shadowOrm: MikroORM, 
   const [app, shadow] = [sqlOf(appOrm), sqlOf(shadowOrm)];
   const mine = await identity(app);
   const theirs = await identity(shadow);
-  const [seen] = await shadow.execute('select count(*)::int as n from pg_stat_activity where pid = ? and backend_start::text = ? and datname = current_database()', [
-    mine.pid,
-    mine.started,
-  ]);
-  if (mine.key === theirs.key || Number(seen?.n) > 0) throw new ShadowDatabaseRefusedError(redacted(url), "it is the app's own database");
+  const [seen] = await shadow.execute(
+    'select count(*)::int as n from pg_stat_activity where pid = ? and backend_start::text = ? and datname = current_database()',
+    [mine.pid, mine.started],
+  );
+  if (mine.key === theirs.key || Number(seen?.n) > 0)
+    throw new ShadowDatabaseRefusedError(redacted(url), "it is the app's own database");
   const tables = await shadow.execute(
     `select quote_ident(table_schema) || '.' || quote_ident(table_name) as name from information_schema.columns ` +
       `where column_name in ('parents', 'checksum', 'applied_by', 'duration_ms') and table_schema not in ('pg_catalog', 'information_schema') ` +
       'group by table_schema, table_name having count(*) = 4',
   );
   if (tables.length === 0) return;
-  const [marker] = await shadow.execute(`select count(*)::int as n from pg_class where relname = '${MARKER}' and relnamespace = 'public'::regnamespace`);
+  const [marker] = await shadow.execute(
+    `select count(*)::int as n from pg_class where relname = '${MARKER}' and relnamespace = 'public'::regnamespace`,
+  );
   if (Number(marker?.n) > 0) return;
   for (const { name } of tables) {
     const [count] = await shadow.execute(`select count(*)::int as n from ${String(name)}`);
-    if (Number(count?.n) > 0) throw new ShadowDatabaseRefusedError(redacted(url), `its upshift version table ${String(name)} holds ${Number(count!.n)} row(s): it is an app's database`);
+    if (Number(count?.n) > 0)
+      throw new ShadowDatabaseRefusedError(
+        redacted(url),
+        `its upshift version table ${String(name)} holds ${Number(count!.n)} row(s): it is an app's database`,
+      );
   }
 }
 
@@ -95,23 +106,26 @@ export async function refuseUnsafeShadow(appOrm: MikroORM, shadowOrm: MikroORM, 
  * version rows upshift/dev leaves in it are known to be its own.
  */
 export async function emptyShadow(shadowOrm: MikroORM): Promise<void> {
-  const notExtension = (catalog: string) => `not exists (select 1 from pg_depend d where d.classid = '${catalog}'::regclass and d.objid = o.oid and d.deptype = 'e')`;
+  const notExtension = (catalog: string) =>
+    `not exists (select 1 from pg_depend d where d.classid = '${catalog}'::regclass and d.objid = o.oid and d.deptype = 'e')`;
   await sqlOf(shadowOrm).execute(
-    'do $upshift$ declare r record; begin ' +
-      "for r in select nspname from pg_namespace o where nspname <> 'public' and nspname <> 'information_schema' and nspname not like 'pg\\_%' " +
-      `and pg_get_userbyid(nspowner) = current_user and ${notExtension('pg_namespace')} loop execute format('drop schema %I cascade', r.nspname); end loop; ` +
-      "for r in select relname, relkind from pg_class o where relnamespace = 'public'::regnamespace and relkind in ('r', 'p', 'v', 'm', 'f') and not relispartition " +
-      `and ${notExtension('pg_class')} loop execute format('drop %s if exists public.%I cascade', ` +
-      "case r.relkind when 'v' then 'view' when 'm' then 'materialized view' when 'f' then 'foreign table' else 'table' end, r.relname); end loop; " +
-      `for r in select relname from pg_class o where relnamespace = 'public'::regnamespace and relkind = 'S' and ${notExtension('pg_class')} ` +
-      "loop execute format('drop sequence if exists public.%I cascade', r.relname); end loop; " +
-      `for r in select oid::regprocedure::text as sig, prokind from pg_proc o where pronamespace = 'public'::regnamespace and ${notExtension('pg_proc')} ` +
-      "loop execute format('drop %s if exists %s cascade', case r.prokind when 'p' then 'procedure' when 'a' then 'aggregate' else 'function' end, r.sig); end loop; " +
-      "for r in select typname from pg_type o where typnamespace = 'public'::regnamespace and typtype in ('e', 'd', 'r', 'c') and (typtype <> 'c' or typrelid = 0 " +
-      `or (select relkind from pg_class where oid = o.typrelid) = 'c') and ${notExtension('pg_type')} ` +
-      "loop execute format('drop type if exists public.%I cascade', r.typname); end loop; " +
-      `create table public.${MARKER} (made_by text not null); insert into public.${MARKER} values ('upshift/dev shadow database: emptied before and after each use'); ` +
+    [
+      'do $upshift$ declare r record; begin ',
+      "for r in select nspname from pg_namespace o where nspname <> 'public' and nspname <> 'information_schema' and nspname not like 'pg\\_%' ",
+      `and pg_get_userbyid(nspowner) = current_user and ${notExtension('pg_namespace')} loop execute format('drop schema %I cascade', r.nspname); end loop; `,
+      "for r in select relname, relkind from pg_class o where relnamespace = 'public'::regnamespace and relkind in ('r', 'p', 'v', 'm', 'f') and not relispartition ",
+      `and ${notExtension('pg_class')} loop execute format('drop %s if exists public.%I cascade', `,
+      "case r.relkind when 'v' then 'view' when 'm' then 'materialized view' when 'f' then 'foreign table' else 'table' end, r.relname); end loop; ",
+      `for r in select relname from pg_class o where relnamespace = 'public'::regnamespace and relkind = 'S' and ${notExtension('pg_class')} `,
+      "loop execute format('drop sequence if exists public.%I cascade', r.relname); end loop; ",
+      `for r in select oid::regprocedure::text as sig, prokind from pg_proc o where pronamespace = 'public'::regnamespace and ${notExtension('pg_proc')} `,
+      "loop execute format('drop %s if exists %s cascade', case r.prokind when 'p' then 'procedure' when 'a' then 'aggregate' else 'function' end, r.sig); end loop; ",
+      "for r in select typname from pg_type o where typnamespace = 'public'::regnamespace and typtype in ('e', 'd', 'r', 'c') and (typtype <> 'c' or typrelid = 0 ",
+      `or (select relkind from pg_class where oid = o.typrelid) = 'c') and ${notExtension('pg_type')} `,
+      "loop execute format('drop type if exists public.%I cascade', r.typname); end loop; ",
+      `create table public.${MARKER} (made_by text not null); insert into public.${MARKER} values ('upshift/dev shadow database: emptied before and after each use'); `,
       'end $upshift$',
+    ].join('\n'),
   );
 }
 

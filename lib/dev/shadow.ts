@@ -42,9 +42,19 @@ export interface Shadow {
 
 export function dialectOf(orm: MikroORM, operation: string): DialectName {
   const platform = orm?.em?.getPlatform?.();
-  if (!platform) throw new InvalidDevOptionError(operation, 'orm', 'must be an initialized MikroORM instance (await MikroORM.init(...)).');
+  if (!platform)
+    throw new InvalidDevOptionError(
+      operation,
+      'orm',
+      'must be an initialized MikroORM instance (await MikroORM.init(...)).',
+    );
   const name = platformOf(orm);
-  if (!name || name === 'mysql') throw new InvalidDevOptionError(operation, 'orm', `uses ${platform.constructor.name}; upshift supports PostgreSQL and SQLite (MariaDB/MySQL: issue 27, not done yet).`);
+  if (!name || name === 'mysql')
+    throw new InvalidDevOptionError(
+      operation,
+      'orm',
+      `uses ${platform.constructor.name}; upshift supports PostgreSQL and SQLite (MariaDB/MySQL: issue 27, not done yet).`,
+    );
   return name;
 }
 
@@ -64,9 +74,14 @@ export async function openShadow(appOrm: MikroORM, operation: string, shadowData
     metadataCache: { enabled: false },
   };
   if (shadowDatabaseUrl !== undefined) {
-    if (typeof shadowDatabaseUrl !== 'string') throw new InvalidDevOptionError(operation, 'shadowDatabaseUrl', 'must be a postgresql:// URL string.');
+    if (typeof shadowDatabaseUrl !== 'string')
+      throw new InvalidDevOptionError(operation, 'shadowDatabaseUrl', 'must be a postgresql:// URL string.');
     if (dialect !== 'postgresql') {
-      throw new InvalidDevOptionError(operation, 'shadowDatabaseUrl', 'is for PostgreSQL servers that refuse CREATE DATABASE; on SQLite the shadow is an in-memory database.');
+      throw new InvalidDevOptionError(
+        operation,
+        'shadowDatabaseUrl',
+        'is for PostgreSQL servers that refuse CREATE DATABASE; on SQLite the shadow is an in-memory database.',
+      );
     }
     let orm: MikroORM;
     try {
@@ -74,7 +89,10 @@ export async function openShadow(appOrm: MikroORM, operation: string, shadowData
       await orm.em.getConnection().execute('select 1');
     } catch (error) {
       if (error instanceof ShadowDatabaseError) throw error;
-      throw new ShadowDatabaseError(`cannot connect to shadowDatabaseUrl ${redacted(shadowDatabaseUrl)}: ${(error as Error).message}`, error);
+      throw new ShadowDatabaseError(
+        `cannot connect to shadowDatabaseUrl ${redacted(shadowDatabaseUrl)}: ${(error as Error).message}`,
+        error,
+      );
     }
     try {
       await refuseUnsafeShadow(appOrm, orm, shadowDatabaseUrl);
@@ -101,7 +119,11 @@ export async function openShadow(appOrm: MikroORM, operation: string, shadowData
   const ormReady = OrmClass.init({ ...base, dbName: name, pool: { min: 0, max: 4 } });
   // Its failure is reported where it is awaited; until then it must not count as unhandled.
   ormReady.catch(() => undefined);
-  const discard = () => ormReady.then((orm) => orm.close(true), () => undefined);
+  const discard = () =>
+    ormReady.then(
+      (orm) => orm.close(true),
+      () => undefined,
+    );
   let admin: PgClient;
   try {
     admin = await adminClient(appOrm);
@@ -138,7 +160,10 @@ export async function openShadow(appOrm: MikroORM, operation: string, shadowData
     orm = await ormReady;
   } catch (error) {
     await drop();
-    throw new ShadowDatabaseError(`MikroORM could not start on the shadow database "${name}": ${(error as Error).message}`, error);
+    throw new ShadowDatabaseError(
+      `MikroORM could not start on the shadow database "${name}": ${(error as Error).message}`,
+      error,
+    );
   }
   return shadowOf(orm, dialect, async () => {
     try {
@@ -174,7 +199,13 @@ function shadowOf(orm: MikroORM, dialect: DialectName, close: () => Promise<void
         await migrator(revisions).upgrade();
       } catch (error) {
         if (error instanceof RevisionFailedError) {
-          throw new RoundTripError(error.revisionId, 'up', `its up() fails on a database built by the revisions before it: ${(error.cause as Error)?.message ?? String(error.cause)}.`, [], error);
+          throw new RoundTripError(
+            error.revisionId,
+            'up',
+            `its up() fails on a database built by the revisions before it: ${(error.cause as Error)?.message ?? String(error.cause)}.`,
+            [],
+            error,
+          );
         }
         throw error;
       }
@@ -211,5 +242,8 @@ async function adminClient(appOrm: MikroORM): Promise<PgClient> {
       await client.end().catch(() => undefined);
     }
   }
-  throw new ShadowDatabaseError(`cannot connect to the maintenance database of the app's PostgreSQL server: ${(lastError as Error)?.message}`, lastError);
+  throw new ShadowDatabaseError(
+    `cannot connect to the maintenance database of the app's PostgreSQL server: ${(lastError as Error)?.message}`,
+    lastError,
+  );
 }

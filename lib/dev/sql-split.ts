@@ -13,7 +13,8 @@ export function splitStatements(sql: string): string[] {
     i++;
     while (i < n) {
       if (sql[i] === quote) {
-        if (sql[i + 1] === quote) i += 2; // doubled quote escapes itself
+        if (sql[i + 1] === quote)
+          i += 2; // doubled quote escapes itself
         else break;
       } else i++;
     }

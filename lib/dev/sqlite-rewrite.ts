@@ -37,7 +37,8 @@ const NAME = String.raw`(?:\`([^\`]+)\`|"([^"]+)"|([A-Za-z_][\w$]*))`;
 const FOREIGN_KEYS_PRAGMA = /^pragma\s+(?:main\.)?foreign_keys\s*=\s*(?:on|off|0|1|true|false)$/i;
 const DROP_TABLE = new RegExp(String.raw`^drop\s+table\s+(?:if\s+exists\s+)?${NAME}$`, 'i');
 const RENAME_TEMP = new RegExp(String.raw`^alter\s+table\s+${NAME}\s+rename\s+to\s+${NAME}$`, 'i');
-const CREATE_TABLE = /^(create\s+table\s+(?:if\s+not\s+exists\s+)?(?:`[^`]+`|"[^"]+"|[A-Za-z_][\w$]*)\s*)\(([\s\S]*)\)(\s*(?:\/\*[\s\S]*\*\/)?\s*)$/i;
+const CREATE_TABLE =
+  /^(create\s+table\s+(?:if\s+not\s+exists\s+)?(?:`[^`]+`|"[^"]+"|[A-Za-z_][\w$]*)\s*)\(([\s\S]*)\)(\s*(?:\/\*[\s\S]*\*\/)?\s*)$/i;
 export const TEMP_SUFFIX = '__temp_alter';
 
 export function rewriteSqlite(statements: readonly string[], referencedBy: ReferencedBy): SqliteRewrite {
@@ -73,7 +74,11 @@ function droppedTable(statement: string, rebuilt: ReadonlySet<string>): string |
  * every table it references. Only within a run: moving a drop across another statement could
  * change what that statement sees.
  */
-export function orderDrops(statements: readonly string[], rebuilt: ReadonlySet<string>, referencedBy: ReferencedBy): string[] {
+export function orderDrops(
+  statements: readonly string[],
+  rebuilt: ReadonlySet<string>,
+  referencedBy: ReferencedBy,
+): string[] {
   const out: string[] = [];
   let run: { table: string; sql: string }[] = [];
   const flush = () => {
@@ -96,7 +101,11 @@ export function orderDrops(statements: readonly string[], rebuilt: ReadonlySet<s
  * references (itself included: the new copy's own foreign key names the old table), or a drop of
  * a table that a table not dropped before it still references. Empty when neither happens.
  */
-export function needsForeignKeysOff(statements: readonly string[], rebuilt: ReadonlySet<string>, referencedBy: ReferencedBy): string[] {
+export function needsForeignKeysOff(
+  statements: readonly string[],
+  rebuilt: ReadonlySet<string>,
+  referencedBy: ReferencedBy,
+): string[] {
   const reasons: string[] = [];
   for (const table of rebuilt) {
     const by = [...(referencedBy.get(table) ?? [])];
@@ -107,7 +116,8 @@ export function needsForeignKeysOff(statements: readonly string[], rebuilt: Read
     const table = droppedTable(sql, rebuilt);
     if (table === undefined) continue;
     const still = [...(referencedBy.get(table) ?? [])].filter((child) => child !== table && !dropped.has(child));
-    if (still.length > 0) reasons.push(`drops "${table}" while ${list(still)} still reference${still.length === 1 ? 's' : ''} it`);
+    if (still.length > 0)
+      reasons.push(`drops "${table}" while ${list(still)} still reference${still.length === 1 ? 's' : ''} it`);
     dropped.add(table);
   }
   return reasons;
@@ -125,7 +135,11 @@ export function fixCompositePrimaryKey(statement: string): string {
   if (!parts.some((p) => /^\s*primary\s+key\s*\(/i.test(p))) return statement;
   let changed = false;
   const fixed = parts.map((part) => {
-    if (!/^\s*(?:`|"|[A-Za-z_])/.test(part) || /^\s*(?:primary\s+key|constraint|unique|check|foreign\s+key)\b/i.test(part)) return part;
+    if (
+      !/^\s*(?:`|"|[A-Za-z_])/.test(part) ||
+      /^\s*(?:primary\s+key|constraint|unique|check|foreign\s+key)\b/i.test(part)
+    )
+      return part;
     const without = removeOutsideQuotes(part, /\s+primary\s+key(?:\s+autoincrement)?\b/gi);
     if (without !== part) changed = true;
     return without;

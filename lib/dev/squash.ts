@@ -39,13 +39,15 @@ const DOWN_MARK = '__upshift_squash_down__';
  */
 export async function squash(options: SquashOptions): Promise<SquashedRevision> {
   const operation = 'squash()';
-  if (!options || typeof options !== 'object') throw new InvalidDevOptionError(operation, 'options', 'must be an object: { dir, to, message }.');
+  if (!options || typeof options !== 'object')
+    throw new InvalidDevOptionError(operation, 'options', 'must be an object: { dir, to, message }.');
   const message = requireMessage(operation, options.message);
   const dir = resolveDir(operation, options.dir);
   const logger = loggerOf(options.logger);
   const bundle = await loadBundle(operation, dir);
   const graph = bundle.graph;
-  if (typeof options.to !== 'string') throw new InvalidDevOptionError(operation, 'to', 'must be a revision id or a unique prefix of one.');
+  if (typeof options.to !== 'string')
+    throw new InvalidDevOptionError(operation, 'to', 'must be a revision id or a unique prefix of one.');
   let to: string;
   try {
     to = graph.resolveId(options.to);
@@ -54,12 +56,25 @@ export async function squash(options: SquashOptions): Promise<SquashedRevision> 
   }
   const heads = graph.heads();
   if (heads.length !== 1 || heads[0] !== to) {
-    throw new InvalidDevOptionError(operation, 'to', `must be the bundle's single head (${heads.join(', ')}): squashing up to a revision that others build on, or a branched bundle, is not supported.`);
+    throw new InvalidDevOptionError(
+      operation,
+      'to',
+      `must be the bundle's single head (${heads.join(', ')}): squashing up to a revision that others build on, or a branched bundle, is not supported.`,
+    );
   }
   const range = graph.order;
   for (const r of range) {
-    const why = r.replaces ? 'is itself a squash' : !r.transaction ? 'runs outside a transaction (transaction: false)' : undefined;
-    if (why) throw new InvalidDevOptionError(operation, 'to', `the range includes ${r.id}, which ${why}; squash() cannot fold it in.`);
+    const why = r.replaces
+      ? 'is itself a squash'
+      : !r.transaction
+        ? 'runs outside a transaction (transaction: false)'
+        : undefined;
+    if (why)
+      throw new InvalidDevOptionError(
+        operation,
+        'to',
+        `the range includes ${r.id}, which ${why}; squash() cannot fold it in.`,
+      );
   }
   const id = requireNewId(operation, options.id, graph) ?? newRevisionId();
   const up = await captureAll(range, 'up');
@@ -75,19 +90,33 @@ export async function squash(options: SquashOptions): Promise<SquashedRevision> 
       createdAt: new Date().toISOString(),
       up: [{ sql: UP_MARK }],
       down: [{ sql: DOWN_MARK }],
-      irreversible: reversible ? undefined : `it squashes ${range.filter((r) => !r.down).map((r) => r.id).join(', ')}, which had none`,
+      irreversible: reversible
+        ? undefined
+        : `it squashes ${range
+            .filter((r) => !r.down)
+            .map((r) => r.id)
+            .join(', ')}, which had none`,
       foreignKeysOff: range.filter((r) => r.disableForeignKeys).map((r) => `${r.id} ran with foreign keys off`),
     },
     template.path,
   );
   source = fillBody(source, UP_MARK, 'up', up);
   if (down) source = fillBody(source, DOWN_MARK, 'down', down);
-  source = source.replace(/^(\s*)parents: \[\],?\n/m, (line, indent: string) => `${line}${indent}replaces: [${range.map((r) => jsString(r.id)).join(', ')}],\n`);
+  source = source.replace(
+    /^(\s*)parents: \[\],?\n/m,
+    (line, indent: string) => `${line}${indent}replaces: [${range.map((r) => jsString(r.id)).join(', ')}],\n`,
+  );
   const path = join(dir, `${id}_${slugOf(message)}.ts`);
   writeFileSync(path, source, { flag: 'wx' });
   await appendToIndex(bundle.indexPath, path);
-  removeFromIndex(bundle.indexPath, range.map((r) => r.id));
-  logger.info({ revision: id, replaces: range.length, path }, `squashed ${range.length} revisions into ${id} (${path}); delete their files once every database has upgraded past them`);
+  removeFromIndex(
+    bundle.indexPath,
+    range.map((r) => r.id),
+  );
+  logger.info(
+    { revision: id, replaces: range.length, path },
+    `squashed ${range.length} revisions into ${id} (${path}); delete their files once every database has upgraded past them`,
+  );
   return { id, replaces: range.map((r) => r.id), path };
 }
 
@@ -118,12 +147,20 @@ async function captureAll(revisions: readonly Revision[], method: 'up' | 'down')
 }
 
 function refusal(r: Revision, method: string, what: string): InvalidDevOptionError {
-  return new InvalidDevOptionError('squash()', 'to', `${r.id}'s ${method}() ${what}; squash() copies only SQL text. Squash up to the revision before it, or rewrite it with plain ctx.sql() statements.`);
+  return new InvalidDevOptionError(
+    'squash()',
+    'to',
+    `${r.id}'s ${method}() ${what}; squash() copies only SQL text. Squash up to the revision before it, or rewrite it with plain ctx.sql() statements.`,
+  );
 }
 
 /** The marked statement line replaced by the captured SQL, branched on the dialect when they differ. */
 function fillBody(source: string, mark: string, method: 'up' | 'down', captured: Captured): string {
-  const lines = (statements: string[], indent: string) => (statements.length ? statements.map((s) => `${indent}await sql(${jsString(s)});`) : [`${indent}// Nothing to do.`]).join('\n');
+  const lines = (statements: string[], indent: string) =>
+    (statements.length
+      ? statements.map((s) => `${indent}await sql(${jsString(s)});`)
+      : [`${indent}// Nothing to do.`]
+    ).join('\n');
   const same = captured.postgresql.join('\n') === captured.sqlite.join('\n');
   const body = same
     ? lines(captured.postgresql, '    ')
@@ -140,7 +177,10 @@ function removeFromIndex(indexPath: string, ids: readonly string[]): void {
   const kept = source.split('\n').filter((line) => !wanted.has(line.trim().slice(0, line.trim().indexOf(',') + 1)));
   const removed = source.split('\n').length - kept.length;
   if (removed !== ids.length) {
-    throw new BundleIndexError(indexPath, `lists ${removed} of the ${ids.length} squashed revisions as one-line declared entries; remove the others by hand (the squashed revision is already listed).`);
+    throw new BundleIndexError(
+      indexPath,
+      `lists ${removed} of the ${ids.length} squashed revisions as one-line declared entries; remove the others by hand (the squashed revision is already listed).`,
+    );
   }
   writeFileSync(indexPath, kept.join('\n'));
 }

@@ -26,14 +26,19 @@ let imports = 0;
  */
 export async function sync(options: { dir: string }): Promise<SyncResult> {
   const operation = 'sync()';
-  if (!options || typeof options !== 'object') throw new InvalidDevOptionError(operation, 'options', 'must be an object: { dir }.');
+  if (!options || typeof options !== 'object')
+    throw new InvalidDevOptionError(operation, 'options', 'must be an object: { dir }.');
   const dir = resolveDir(operation, options.dir);
   const indexPath = join(dir, INDEX_FILE);
   let source: string;
   try {
     source = readFileSync(indexPath, 'utf8');
   } catch (error) {
-    throw new BundleIndexError(indexPath, `cannot be read (${(error as Error).message}). Create the revisions folder with init() first.`, error);
+    throw new BundleIndexError(
+      indexPath,
+      `cannot be read (${(error as Error).message}). Create the revisions folder with init() first.`,
+      error,
+    );
   }
   const updated: string[] = [];
   const lines = source.split('\n');
@@ -47,7 +52,11 @@ export async function sync(options: { dir: string }): Promise<SyncResult> {
       // A query string defeats the module cache: the module as it is on disk now.
       revisionModule = (await import(`${pathToFileURL(file).href}?upshift-sync=${++imports}`)) as { default?: unknown };
     } catch (error) {
-      throw new BundleIndexError(file, `cannot be imported (${(error as Error)?.message ?? String(error)}); fix it, then run sync again.`, error);
+      throw new BundleIndexError(
+        file,
+        `cannot be imported (${(error as Error)?.message ?? String(error)}); fix it, then run sync again.`,
+        error,
+      );
     }
     const revision = validateRevision(revisionModule.default, file);
     const line = `${indent}${declaredEntry(revision, specifier)}`;

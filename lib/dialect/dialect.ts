@@ -66,7 +66,11 @@ export interface Dialect {
    * (PostgreSQL's tenants); absent where the database has no schemas. A schema without a state
    * row is left out.
    */
-  readStateDigests?(registry: TenantRegistry, schemas: readonly string[], kind: 'keys' | 'ids'): Promise<Map<string, string>>;
+  readStateDigests?(
+    registry: TenantRegistry,
+    schemas: readonly string[],
+    kind: 'keys' | 'ids',
+  ): Promise<Map<string, string>>;
   /**
    * Tenants: where the registry of all tenants' digests is (in the app's own schema), handed to
    * every tenant's dialect (createDialect's `registry`); with `create`, created when missing.
@@ -156,7 +160,11 @@ export interface DdlGuard {
    * out of retries on a lock timeout (DdlLockTimeoutError), or fails otherwise (rethrown).
    * `limit(trx)` must be called first in the attempt's transaction.
    */
-  retrying<T>(revisionId: string, limits: DdlLimits, attempt: (limit: (trx: Transaction) => Promise<void>) => Promise<T>): Promise<T>;
+  retrying<T>(
+    revisionId: string,
+    limits: DdlLimits,
+    attempt: (limit: (trx: Transaction) => Promise<void>) => Promise<T>,
+  ): Promise<T>;
   /** How the statements of a `transaction: false` revision run (see postgresql/outside-statements.ts). */
   outside(revisionId: string, limits: DdlLimits): StatementGuard;
 }

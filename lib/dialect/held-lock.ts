@@ -61,7 +61,10 @@ export abstract class LockedUnits implements HeldLock {
   async release(): Promise<void> {}
 
   /** Runs the unit's transaction: a dialect may wrap it (SQLite turns foreign keys off around it). */
-  protected aroundTransaction<T>(_options: UnitOptions, run: (check: (trx: Transaction) => Promise<void>) => Promise<T>): Promise<T> {
+  protected aroundTransaction<T>(
+    _options: UnitOptions,
+    run: (check: (trx: Transaction) => Promise<void>) => Promise<T>,
+  ): Promise<T> {
     return run(async () => undefined);
   }
 
@@ -105,7 +108,10 @@ export abstract class LockedUnits implements HeldLock {
   /** Work outside any transaction (CREATE INDEX CONCURRENTLY): each version-row write commits on its own. */
   async #outside<T>(work: (unit: Unit) => Promise<T>): Promise<T> {
     const own = <R>(write: (trx: Transaction, changes: Changes) => Promise<R>) =>
-      this.#inTransaction(async (unit) => write(unit.trx!, (unit as UnitWithChanges).changes), async () => undefined);
+      this.#inTransaction(
+        async (unit) => write(unit.trx!, (unit as UnitWithChanges).changes),
+        async () => undefined,
+      );
     return work({
       trx: undefined,
       applied: async (ids) => this.#cached(ids) ?? new Set(),
@@ -121,7 +127,8 @@ export abstract class LockedUnits implements HeldLock {
       trx,
       changes,
       applied: async (ids) => this.#cached(ids) ?? (await this.store.appliedAmong(trx, ids)),
-      rows: async () => (this.keepsApplied && this.#applied ? [...this.#applied.values()] : this.store.readApplied(trx)),
+      rows: async () =>
+        this.keepsApplied && this.#applied ? [...this.#applied.values()] : this.store.readApplied(trx),
       record: (rows) => this.#record(trx, rows, changes),
       unrecord: (ids) => this.#unrecord(trx, ids, changes),
       rechecksum: async (id, checksum) => {
@@ -144,7 +151,8 @@ export abstract class LockedUnits implements HeldLock {
       await this.store.recordMany(trx, rows);
       changes.unfenced = true;
     }
-    for (const row of rows) changes.recorded.set(row.id, { id: row.id, parents: [...row.parents], checksum: row.checksum });
+    for (const row of rows)
+      changes.recorded.set(row.id, { id: row.id, parents: [...row.parents], checksum: row.checksum });
   }
 
   async #unrecord(trx: Transaction, ids: readonly string[], changes: Changes): Promise<void> {

@@ -17,7 +17,11 @@ export interface DialectOptions {
 
 /** The database family of an ORM, from its platform class (by name, along the prototype chain). */
 export function platformOf(orm: MikroORM): 'postgresql' | 'sqlite' | 'mysql' | undefined {
-  for (let proto = Object.getPrototypeOf(orm.em.getPlatform()); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = Object.getPrototypeOf(orm.em.getPlatform());
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     const name = (proto.constructor as { name: string }).name;
     if (/PostgreSqlPlatform$/.test(name)) return 'postgresql';
     if (name === 'SqlitePlatform') return 'sqlite';
@@ -32,10 +36,17 @@ export function platformOf(orm: MikroORM): 'postgresql' | 'sqlite' | 'mysql' | u
  */
 export function createDialect(orm: MikroORM, db: Database, options: DialectOptions): Dialect {
   const platform = platformOf(orm);
-  if (platform === 'postgresql') return new PostgreSqlDialect(db, options, { lockScope: options.lockScope, searchPath: options.searchPath, registry: options.registry });
+  if (platform === 'postgresql')
+    return new PostgreSqlDialect(db, options, {
+      lockScope: options.lockScope,
+      searchPath: options.searchPath,
+      registry: options.registry,
+    });
   if (platform === 'sqlite') {
     if (options.schema !== undefined || options.searchPath !== undefined) {
-      throw new ConfigurationError(`new Migrator(options): the "${options.schema !== undefined ? 'schema' : 'searchPath'}" option is for PostgreSQL; SQLite has no schemas. Remove it.`);
+      throw new ConfigurationError(
+        `new Migrator(options): the "${options.schema !== undefined ? 'schema' : 'searchPath'}" option is for PostgreSQL; SQLite has no schemas. Remove it.`,
+      );
     }
     return new SqliteDialect(db, options.name);
   }
@@ -45,7 +56,7 @@ export function createDialect(orm: MikroORM, db: Database, options: DialectOptio
     // statements do not yet, and a migrator without them could half-apply a revision silently.
     throw new ConfigurationError(
       'new Migrator(options): MariaDB/MySQL is not supported yet (issue 27: DDL commits implicitly there, so a revision cut ' +
-        'between two statements must be resumable before upshift may run one). Use PostgreSQL or SQLite, or MikroORM\'s own migrator meanwhile.',
+        "between two statements must be resumable before upshift may run one). Use PostgreSQL or SQLite, or MikroORM's own migrator meanwhile.",
     );
   }
   throw new ConfigurationError(

@@ -23,7 +23,11 @@ export class AdoptionError extends UpshiftError {
 export class MigrationImportError extends UpshiftError {
   readonly file: string;
   constructor(file: string, problem: string, cause?: unknown) {
-    super('UPSHIFT_MIGRATION_IMPORT', `Cannot import the MikroORM migration ${file}: ${problem}`, cause === undefined ? undefined : { cause });
+    super(
+      'UPSHIFT_MIGRATION_IMPORT',
+      `Cannot import the MikroORM migration ${file}: ${problem}`,
+      cause === undefined ? undefined : { cause },
+    );
     this.file = file;
   }
 }

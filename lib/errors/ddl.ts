@@ -29,7 +29,13 @@ export class DdlLockTimeoutError extends UpshiftError {
   readonly attempts: number;
   readonly lockTimeoutMs: number;
   readonly blocker: DdlBlocker | undefined;
-  constructor(revisionId: string, attempts: number, lockTimeoutMs: number, blocker: DdlBlocker | undefined, cause: unknown) {
+  constructor(
+    revisionId: string,
+    attempts: number,
+    lockTimeoutMs: number,
+    blocker: DdlBlocker | undefined,
+    cause: unknown,
+  ) {
     super(
       'UPSHIFT_DDL_LOCK_TIMEOUT',
       `Revision "${revisionId}" could not lock its table within ${lockTimeoutMs} ms (lock_timeout) in ${attempts} attempt(s); it was rolled back each time and nothing of it is applied. ` +

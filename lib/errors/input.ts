@@ -9,7 +9,6 @@ export class InvalidRevisionError extends UpshiftError {
   }
 }
 
-
 /** Two bundled revisions share an id. */
 export class DuplicateRevisionError extends UpshiftError {
   readonly revisionId: string;
@@ -21,7 +20,6 @@ export class DuplicateRevisionError extends UpshiftError {
     this.revisionId = revisionId;
   }
 }
-
 
 /** A revision names a parent that is not in the bundle. */
 export class MissingParentError extends UpshiftError {
@@ -37,7 +35,6 @@ export class MissingParentError extends UpshiftError {
   }
 }
 
-
 /** The parent links form a cycle. */
 export class RevisionCycleError extends UpshiftError {
   readonly revisionIds: string[];
@@ -49,7 +46,6 @@ export class RevisionCycleError extends UpshiftError {
     this.revisionIds = revisionIds;
   }
 }
-
 
 /** `head` was asked for but the bundle has several heads. */
 export class MultipleHeadsError extends UpshiftError {
@@ -63,7 +59,6 @@ export class MultipleHeadsError extends UpshiftError {
   }
 }
 
-
 /** A target that is not a known keyword, id, prefix or relative step. */
 export class UnknownTargetError extends UpshiftError {
   readonly target: string;
@@ -72,7 +67,6 @@ export class UnknownTargetError extends UpshiftError {
     this.target = target;
   }
 }
-
 
 /**
  * A target that could mean more than one thing: an id prefix of several revisions, or a relative
@@ -94,14 +88,12 @@ export class AmbiguousTargetError extends UpshiftError {
   }
 }
 
-
 /** Bad options given to `new Migrator()`. */
 export class ConfigurationError extends UpshiftError {
   constructor(message: string) {
     super('UPSHIFT_CONFIGURATION', message);
   }
 }
-
 
 /** A downgrade would run through a revision that has no `down`. */
 export class IrreversibleRevisionError extends UpshiftError {

@@ -8,7 +8,6 @@ export interface LockHolder {
   since?: Date;
 }
 
-
 export function describeHolder(holder: LockHolder | undefined): string {
   if (!holder) return 'the holder is unknown (it may have just released the lock)';
   const parts: string[] = [];
@@ -18,7 +17,6 @@ export function describeHolder(holder: LockHolder | undefined): string {
   if (holder.since) parts.push(`since ${holder.since.toISOString()}`);
   return parts.length ? `held by ${parts.join(', ')}` : 'held by another connection';
 }
-
 
 /** Another instance held the migration lock for longer than `lock.timeoutMs`. */
 export class LockTimeoutError extends UpshiftError {
@@ -34,7 +32,6 @@ export class LockTimeoutError extends UpshiftError {
     this.holder = holder;
   }
 }
-
 
 /** The lock connection died while upshift was migrating: it stopped rather than go on unlocked. */
 export class LockLostError extends UpshiftError {

@@ -13,7 +13,13 @@ export class RevisionFailedError extends UpshiftError {
   readonly phase: FailurePhase;
   /** False for a revision that ran outside a transaction: some of its statements may have taken effect. */
   readonly rolledBack: boolean;
-  constructor(revisionId: string, direction: 'up' | 'down', cause: unknown, rolledBack: boolean, phase: FailurePhase = 'run') {
+  constructor(
+    revisionId: string,
+    direction: 'up' | 'down',
+    cause: unknown,
+    rolledBack: boolean,
+    phase: FailurePhase = 'run',
+  ) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(
       'UPSHIFT_REVISION_FAILED',
@@ -89,7 +95,6 @@ export interface ForeignKeyViolation {
   parent: string;
 }
 
-
 /**
  * SQLite: revisions that ran with foreign keys off (disableForeignKeys: true) left rows whose
  * foreign key points at no row. Nothing was committed.
@@ -98,7 +103,9 @@ export class ForeignKeyViolationError extends UpshiftError {
   readonly revisionIds: string[];
   readonly violations: ForeignKeyViolation[];
   constructor(revisionIds: string[], violations: ForeignKeyViolation[], more: boolean) {
-    const shown = violations.map((v) => `table "${v.table}" rowid ${v.rowid ?? '(without rowid)'} references a missing row of "${v.parent}"`);
+    const shown = violations.map(
+      (v) => `table "${v.table}" rowid ${v.rowid ?? '(without rowid)'} references a missing row of "${v.parent}"`,
+    );
     super(
       'UPSHIFT_FOREIGN_KEY_VIOLATION',
       `${revisionIds.length === 1 ? `Revision "${revisionIds[0]}"` : `The revisions ${revisionIds.map((id) => `"${id}"`).join(', ')}`} ran with foreign keys off ` +
@@ -109,7 +116,6 @@ export class ForeignKeyViolationError extends UpshiftError {
     this.violations = violations;
   }
 }
-
 
 /** SQLite: `pragma foreign_keys = off` did not take effect (a transaction is open on the connection). */
 export class ForeignKeysNotDisabledError extends UpshiftError {

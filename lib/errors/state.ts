@@ -19,7 +19,6 @@ export class DatabaseAheadError extends UpshiftError {
   }
 }
 
-
 /** The database and the bundle disagree in a way that is not simply "older code". */
 export class DivergedError extends UpshiftError {
   readonly unknown: string[];
@@ -33,7 +32,6 @@ export class DivergedError extends UpshiftError {
     this.pending = pending;
   }
 }
-
 
 /** Applied revisions whose source changed since they were applied. */
 export class ChecksumMismatchError extends UpshiftError {

@@ -22,12 +22,18 @@ export function inlineParams(text: string, params: readonly unknown[], flavor: S
       continue;
     }
     if (c === '?') {
-      if (next >= params.length) throw new Error(`the statement has more "?" placeholders than the ${params.length} parameter(s) given: ${text}`);
+      if (next >= params.length)
+        throw new Error(
+          `the statement has more "?" placeholders than the ${params.length} parameter(s) given: ${text}`,
+        );
       out += literal(params[next++], flavor);
     } else out += c;
     i++;
   }
-  if (next !== params.length) throw new Error(`the statement has ${next} "?" placeholder(s) but ${params.length} parameter(s) were given: ${text}`);
+  if (next !== params.length)
+    throw new Error(
+      `the statement has ${next} "?" placeholder(s) but ${params.length} parameter(s) were given: ${text}`,
+    );
   return out;
 }
 

@@ -8,7 +8,12 @@ import { inlineParams, type SqlFlavor } from './inline.ts';
  * What `ctx.sql` resolves to throws OfflineUnsupportedError on any read, and so does `ctx.em`:
  * a revision whose statements depend on an answer cannot be written down ahead of time.
  */
-export function recordingContext(revisionId: string, flavor: SqlFlavor, logger: Logger, statements: string[]): RevisionContext {
+export function recordingContext(
+  revisionId: string,
+  flavor: SqlFlavor,
+  logger: Logger,
+  statements: string[],
+): RevisionContext {
   const refuse = (what: string): never => {
     throw new OfflineUnsupportedError(revisionId, what);
   };

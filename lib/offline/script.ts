@@ -36,7 +36,11 @@ export type ScriptStep =
  * recording context, so rendering writes nothing anywhere.
  */
 export async function renderScript(input: ScriptInput, steps: readonly ScriptStep[]): Promise<string> {
-  const lines: string[] = [`-- upshift offline script (${input.flavor}): ${input.title}`, '-- Generated; review before running. Stops at the first error only if the client is told to (psql -v ON_ERROR_STOP=1).', ''];
+  const lines: string[] = [
+    `-- upshift offline script (${input.flavor}): ${input.title}`,
+    '-- Generated; review before running. Stops at the first error only if the client is told to (psql -v ON_ERROR_STOP=1).',
+    '',
+  ];
   for (const sql of input.ddl) lines.push(terminated(sql));
   lines.push('');
   const all = input.mode === 'all';
@@ -46,7 +50,8 @@ export async function renderScript(input: ScriptInput, steps: readonly ScriptSte
     lines.push('begin;');
   }
   for (const step of steps) {
-    const body = step.kind === 'revision' ? await revisionLines(input, step.revision, step.direction) : recordLines(input, step);
+    const body =
+      step.kind === 'revision' ? await revisionLines(input, step.revision, step.direction) : recordLines(input, step);
     if (all) {
       lines.push(...body);
       continue;
@@ -69,7 +74,10 @@ export async function renderScript(input: ScriptInput, steps: readonly ScriptSte
     if (fkOff) lines.push('pragma foreign_keys = on;');
     lines.push('');
   }
-  lines.push('-- The state row: the digest of the version table, which lets the next boot skip reading it.', ...stateRowLines(input));
+  lines.push(
+    '-- The state row: the digest of the version table, which lets the next boot skip reading it.',
+    ...stateRowLines(input),
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -82,7 +90,10 @@ async function revisionLines(input: ScriptInput, revision: Revision, direction: 
     if (error instanceof UpshiftError) throw error;
     throw new RevisionFailedError(revision.id, direction, error, false);
   }
-  const lines = [`-- ${direction === 'up' ? 'upgrade' : 'downgrade'} ${revision.id}${revision.message ? `: ${revision.message}` : ''}`, ...statements.map(terminated)];
+  const lines = [
+    `-- ${direction === 'up' ? 'upgrade' : 'downgrade'} ${revision.id}${revision.message ? `: ${revision.message}` : ''}`,
+    ...statements.map(terminated),
+  ];
   const t = input.tables.table;
   if (direction === 'up') lines.push(...insertRows(input, [revision]));
   else lines.push(`delete from ${t} where "id" = ${literal(revision.id, input.flavor)};`);
@@ -92,8 +103,12 @@ async function revisionLines(input: ScriptInput, revision: Revision, direction: 
 function recordLines(input: ScriptInput, step: Extract<ScriptStep, { kind: 'record' }>): string[] {
   const t = input.tables.table;
   const lines = ['-- stamp: version rows only, no revision runs'];
-  if (step.remove.length > 0) lines.push(`delete from ${t} where "id" in (${step.remove.map((id) => literal(id, input.flavor)).join(', ')});`);
-  for (const r of step.rechecksum) lines.push(`update ${t} set "checksum" = ${literal(checksumOf(r), input.flavor)} where "id" = ${literal(r.id, input.flavor)};`);
+  if (step.remove.length > 0)
+    lines.push(`delete from ${t} where "id" in (${step.remove.map((id) => literal(id, input.flavor)).join(', ')});`);
+  for (const r of step.rechecksum)
+    lines.push(
+      `update ${t} set "checksum" = ${literal(checksumOf(r), input.flavor)} where "id" = ${literal(r.id, input.flavor)};`,
+    );
   lines.push(...insertRows(input, step.add));
   return lines;
 }

@@ -21,7 +21,8 @@ export async function downgrade(rt: Runtime, target: string): Promise<DowngradeR
   const store = await rt.store();
   const before = analyze(rt.bundle.graph, await store.readApplied());
   admit(before, 'downgrade', [], rt.options, rt.logger);
-  if (planFor(rt, before, target).length === 0) return { reverted: [], skipped: [], current: before.current, durationMs: elapsed(started) };
+  if (planFor(rt, before, target).length === 0)
+    return { reverted: [], skipped: [], current: before.current, durationMs: elapsed(started) };
   const outcome = await withLock(rt, 'downgrade', async (lock) => {
     const state = analyze(rt.bundle.graph, await lock.readApplied());
     admit(state, 'downgrade', [], rt.options, rt.logger, true);
@@ -31,7 +32,7 @@ export async function downgrade(rt: Runtime, target: string): Promise<DowngradeR
       lock,
       logger: rt.logger,
       dialect: rt.dialect.name,
-    ddl: rt.dialect.ddlGuard && { guard: rt.dialect.ddlGuard(rt.logger), options: rt.options.ddl },
+      ddl: rt.dialect.ddlGuard && { guard: rt.dialect.ddlGuard(rt.logger), options: rt.options.ddl },
       schema: rt.options.searchPath?.[0],
       mode: rt.options.transaction,
       operation: 'downgrade',
@@ -39,9 +40,13 @@ export async function downgrade(rt: Runtime, target: string): Promise<DowngradeR
     return { ...run, current: afterRun(rt.bundle.graph, state, run.ran, 'down') };
   });
   // Without a whileWaiting, the lock is always taken: the outcome is always the work's.
-  const { ran, skipped, current } = (outcome as { value: { ran: string[]; skipped: string[]; current: string[] } }).value;
+  const { ran, skipped, current } = (outcome as { value: { ran: string[]; skipped: string[]; current: string[] } })
+    .value;
   const durationMs = elapsed(started);
-  rt.logger.info({ reverted: ran, current, durationMs }, `downgrade done: ${ran.length} revision(s) reverted in ${durationMs} ms; database at ${current.join(', ') || 'base'}`);
+  rt.logger.info(
+    { reverted: ran, current, durationMs },
+    `downgrade done: ${ran.length} revision(s) reverted in ${durationMs} ms; database at ${current.join(', ') || 'base'}`,
+  );
   return { reverted: ran, skipped, current, durationMs };
 }
 

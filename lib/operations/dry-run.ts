@@ -27,7 +27,10 @@ export async function dryRun(rt: Runtime, direction: 'up' | 'down', target: stri
     const state = analyze(rt.bundle.graph, await store.readApplied());
     const trx = await rt.db.begin();
     try {
-      const plan = direction === 'up' ? upgradePlan(rt.bundle.graph, new Set(state.rows.keys()), target) : downgradePlan(rt.bundle.graph, state.rows, target);
+      const plan =
+        direction === 'up'
+          ? upgradePlan(rt.bundle.graph, new Set(state.rows.keys()), target)
+          : downgradePlan(rt.bundle.graph, state.rows, target);
       admit(state, operation, direction === 'up' ? plan.map((r) => r.id) : [], rt.options, rt.logger, true);
       if (direction === 'down') {
         const irreversible = plan.find((r) => !r.down);
@@ -42,11 +45,23 @@ export async function dryRun(rt: Runtime, direction: 'up' | 'down', target: stri
   return { dryRun: true, direction, revisions, current, durationMs: Math.round(performance.now() - started) };
 }
 
-async function rehearse(rt: Runtime, plan: readonly Revision[], direction: 'up' | 'down', trx: Transaction): Promise<DryRunRevision[]> {
+async function rehearse(
+  rt: Runtime,
+  plan: readonly Revision[],
+  direction: 'up' | 'down',
+  trx: Transaction,
+): Promise<DryRunRevision[]> {
   const out: DryRunRevision[] = [];
   for (const revision of plan) {
     if (!revision.transaction && rt.dialect.runsOutsideTransactions) {
-      out.push({ id: revision.id, message: revision.message, run: false, reason: 'transaction: false (cannot be rolled back)', statements: [], durationMs: 0 });
+      out.push({
+        id: revision.id,
+        message: revision.message,
+        run: false,
+        reason: 'transaction: false (cannot be rolled back)',
+        statements: [],
+        durationMs: 0,
+      });
       continue;
     }
     const statements: string[] = [];
@@ -70,7 +85,13 @@ async function rehearse(rt: Runtime, plan: readonly Revision[], direction: 'up' 
       if (error instanceof UpshiftError) throw error;
       throw new RevisionFailedError(revision.id, direction, error, true);
     }
-    out.push({ id: revision.id, message: revision.message, run: true, statements, durationMs: Math.round(performance.now() - began) });
+    out.push({
+      id: revision.id,
+      message: revision.message,
+      run: true,
+      statements,
+      durationMs: Math.round(performance.now() - began),
+    });
   }
   return out;
 }

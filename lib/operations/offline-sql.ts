@@ -25,15 +25,23 @@ export interface OfflineOptions {
  * Plans exactly as the operation does, from the version rows read (or the `from` ids), and renders
  * each step with a recording context: no statement of a revision reaches the database.
  */
-export async function offlineSql(rt: Runtime, operation: OfflineOperation, target: string | undefined, options: OfflineOptions = {}): Promise<string> {
+export async function offlineSql(
+  rt: Runtime,
+  operation: OfflineOperation,
+  target: string | undefined,
+  options: OfflineOptions = {},
+): Promise<string> {
   if (operation !== 'upgrade' && operation !== 'downgrade' && operation !== 'stamp') {
-    throw new ConfigurationError(`sql(operation): operation must be "upgrade", "downgrade" or "stamp", got ${describeValue(operation)}.`);
+    throw new ConfigurationError(
+      `sql(operation): operation must be "upgrade", "downgrade" or "stamp", got ${describeValue(operation)}.`,
+    );
   }
   // Declared (lazy) entries are placeholders until loaded, and load() replaces the graph: take it after.
   await rt.bundle.load(() => rt.logger);
   const graph = rt.bundle.graph;
   const goal = target ?? (operation === 'upgrade' ? 'heads' : undefined);
-  if (goal === undefined) throw new ConfigurationError(`sql("${operation}"): a target is required, as for ${operation}().`);
+  if (goal === undefined)
+    throw new ConfigurationError(`sql("${operation}"): a target is required, as for ${operation}().`);
   if (operation !== 'stamp') validateTarget(graph, goal, operation);
   const request = operation === 'stamp' ? stampRequest(graph, goal, undefined) : undefined;
   const connected = options.from === undefined;
@@ -63,9 +71,19 @@ export async function offlineSql(rt: Runtime, operation: OfflineOperation, targe
       ...changes.add.map((r) => ({ id: r.id, parents: [...r.parents], checksum: checksumOf(r) })),
     ];
   }
-  const from = connected ? 'the database as read now' : `assuming ${[options.from].flat().join(', ') || 'base'} applied`;
+  const from = connected
+    ? 'the database as read now'
+    : `assuming ${[options.from].flat().join(', ') || 'base'} applied`;
   return renderScript(
-    { flavor: rt.dialect.name, tables, ddl: ddlFor(rt, tables), mode: rt.options.transaction, logger: rt.logger, title: `${operation} to ${goal}, ${from}`, finalRows: final },
+    {
+      flavor: rt.dialect.name,
+      tables,
+      ddl: ddlFor(rt, tables),
+      mode: rt.options.transaction,
+      logger: rt.logger,
+      title: `${operation} to ${goal}, ${from}`,
+      finalRows: final,
+    },
     steps,
   );
 }
@@ -73,7 +91,10 @@ export async function offlineSql(rt: Runtime, operation: OfflineOperation, targe
 /** The tables' names as the options give them, when no connection may resolve them. */
 function tablesFromOptions(rt: Runtime): Tables {
   const name = rt.options.tableName;
-  const qualify = (table: string) => (rt.dialect.name === 'postgresql' ? `${quoteIdentifier(pgSchema(rt))}.${quoteIdentifier(table)}` : quoteIdentifier(table));
+  const qualify = (table: string) =>
+    rt.dialect.name === 'postgresql'
+      ? `${quoteIdentifier(pgSchema(rt))}.${quoteIdentifier(table)}`
+      : quoteIdentifier(table);
   return { table: qualify(name), stateTable: qualify(name + STATE_SUFFIX) };
 }
 
@@ -92,9 +113,13 @@ function rowsFrom(rt: Runtime, from: string | string[]): AppliedRevision[] {
   const ids = [from].flat();
   for (const id of ids) {
     if (typeof id !== 'string' || (id !== 'base' && !graph.has(id))) {
-      throw new ConfigurationError(`sql(operation, target, { from }): ${describeValue(id)} is not a bundled revision id; from names what the database already has ('base' for nothing).`);
+      throw new ConfigurationError(
+        `sql(operation, target, { from }): ${describeValue(id)} is not a bundled revision id; from names what the database already has ('base' for nothing).`,
+      );
     }
   }
   const applied = graph.ancestors(ids.filter((id) => id !== 'base'));
-  return graph.order.filter((r) => applied.has(r.id)).map((r) => ({ id: r.id, parents: [...r.parents], checksum: checksumOf(r) }));
+  return graph.order
+    .filter((r) => applied.has(r.id))
+    .map((r) => ({ id: r.id, parents: [...r.parents], checksum: checksumOf(r) }));
 }

@@ -33,7 +33,10 @@ export async function stamp(rt: Runtime, request: StampRequest): Promise<StampRe
       );
       for (const revision of changes.rechecksum) await unit.rechecksum(revision.id, checksumOf(revision));
       const removed = new Set(changes.remove);
-      const after = [...rows.filter((r) => !removed.has(r.id)), ...changes.add.map((r) => ({ id: r.id, parents: [...r.parents], checksum: '' }))];
+      const after = [
+        ...rows.filter((r) => !removed.has(r.id)),
+        ...changes.add.map((r) => ({ id: r.id, parents: [...r.parents], checksum: '' })),
+      ];
       return { ...changes, current: analyze(graph, after).current };
     });
     return {

@@ -39,7 +39,12 @@ export async function upgrade(rt: Runtime, target = 'heads'): Promise<UpgradeRes
   return upgradeFully(rt, target, stored, started);
 }
 
-async function upgradeFully(rt: Runtime, target: string, stored: string | undefined, started: number): Promise<UpgradeResult> {
+async function upgradeFully(
+  rt: Runtime,
+  target: string,
+  stored: string | undefined,
+  started: number,
+): Promise<UpgradeResult> {
   await rt.bundle.load(() => rt.logger);
   const store = await rt.store();
   const rows = rowsOf(rt, await store.readKeys(rt.options.checksums !== 'off')) ?? (await store.readApplied());
@@ -70,11 +75,19 @@ async function upgradeFully(rt: Runtime, target: string, stored: string | undefi
   const done = new Set(ran);
   const skipped = before.pending.filter((id) => !done.has(id));
   const durationMs = elapsed(started);
-  rt.logger.info({ applied: ran, skipped, current, durationMs }, `upgrade done: ${ran.length} revision(s) applied in ${durationMs} ms; database at ${current.join(', ') || 'base'}`);
+  rt.logger.info(
+    { applied: ran, skipped, current, durationMs },
+    `upgrade done: ${ran.length} revision(s) applied in ${durationMs} ms; database at ${current.join(', ') || 'base'}`,
+  );
   return { applied: ran, skipped, current, durationMs };
 }
 
-async function applyUnderLock(rt: Runtime, lock: HeldLock, target: string, readBefore: AppliedRevision[]): Promise<{ ran: string[]; current: string[] }> {
+async function applyUnderLock(
+  rt: Runtime,
+  lock: HeldLock,
+  target: string,
+  readBefore: AppliedRevision[],
+): Promise<{ ran: string[]; current: string[] }> {
   preloadUmzug();
   let rows = await lock.readApplied(readBefore);
   // The first boot against a database @mikro-orm/migrations managed: its history is recorded first.
@@ -83,17 +96,22 @@ async function applyUnderLock(rt: Runtime, lock: HeldLock, target: string, readB
   if (squashView(rt.bundle.graph, rows).conversion) rows = await convertSquashed(rt, lock);
   const { state, pending } = judge(rt, analyze(rt.bundle.graph, rows), target, true);
   const graph = rt.bundle.graph;
-  const { ran } = await runPlan('up', pending.map((id) => graph.get(id)!), [...state.rows.keys()], {
-    db: rt.db,
-    graph,
-    lock,
-    logger: rt.logger,
-    dialect: rt.dialect.name,
-    ddl: rt.dialect.ddlGuard && { guard: rt.dialect.ddlGuard(rt.logger), options: rt.options.ddl },
-    schema: rt.options.searchPath?.[0],
-    mode: rt.options.transaction,
-    operation: 'upgrade',
-  });
+  const { ran } = await runPlan(
+    'up',
+    pending.map((id) => graph.get(id)!),
+    [...state.rows.keys()],
+    {
+      db: rt.db,
+      graph,
+      lock,
+      logger: rt.logger,
+      dialect: rt.dialect.name,
+      ddl: rt.dialect.ddlGuard && { guard: rt.dialect.ddlGuard(rt.logger), options: rt.options.ddl },
+      schema: rt.options.searchPath?.[0],
+      mode: rt.options.transaction,
+      operation: 'upgrade',
+    },
+  );
   return { ran, current: afterRun(graph, state, ran, 'up') };
 }
 
@@ -116,13 +134,21 @@ async function convertSquashed(rt: Runtime, lock: HeldLock): Promise<AppliedRevi
         appliedBy: `${instanceName()} (squash of ${revision.replaces!.length} applied revisions)`,
       })),
     );
-    rt.logger.info({ squashed: conversion.record.map((r) => r.id), replaced: conversion.unrecord.length }, 'recorded squashed revision(s) in place of the applied revisions they replace; nothing run');
+    rt.logger.info(
+      { squashed: conversion.record.map((r) => r.id), replaced: conversion.unrecord.length },
+      'recorded squashed revision(s) in place of the applied revisions they replace; nothing run',
+    );
     return rows;
   });
 }
 
 /** The state, checked against the app's policies, and what the target still needs. */
-function judge(rt: Runtime, state: DatabaseState, target: string, quiet = false): { state: DatabaseState; pending: string[] } {
+function judge(
+  rt: Runtime,
+  state: DatabaseState,
+  target: string,
+  quiet = false,
+): { state: DatabaseState; pending: string[] } {
   const pending = upgradePlan(rt.bundle.graph, new Set(state.rows.keys()), target).map((r) => r.id);
   admit(state, 'upgrade', pending, rt.options, rt.logger, quiet);
   return { state, pending };

@@ -13,10 +13,18 @@ import { run, runJson } from './helpers.ts';
 let loads = 0;
 /** The bundle as a freshly started script would import it. */
 async function bundle(dir: string): Promise<readonly RevisionEntry[]> {
-  return ((await import(`${pathToFileURL(join(dir, 'index.ts')).href}?t=${++loads}`)) as { revisions: readonly RevisionEntry[] }).revisions;
+  return (
+    (await import(`${pathToFileURL(join(dir, 'index.ts')).href}?t=${++loads}`)) as {
+      revisions: readonly RevisionEntry[];
+    }
+  ).revisions;
 }
 
-const Note = defineEntity({ name: 'Note', tableName: 'cmd_note', properties: { id: p.integer().primary(), body: p.string() } });
+const Note = defineEntity({
+  name: 'Note',
+  tableName: 'cmd_note',
+  properties: { id: p.integer().primary(), body: p.string() },
+});
 
 eachDialect('init, migrate, revision --empty, sync, check, reset through runCommand', async (t, db) => {
   const ws = workspace();
@@ -29,10 +37,16 @@ eachDialect('init, migrate, revision --empty, sync, check, reset through runComm
   t.match(ran.out, `created ${ws.dir}`);
   t.match(ran.out, '.gitattributes');
 
-  const made = await runJson<{ revision: { id: string; path: string } }>(['migrate', '-m', 'notes'], { ...base, revisions: [] });
+  const made = await runJson<{ revision: { id: string; path: string } }>(['migrate', '-m', 'notes'], {
+    ...base,
+    revisions: [],
+  });
   t.equal(made.code, 0, 'migrate autogenerates');
   t.match(readFileSync(made.json.revision.path, 'utf8'), /create table [`"]?cmd_note/);
-  const empty = await runJson<{ revision: { id: string; path: string; parents: string[] } }>(['revision', '-m', 'by hand'], { ...base, revisions: [] });
+  const empty = await runJson<{ revision: { id: string; path: string; parents: string[] } }>(
+    ['revision', '-m', 'by hand'],
+    { ...base, revisions: [] },
+  );
   t.same(empty.json.revision.parents, [made.json.revision.id], 'revision is empty by default, on top of the head');
   t.notMatch(readFileSync(empty.json.revision.path, 'utf8'), /cmd_note/);
 
@@ -45,14 +59,21 @@ eachDialect('init, migrate, revision --empty, sync, check, reset through runComm
   const copy = join(ws.root, 'edited');
   cpSync(ws.dir, copy, { recursive: true });
   const edited = join(copy, basename(empty.json.revision.path));
-  writeFileSync(edited, readFileSync(edited, 'utf8').replace(/async up\([^)]*\) \{/, "async up({ sql }) {\n    await sql('select 1');"));
+  writeFileSync(
+    edited,
+    readFileSync(edited, 'utf8').replace(/async up\([^)]*\) \{/, "async up({ sql }) {\n    await sql('select 1');"),
+  );
   const inCopy = { ...base, dir: copy };
   ran = await run(['check'], { ...inCopy, revisions: await bundle(copy) });
   t.equal(ran.code, 1);
   t.match(ran.err, /^error UPSHIFT_STALE_DECLARATION: [\s\S]*run sync/);
   const synced = await runJson<{ updated: string[] }>(['sync'], { ...inCopy, revisions: [] });
   t.same(synced.json.updated, [empty.json.revision.id]);
-  t.same((await runJson<{ updated: string[] }>(['sync'], { ...inCopy, revisions: [] })).json.updated, [], 'a second sync changes nothing');
+  t.same(
+    (await runJson<{ updated: string[] }>(['sync'], { ...inCopy, revisions: [] })).json.updated,
+    [],
+    'a second sync changes nothing',
+  );
   t.equal((await run(['check'], { ...inCopy, revisions: await bundle(copy) })).code, 0, 'check passes after sync');
 
   const config = { ...base, revisions: await bundle(ws.dir) };
@@ -80,7 +101,8 @@ eachDialect('two git branches each add a revision: a clean merge, then check ask
   t.teardown(ws.remove);
   const orm = await db.orm();
   const base = { orm, dir: ws.dir, logger: silent, revisions: [] };
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: ws.root, encoding: 'utf8' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: ws.root, encoding: 'utf8' });
   git('init', '-q', '-b', 'main');
   t.equal((await run(['init'], base)).code, 0);
   t.equal((await run(['revision', '-m', 'first'], base)).code, 0);
@@ -102,7 +124,11 @@ eachDialect('two git branches each add a revision: a clean merge, then check ask
 
   const merged = { ...base, revisions: await bundle(ws.dir) };
   const heads = await runJson<{ heads: string[] }>(['heads'], merged);
-  t.same([...heads.json.heads].sort(), [left.json.revision.id, right.json.revision.id].sort(), 'both branches are heads');
+  t.same(
+    [...heads.json.heads].sort(),
+    [left.json.revision.id, right.json.revision.id].sort(),
+    'both branches are heads',
+  );
   const checked = await run(['check'], merged);
   t.equal(checked.code, 1);
   t.match(checked.err, /^error UPSHIFT_UNMERGED_HEADS: [\s\S]*merge/, 'check asks for a merge()');

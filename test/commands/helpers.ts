@@ -23,7 +23,10 @@ export async function run(argv: string[], options: Omit<CommandOptions, 'out' | 
 }
 
 /** Runs with --json and parses stdout. */
-export async function runJson<T = Record<string, unknown>>(argv: string[], options: Omit<CommandOptions, 'out' | 'err'>): Promise<{ code: number; json: T }> {
+export async function runJson<T = Record<string, unknown>>(
+  argv: string[],
+  options: Omit<CommandOptions, 'out' | 'err'>,
+): Promise<{ code: number; json: T }> {
   const ran = await run([...argv, '--json'], options);
   return { code: ran.code, json: JSON.parse(ran.out) as T };
 }

@@ -36,8 +36,10 @@ export async function boundary(db: Inspect, n: number): Promise<Boundary> {
   for (let i = 1; i <= n; i++) {
     const id = revisionId('rev', i);
     const recorded = i <= k;
-    if (tables.has(`t_${id}`) !== recorded) problems.push(`${id}: recorded ${recorded}, table ${tables.has(`t_${id}`)}`);
-    if ((counts.get(id) ?? 0) !== (recorded ? 1 : 0)) problems.push(`${id}: recorded ${recorded}, side-effect rows ${counts.get(id) ?? 0}`);
+    if (tables.has(`t_${id}`) !== recorded)
+      problems.push(`${id}: recorded ${recorded}, table ${tables.has(`t_${id}`)}`);
+    if ((counts.get(id) ?? 0) !== (recorded ? 1 : 0))
+      problems.push(`${id}: recorded ${recorded}, side-effect rows ${counts.get(id) ?? 0}`);
   }
   if (k === 0 && tables.has('side_effects')) problems.push('side_effects exists without rev0001');
   return { rows, consistent: problems.length === 0, problems };

@@ -45,85 +45,128 @@ const STEPS = [
 const withoutVersionTable = (lines: string[]) => lines.filter((l) => !l.includes('upshift_revisions'));
 
 async function pendingOnRealDatabase(orm: MikroORM): Promise<string> {
-  const { up } = await (orm.schema as unknown as { getUpdateSchemaMigrationSQL(o: object): Promise<{ up: string }> }).getUpdateSchemaMigrationSQL({ wrap: false });
+  const { up } = await (
+    orm.schema as unknown as { getUpdateSchemaMigrationSQL(o: object): Promise<{ up: string }> }
+  ).getUpdateSchemaMigrationSQL({ wrap: false });
   return up.trim();
 }
 
 async function seed(db: TestDatabase, step: number): Promise<void> {
   if (step === 1) await db.query("insert into author (id, name) values (1, 'Ada'), (2, 'Grace')");
-  if (step === 5) await db.query("insert into book (id, title, pages, author_id) values (1, 'Notes', 40, 1), (2, 'COBOL', 300, 2), (3, 'Anonymous', null, null)");
+  if (step === 5)
+    await db.query(
+      "insert into book (id, title, pages, author_id) values (1, 'Notes', 40, 1), (2, 'COBOL', 300, 2), (3, 'Anonymous', null, null)",
+    );
 }
 
-eachDialect('each model change yields a revision whose up matches the entities and whose down restores the schema', async (t, db) => {
-  const ws = workspace();
-  t.teardown(ws.remove);
-  await init({ dir: ws.dir });
-  let previous = withoutVersionTable(await schemaOf(db));
-  let orm: MikroORM | undefined;
-  for (const { step, message } of STEPS) {
-    orm = await db.orm(model(step), { schemaGenerator: { skipTables: ['upshift_revisions', 'upshift_revisions_state'] } });
-    const before = await snapshot(db);
+eachDialect(
+  'each model change yields a revision whose up matches the entities and whose down restores the schema',
+  async (t, db) => {
+    const ws = workspace();
+    t.teardown(ws.remove);
+    await init({ dir: ws.dir });
+    let previous = withoutVersionTable(await schemaOf(db));
+    let orm: MikroORM | undefined;
+    for (const { step, message } of STEPS) {
+      orm = await db.orm(model(step), {
+        schemaGenerator: { skipTables: ['upshift_revisions', 'upshift_revisions_state'] },
+      });
+      const before = await snapshot(db);
 
-    let started = performance.now();
-    const generated = await revision({ orm, dir: ws.dir, message, logger: silent });
-    const revisionMs = Math.round(performance.now() - started);
-    if (!generated) throw new Error(`step ${step}: revision() returned null`);
-    t.same(await snapshot(db), before, `step ${step}: revision() left the app's database (schema and rows) untouched`);
-    t.match(generated.id, /^[0-9a-f]{12}$/, `step ${step}: id is 12 hex characters`);
-    const source = readFileSync(generated.path, 'utf8');
-    t.match(source, /import type \{ Revision \} from 'upshift';/);
-    t.match(source, /\} satisfies Revision;\n$/);
+      let started = performance.now();
+      const generated = await revision({ orm, dir: ws.dir, message, logger: silent });
+      const revisionMs = Math.round(performance.now() - started);
+      if (!generated) throw new Error(`step ${step}: revision() returned null`);
+      t.same(
+        await snapshot(db),
+        before,
+        `step ${step}: revision() left the app's database (schema and rows) untouched`,
+      );
+      t.match(generated.id, /^[0-9a-f]{12}$/, `step ${step}: id is 12 hex characters`);
+      const source = readFileSync(generated.path, 'utf8');
+      t.match(source, /import type \{ Revision \} from 'upshift';/);
+      t.match(source, /\} satisfies Revision;\n$/);
 
-    const revisions = await loadRevisions(ws.dir);
-    t.equal(revisions.at(-1)!.id, generated.id, `step ${step}: index.ts lists the new revision last`);
-    t.same(revisions.at(-1)!.parents, revisions.length > 1 ? [revisions.at(-2)!.id] : [], `step ${step}: its parent is the previous head`);
-    started = performance.now();
-    await check({ orm, revisions });
-    const checkMs = Math.round(performance.now() - started);
-    t.same(await snapshot(db), before, `step ${step}: check() left the app's database untouched`);
-    t.comment(`step ${step} [${db.dialect}]: revision() ${revisionMs} ms, check() of ${revisions.length} revision(s) ${checkMs} ms`);
+      const revisions = await loadRevisions(ws.dir);
+      t.equal(revisions.at(-1)!.id, generated.id, `step ${step}: index.ts lists the new revision last`);
+      t.same(
+        revisions.at(-1)!.parents,
+        revisions.length > 1 ? [revisions.at(-2)!.id] : [],
+        `step ${step}: its parent is the previous head`,
+      );
+      started = performance.now();
+      await check({ orm, revisions });
+      const checkMs = Math.round(performance.now() - started);
+      t.same(await snapshot(db), before, `step ${step}: check() left the app's database untouched`);
+      t.comment(
+        `step ${step} [${db.dialect}]: revision() ${revisionMs} ms, check() of ${revisions.length} revision(s) ${checkMs} ms`,
+      );
 
-    // Apply to the real database, which holds rows, at the previous head.
-    const migrator = new Migrator({ orm, revisions, logger: silent });
-    const rowCounts = Object.fromEntries(Object.entries(before.rows).filter(([k]) => !k.startsWith('upshift_revisions')).map(([k, v]) => [k, v.length]));
-    t.same((await migrator.upgrade()).applied, [generated.id], `step ${step}: upgrade applies the new revision`);
-    t.equal(await pendingOnRealDatabase(orm), '', `step ${step}: after up, the real database matches the entities`);
-    const after = await snapshot(db);
-    for (const [table, count] of Object.entries(rowCounts)) t.equal(after.rows[table]?.length, count, `step ${step}: the rows of ${table} survive up`);
-    await migrator.downgrade('-1');
-    t.same(withoutVersionTable(await schemaOf(db)), previous, `step ${step}: down brings the schema back`);
-    await migrator.upgrade();
-    t.same(await schemaOf(db), after.schema, `step ${step}: up again rebuilds the same schema`);
-    await seed(db, step);
-    previous = withoutVersionTable(after.schema);
+      // Apply to the real database, which holds rows, at the previous head.
+      const migrator = new Migrator({ orm, revisions, logger: silent });
+      const rowCounts = Object.fromEntries(
+        Object.entries(before.rows)
+          .filter(([k]) => !k.startsWith('upshift_revisions'))
+          .map(([k, v]) => [k, v.length]),
+      );
+      t.same((await migrator.upgrade()).applied, [generated.id], `step ${step}: upgrade applies the new revision`);
+      t.equal(await pendingOnRealDatabase(orm), '', `step ${step}: after up, the real database matches the entities`);
+      const after = await snapshot(db);
+      for (const [table, count] of Object.entries(rowCounts))
+        t.equal(after.rows[table]?.length, count, `step ${step}: the rows of ${table} survive up`);
+      await migrator.downgrade('-1');
+      t.same(withoutVersionTable(await schemaOf(db)), previous, `step ${step}: down brings the schema back`);
+      await migrator.upgrade();
+      t.same(await schemaOf(db), after.schema, `step ${step}: up again rebuilds the same schema`);
+      await seed(db, step);
+      previous = withoutVersionTable(after.schema);
 
-    if (step === 8) {
-      t.match(generated.dataLoss.join('\n'), /up: drops column "author"\."email"/, 'removing a column is reported as data loss');
-      t.match(source, /\/\/ DATA LOSS: .*"author"\."email"/, 'and marked in the file');
-    } else {
-      t.same(generated.dataLoss.filter((d) => d.startsWith('up:')), [], `step ${step}: nothing in up() loses data`);
+      if (step === 8) {
+        t.match(
+          generated.dataLoss.join('\n'),
+          /up: drops column "author"\."email"/,
+          'removing a column is reported as data loss',
+        );
+        t.match(source, /\/\/ DATA LOSS: .*"author"\."email"/, 'and marked in the file');
+      } else {
+        t.same(
+          generated.dataLoss.filter((d) => d.startsWith('up:')),
+          [],
+          `step ${step}: nothing in up() loses data`,
+        );
+      }
     }
-  }
 
-  const listed = files(ws.dir);
-  const before = await snapshot(db);
-  t.equal(await revision({ orm: orm!, dir: ws.dir, message: 'nothing changed', logger: silent }), null, 'no change: revision() returns null');
-  t.same(files(ws.dir), listed, 'no change: no file written, index.ts unchanged');
-  t.same(await snapshot(db), before, 'no change: the app database is untouched');
-});
+    const listed = files(ws.dir);
+    const before = await snapshot(db);
+    t.equal(
+      await revision({ orm: orm!, dir: ws.dir, message: 'nothing changed', logger: silent }),
+      null,
+      'no change: revision() returns null',
+    );
+    t.same(files(ws.dir), listed, 'no change: no file written, index.ts unchanged');
+    t.same(await snapshot(db), before, 'no change: the app database is untouched');
+  },
+);
 
-eachDialect('revision({ autogenerate: false }) writes an empty revision, and the id option is honoured', async (t, db) => {
-  const ws = workspace();
-  t.teardown(ws.remove);
-  await init({ dir: ws.dir });
-  const orm = await db.orm(model(1));
-  const first = await revision({ orm, dir: ws.dir, message: 'base', logger: silent, id: 'base_0001' });
-  t.equal(first?.id, 'base_0001');
-  const empty = await revision({ dir: ws.dir, message: 'data fix', autogenerate: false, logger: silent });
-  t.ok(empty, 'an empty revision is written even though nothing changed');
-  t.same(empty!.up, []);
-  t.same(empty!.parents, ['base_0001']);
-  const revisions = await loadRevisions(ws.dir);
-  t.same(revisions.map((r) => r.id), ['base_0001', empty!.id]);
-  await check({ orm, revisions });
-});
+eachDialect(
+  'revision({ autogenerate: false }) writes an empty revision, and the id option is honoured',
+  async (t, db) => {
+    const ws = workspace();
+    t.teardown(ws.remove);
+    await init({ dir: ws.dir });
+    const orm = await db.orm(model(1));
+    const first = await revision({ orm, dir: ws.dir, message: 'base', logger: silent, id: 'base_0001' });
+    t.equal(first?.id, 'base_0001');
+    const empty = await revision({ dir: ws.dir, message: 'data fix', autogenerate: false, logger: silent });
+    t.ok(empty, 'an empty revision is written even though nothing changed');
+    t.same(empty!.up, []);
+    t.same(empty!.parents, ['base_0001']);
+    const revisions = await loadRevisions(ws.dir);
+    t.same(
+      revisions.map((r) => r.id),
+      ['base_0001', empty!.id],
+    );
+    await check({ orm, revisions });
+  },
+);

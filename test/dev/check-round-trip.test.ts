@@ -53,7 +53,11 @@ eachDialect('check() names a revision whose down() leaves an index behind', asyn
   const error = await check({ orm, revisions: [createNote, leaky] }).catch((e: unknown) => e);
   t.type(error, RoundTripError);
   t.match(error, { revisionId: 'note_0002', step: 'down' });
-  t.match((error as RoundTripError).statements.join('\n'), /note_body_index/, 'with the statement that would restore the schema');
+  t.match(
+    (error as RoundTripError).statements.join('\n'),
+    /note_body_index/,
+    'with the statement that would restore the schema',
+  );
 });
 
 eachDialect('check() passes a down() that restores the same schema with different DDL text', async (t, db) => {
@@ -105,7 +109,13 @@ const after = (id: string, parent: string, reversible: boolean) =>
     async up({ sql }) {
       await sql(`create table "${id}" ("id" integer not null primary key)`);
     },
-    ...(reversible ? { async down({ sql }: { sql: (text: string) => Promise<unknown> }) { await sql(`drop table "${id}"`); } } : {}),
+    ...(reversible
+      ? {
+          async down({ sql }: { sql: (text: string) => Promise<unknown> }) {
+            await sql(`drop table "${id}"`);
+          },
+        }
+      : {}),
   });
 
 for (const [where, next] of [
@@ -115,7 +125,11 @@ for (const [where, next] of [
 ] as const) {
   eachDialect(`check() names a revision whose up() applied again builds another schema (${where})`, async (t, db) => {
     const orm = await db.orm([]);
-    const revisions = [createNote, flaky('flaky_0002', 'note_0001'), ...(next === undefined ? [] : [after('next_0003', 'flaky_0002', next)])];
+    const revisions = [
+      createNote,
+      flaky('flaky_0002', 'note_0001'),
+      ...(next === undefined ? [] : [after('next_0003', 'flaky_0002', next)]),
+    ];
     const error = await check({ orm, revisions }).catch((e: unknown) => e);
     t.type(error, RoundTripError);
     t.match(error, { revisionId: 'flaky_0002', step: 'up-again' });

@@ -15,11 +15,18 @@ onPostgres('data loss in another schema is named with its schema (finding 6)', a
     const Note = defineEntity({
       name: 'Note',
       schema: 'archive',
-      properties: { id: p.integer().primary(), body: p.string().length(v === 1 ? 100 : 20), ...(v === 1 ? { gone: p.string().nullable() } : {}) },
+      properties: {
+        id: p.integer().primary(),
+        body: p.string().length(v === 1 ? 100 : 20),
+        ...(v === 1 ? { gone: p.string().nullable() } : {}),
+      },
     });
     const Label = defineEntity({
       name: 'Label',
-      properties: { id: p.integer().primary(), ...(v === 1 ? { tests: () => p.manyToMany(Test).pivotTable('label_schema.label2_tests') } : {}) },
+      properties: {
+        id: p.integer().primary(),
+        ...(v === 1 ? { tests: () => p.manyToMany(Test).pivotTable('label_schema.label2_tests') } : {}),
+      },
     });
     return [Test, Note, Label];
   };
@@ -40,7 +47,11 @@ t.test('SQLite: bigint to integer loses nothing; text to integer may (finding 6)
   const model = (v: 1 | 2) => [
     defineEntity({
       name: 'Counter',
-      properties: { id: p.integer().primary(), hits: v === 1 ? p.bigint() : p.integer(), code: v === 1 ? p.string() : p.integer() },
+      properties: {
+        id: p.integer().primary(),
+        hits: v === 1 ? p.bigint() : p.integer(),
+        code: v === 1 ? p.string() : p.integer(),
+      },
     }),
   ];
   const db = await createDatabase('sqlite');
@@ -50,7 +61,11 @@ t.test('SQLite: bigint to integer loses nothing; text to integer may (finding 6)
   await init({ dir: ws.dir });
   await revision({ orm: await db.orm(model(1)), dir: ws.dir, message: 'base', logger: silent });
   const generated = await revision({ orm: await db.orm(model(2)), dir: ws.dir, message: 'narrow', logger: silent });
-  t.same(generated!.dataLoss.filter((d) => d.startsWith('up: ')), [
-    'up: rebuilds "counter": changes the type of "counter"."code" from TEXT to integer, which may not hold every existing value',
-  ], 'hits (bigint → integer) is not reported; code (text → integer) is');
+  t.same(
+    generated!.dataLoss.filter((d) => d.startsWith('up: ')),
+    [
+      'up: rebuilds "counter": changes the type of "counter"."code" from TEXT to integer, which may not hold every existing value',
+    ],
+    'hits (bigint → integer) is not reported; code (text → integer) is',
+  );
 });

@@ -19,7 +19,12 @@ async function probe(db: TestDatabase) {
 }
 
 /** Each change must move the fingerprint, and undoing it must bring it back. */
-async function seesEach(t: TapTest, db: TestDatabase, base: string[], changes: Record<string, [change: string[], undo: string[]]>) {
+async function seesEach(
+  t: TapTest,
+  db: TestDatabase,
+  base: string[],
+  changes: Record<string, [change: string[], undo: string[]]>,
+) {
   const { fingerprint, sql } = await probe(db);
   await sql(...base);
   const original = await fingerprint();
@@ -51,28 +56,66 @@ eachDialect('the schema fingerprint is the same after dropping and re-creating t
 eachDialect('the schema fingerprint changes with each kind of change', async (t, db) => {
   await seesEach(t, db, ['create table "note" ("id" integer not null primary key, "body" varchar(50) not null)'], {
     'a table': [['create table "extra" ("id" integer not null primary key)'], ['drop table "extra"']],
-    'a column': [['alter table "note" add column "stamp" varchar(20) null'], ['alter table "note" drop column "stamp"']],
+    'a column': [
+      ['alter table "note" add column "stamp" varchar(20) null'],
+      ['alter table "note" drop column "stamp"'],
+    ],
     'an index': [['create index "note_body_index" on "note" ("body")'], ['drop index "note_body_index"']],
-    'a unique index': [['create unique index "note_body_unique" on "note" ("body")'], ['drop index "note_body_unique"']],
+    'a unique index': [
+      ['create unique index "note_body_unique" on "note" ("body")'],
+      ['drop index "note_body_unique"'],
+    ],
   });
 });
 
 onPostgres('the schema fingerprint sees what only PostgreSQL can change in place', async (t, db) => {
-  const partial = (bound: number) => ['drop index if exists "note_n_index"', `create index "note_n_index" on "note" ("n") where "n" > ${bound}`];
-  const generated = (factor: number) => ['alter table "note" drop column "g"', `alter table "note" add column "g" integer generated always as ("n" * ${factor}) stored`];
-  await seesEach(t, db, ['create table "note" ("id" integer primary key, "body" varchar(50) not null, "n" integer null, "g" integer generated always as ("n" * 2) stored)', ...partial(0)], {
-    'a column type': [['alter table "note" alter column "body" type varchar(60)'], ['alter table "note" alter column "body" type varchar(50)']],
-    'nullability': [['alter table "note" alter column "body" drop not null'], ['alter table "note" alter column "body" set not null']],
-    'a default': [['alter table "note" alter column "n" set default 1'], ['alter table "note" alter column "n" drop default']],
-    "a generated column's expression": [generated(3), generated(2)],
-    'a column comment': [[`comment on column "note"."body" is 'text'`], ['comment on column "note"."body" is null']],
-    'a table comment': [[`comment on table "note" is 'notes'`], ['comment on table "note" is null']],
-    'a unique constraint': [['alter table "note" add constraint "note_body_unique" unique ("body")'], ['alter table "note" drop constraint "note_body_unique"']],
-    'a check constraint': [['alter table "note" add constraint "note_n_check" check ("n" > 0)'], ['alter table "note" drop constraint "note_n_check"']],
-    "a constraint index's options": [['alter index "note_pkey" set (fillfactor = 70)'], ['alter index "note_pkey" reset (fillfactor)']],
-    'an index predicate': [partial(1), partial(0)],
-    'an enum type': [[`create type "mood" as enum ('ok', 'sad')`], ['drop type "mood"']],
-    'a sequence': [['create sequence "note_seq"'], ['drop sequence "note_seq"']],
-    'a view': [['create view "note_view" as select "id" from "note"'], ['drop view "note_view"']],
-  });
+  const partial = (bound: number) => [
+    'drop index if exists "note_n_index"',
+    `create index "note_n_index" on "note" ("n") where "n" > ${bound}`,
+  ];
+  const generated = (factor: number) => [
+    'alter table "note" drop column "g"',
+    `alter table "note" add column "g" integer generated always as ("n" * ${factor}) stored`,
+  ];
+  await seesEach(
+    t,
+    db,
+    [
+      'create table "note" ("id" integer primary key, "body" varchar(50) not null, "n" integer null, "g" integer generated always as ("n" * 2) stored)',
+      ...partial(0),
+    ],
+    {
+      'a column type': [
+        ['alter table "note" alter column "body" type varchar(60)'],
+        ['alter table "note" alter column "body" type varchar(50)'],
+      ],
+      nullability: [
+        ['alter table "note" alter column "body" drop not null'],
+        ['alter table "note" alter column "body" set not null'],
+      ],
+      'a default': [
+        ['alter table "note" alter column "n" set default 1'],
+        ['alter table "note" alter column "n" drop default'],
+      ],
+      "a generated column's expression": [generated(3), generated(2)],
+      'a column comment': [[`comment on column "note"."body" is 'text'`], ['comment on column "note"."body" is null']],
+      'a table comment': [[`comment on table "note" is 'notes'`], ['comment on table "note" is null']],
+      'a unique constraint': [
+        ['alter table "note" add constraint "note_body_unique" unique ("body")'],
+        ['alter table "note" drop constraint "note_body_unique"'],
+      ],
+      'a check constraint': [
+        ['alter table "note" add constraint "note_n_check" check ("n" > 0)'],
+        ['alter table "note" drop constraint "note_n_check"'],
+      ],
+      "a constraint index's options": [
+        ['alter index "note_pkey" set (fillfactor = 70)'],
+        ['alter index "note_pkey" reset (fillfactor)'],
+      ],
+      'an index predicate': [partial(1), partial(0)],
+      'an enum type': [[`create type "mood" as enum ('ok', 'sad')`], ['drop type "mood"']],
+      'a sequence': [['create sequence "note_seq"'], ['drop sequence "note_seq"']],
+      'a view': [['create view "note_view" as select "id" from "note"'], ['drop view "note_view"']],
+    },
+  );
 });

@@ -34,11 +34,21 @@ eachDialect('several heads: a clear error, then merge() and revision() work', as
   cpSync(ws.dir, theirs, { recursive: true });
 
   const mine = await revision({ orm: await db.orm(model({ a: true })), dir: ws.dir, message: 'add a', logger: silent });
-  const other = await revision({ orm: await db.orm(model({ b: true })), dir: theirs, message: 'add b', logger: silent });
+  const other = await revision({
+    orm: await db.orm(model({ b: true })),
+    dir: theirs,
+    message: 'add b',
+    logger: silent,
+  });
   // What a git merge of the two branches yields:
   copyFileSync(other!.path, join(ws.dir, basename(other!.path)));
-  const theirEntry = readFileSync(join(theirs, 'index.ts'), 'utf8').split('\n').find((line) => line.includes(`id: '${other!.id}'`))!;
-  const index = readFileSync(join(ws.dir, 'index.ts'), 'utf8').replace('  // upshift:revisions', `${theirEntry}\n  // upshift:revisions`);
+  const theirEntry = readFileSync(join(theirs, 'index.ts'), 'utf8')
+    .split('\n')
+    .find((line) => line.includes(`id: '${other!.id}'`))!;
+  const index = readFileSync(join(ws.dir, 'index.ts'), 'utf8').replace(
+    '  // upshift:revisions',
+    `${theirEntry}\n  // upshift:revisions`,
+  );
   writeFileSync(join(ws.dir, 'index.ts'), index);
   t.same(other!.parents, [base!.id]);
   t.same(mine!.parents, [base!.id]);
@@ -51,15 +61,28 @@ eachDialect('several heads: a clear error, then merge() and revision() work', as
   t.same([...(error as UnmergedHeadsError).heads].sort(), [mine!.id, other!.id].sort(), 'and names them');
   t.match((error as Error).message, /merge\(/, 'and tells to merge() first');
   t.same(files(ws.dir), listed, 'nothing was written');
-  await t.rejects(check({ orm: both, revisions: await loadRevisions(ws.dir) }), { code: 'UPSHIFT_UNMERGED_HEADS' }, 'check() refuses several heads too');
+  await t.rejects(
+    check({ orm: both, revisions: await loadRevisions(ws.dir) }),
+    { code: 'UPSHIFT_UNMERGED_HEADS' },
+    'check() refuses several heads too',
+  );
 
   const merged = await merge({ dir: ws.dir, message: 'merge a and b', logger: silent });
   t.same([...merged.parents].sort(), [mine!.id, other!.id].sort(), 'the merge revision has both heads as parents');
-  await t.rejects(merge({ dir: ws.dir, message: 'again', logger: silent }), NothingToMergeError, 'one head: nothing to merge');
+  await t.rejects(
+    merge({ dir: ws.dir, message: 'again', logger: silent }),
+    NothingToMergeError,
+    'one head: nothing to merge',
+  );
 
   let revisions = await loadRevisions(ws.dir);
   await check({ orm: both, revisions });
-  const next = await revision({ orm: await db.orm(model({ a: true, b: true, c: true })), dir: ws.dir, message: 'add c', logger: silent });
+  const next = await revision({
+    orm: await db.orm(model({ a: true, b: true, c: true })),
+    dir: ws.dir,
+    message: 'add c',
+    logger: silent,
+  });
   t.same(next!.parents, [merged.id], 'revision() builds on the merge');
   revisions = await loadRevisions(ws.dir);
   const orm = await db.orm(model({ a: true, b: true, c: true }));
@@ -76,5 +99,7 @@ eachDialect('merge() of named heads, and bad heads', async (t, db) => {
   await revision({ orm: await db.orm(model({})), dir: ws.dir, message: 'base', logger: silent });
   await t.rejects(merge({ dir: ws.dir, message: 'm', heads: ['zzzz_not_there'] }), { code: 'UPSHIFT_UNKNOWN_TARGET' });
   const revisions = await loadRevisions(ws.dir);
-  await t.rejects(merge({ dir: ws.dir, message: 'm', heads: [revisions[0]!.id] }), { code: 'UPSHIFT_NOTHING_TO_MERGE' });
+  await t.rejects(merge({ dir: ws.dir, message: 'm', heads: [revisions[0]!.id] }), {
+    code: 'UPSHIFT_NOTHING_TO_MERGE',
+  });
 });

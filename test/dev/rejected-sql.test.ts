@@ -20,7 +20,9 @@ async function rejected(t: TapTest, db: TestDatabase, entities: unknown[]): Prom
   await init({ dir: ws.dir });
   const listed = files(ws.dir);
   const index = readFileSync(join(ws.dir, 'index.ts'), 'utf8');
-  const error = await revision({ orm: await db.orm(entities), dir: ws.dir, message: 'base', logger: silent }).catch((e: unknown) => e);
+  const error = await revision({ orm: await db.orm(entities), dir: ws.dir, message: 'base', logger: silent }).catch(
+    (e: unknown) => e,
+  );
   t.type(error, GeneratedStatementError);
   t.match(error, { code: 'UPSHIFT_GENERATED_SQL_REJECTED' });
   t.same(files(ws.dir), listed, 'no revision file written');
@@ -28,14 +30,20 @@ async function rejected(t: TapTest, db: TestDatabase, entities: unknown[]): Prom
   return error as GeneratedStatementError;
 }
 
-t.test("SQLite rejects MikroORM's `default current_timestamp(3)` (MikroORM's Author2.createdAt, sql.now(3))", async (t) => {
-  const db = await createDatabase('sqlite');
-  t.teardown(() => db.drop());
-  const error = await rejected(t, db, entitiesOf(mikroOrmSql('sqlite', { faithful: true })));
-  t.match(error.statement, /^create table `author2` \(.*default current_timestamp\(3\)/);
-  t.match(error, { property: 'Author2.createdAt', table: 'author2', column: 'created_at' });
-  t.match(error.message, /The database says: near "\(": syntax error\nIt comes from Author2\.createdAt \(column "author2"\."created_at"\)/);
-});
+t.test(
+  "SQLite rejects MikroORM's `default current_timestamp(3)` (MikroORM's Author2.createdAt, sql.now(3))",
+  async (t) => {
+    const db = await createDatabase('sqlite');
+    t.teardown(() => db.drop());
+    const error = await rejected(t, db, entitiesOf(mikroOrmSql('sqlite', { faithful: true })));
+    t.match(error.statement, /^create table `author2` \(.*default current_timestamp\(3\)/);
+    t.match(error, { property: 'Author2.createdAt', table: 'author2', column: 'created_at' });
+    t.match(
+      error.message,
+      /The database says: near "\(": syntax error\nIt comes from Author2\.createdAt \(column "author2"\."created_at"\)/,
+    );
+  },
+);
 
 onPostgres("PostgreSQL rejects `boolean … default 0` (MikroORM's Author4.termsAccepted, default(0))", async (t, db) => {
   const error = await rejected(t, db, entitiesOf(mikroOrmSchema('postgresql', { faithful: true })));
@@ -44,8 +52,14 @@ onPostgres("PostgreSQL rejects `boolean … default 0` (MikroORM's Author4.terms
   t.match(error.message, /column "terms_accepted" is of type boolean but default expression is of type integer/);
 });
 
-onPostgres("PostgreSQL rejects a datetime version column's `default 1` (type 'datetime' in an EntitySchema)", async (t, db) => {
-  const Doc = new EntitySchema({ name: 'Doc', properties: { id: { type: 'integer', primary: true }, version: { type: 'datetime', version: true } } } as never);
-  const error = await rejected(t, db, [Doc]);
-  t.match(error, { property: 'Doc.version', table: 'doc', column: 'version' });
-});
+onPostgres(
+  "PostgreSQL rejects a datetime version column's `default 1` (type 'datetime' in an EntitySchema)",
+  async (t, db) => {
+    const Doc = new EntitySchema({
+      name: 'Doc',
+      properties: { id: { type: 'integer', primary: true }, version: { type: 'datetime', version: true } },
+    } as never);
+    const error = await rejected(t, db, [Doc]);
+    t.match(error, { property: 'Doc.version', table: 'doc', column: 'version' });
+  },
+);

@@ -19,10 +19,21 @@ function modulesLoadedBy(entry: string): string[] {
        registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
        process.on('exit', () => process.stdout.write(JSON.stringify([...seen])));`,
     );
-    const out = execFileSync(process.execPath, ['--conditions=upshift-source', '--import', hook, '--input-type=module', '-e', `await import(${JSON.stringify(entry)});`], {
-      cwd: process.cwd(),
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--conditions=upshift-source',
+        '--import',
+        hook,
+        '--input-type=module',
+        '-e',
+        `await import(${JSON.stringify(entry)});`,
+      ],
+      {
+        cwd: process.cwd(),
+        encoding: 'utf8',
+      },
+    );
     return JSON.parse(out) as string[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -31,11 +42,29 @@ function modulesLoadedBy(entry: string): string[] {
 
 t.test("importing 'upshift' loads no development code", async (t) => {
   const urls = modulesLoadedBy('upshift');
-  t.ok(urls.some((u) => u.endsWith('/lib/migrator.ts')), 'the hook saw the runtime being loaded (control)');
-  t.same(urls.filter((u) => u.includes('/lib/dev/')), [], 'no lib/dev module');
-  t.same(urls.filter((u) => u.includes('/lib/commands/')), [], 'no lib/commands module');
-  t.same(urls.filter((u) => /@mikro-orm\/sql\/schema\//.test(u)), [], "no MikroORM schema machinery imported by upshift's runtime");
-  t.notOk(urls.includes('node:crypto'), 'node:crypto is loaded when upshift first hashes, not on import (it costs more than upshift itself)');
+  t.ok(
+    urls.some((u) => u.endsWith('/lib/migrator.ts')),
+    'the hook saw the runtime being loaded (control)',
+  );
+  t.same(
+    urls.filter((u) => u.includes('/lib/dev/')),
+    [],
+    'no lib/dev module',
+  );
+  t.same(
+    urls.filter((u) => u.includes('/lib/commands/')),
+    [],
+    'no lib/commands module',
+  );
+  t.same(
+    urls.filter((u) => /@mikro-orm\/sql\/schema\//.test(u)),
+    [],
+    "no MikroORM schema machinery imported by upshift's runtime",
+  );
+  t.notOk(
+    urls.includes('node:crypto'),
+    'node:crypto is loaded when upshift first hashes, not on import (it costs more than upshift itself)',
+  );
 });
 
 t.test("importing 'upshift/dev' does load it (the probe can see dev modules)", async (t) => {
@@ -46,6 +75,13 @@ t.test("importing 'upshift/dev' does load it (the probe can see dev modules)", a
 
 t.test("importing 'upshift/commands' loads the commands but no development code until one runs", async (t) => {
   const urls = modulesLoadedBy('upshift/commands');
-  t.ok(urls.some((u) => u.endsWith('/lib/commands/index.ts')), 'the hook saw the commands being loaded (control)');
-  t.same(urls.filter((u) => u.includes('/lib/dev/')), [], 'no lib/dev module: dev commands import upshift/dev when called');
+  t.ok(
+    urls.some((u) => u.endsWith('/lib/commands/index.ts')),
+    'the hook saw the commands being loaded (control)',
+  );
+  t.same(
+    urls.filter((u) => u.includes('/lib/dev/')),
+    [],
+    'no lib/dev module: dev commands import upshift/dev when called',
+  );
 });

@@ -9,7 +9,11 @@ import type { TapTest } from '../helpers/each-dialect.ts';
 import { files, loadEntries, silent } from './load.ts';
 import { workspace } from './workspace.ts';
 
-const Item = defineEntity({ name: 'Item', tableName: 'item', properties: { id: p.integer().primary(), name: p.string() } });
+const Item = defineEntity({
+  name: 'Item',
+  tableName: 'item',
+  properties: { id: p.integer().primary(), name: p.string() },
+});
 
 /** Tables, views, sequences and types in the database's public schema, and its other schemas. */
 async function contents(db: TestDatabase): Promise<string[]> {
@@ -25,7 +29,9 @@ async function contents(db: TestDatabase): Promise<string[]> {
  * A managed server, as far as upshift can tell: the app's role owns its database and a second
  * one made for the shadow, and may not CREATE DATABASE.
  */
-async function managed(t: TapTest): Promise<{ app: TestDatabase; shadow: TestDatabase; urlOf: (db: TestDatabase) => string }> {
+async function managed(
+  t: TapTest,
+): Promise<{ app: TestDatabase; shadow: TestDatabase; urlOf: (db: TestDatabase) => string }> {
   const role = `upshift_nocreatedb_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
@@ -33,7 +39,8 @@ async function managed(t: TapTest): Promise<{ app: TestDatabase; shadow: TestDat
   const app = await createDatabase('postgresql');
   const shadow = await createDatabase('postgresql');
   const urlOf = (db: TestDatabase) => db.location.replace('postgres@', `${role}@`);
-  for (const db of [app, shadow]) await admin.query(`alter database "${db.location.split('/').pop()}" owner to "${role}"`);
+  for (const db of [app, shadow])
+    await admin.query(`alter database "${db.location.split('/').pop()}" owner to "${role}"`);
   t.teardown(async () => {
     await app.drop();
     await shadow.drop();
@@ -42,7 +49,6 @@ async function managed(t: TapTest): Promise<{ app: TestDatabase; shadow: TestDat
   });
   return { app, shadow, urlOf };
 }
-
 
 t.test('shadowDatabaseUrl: revision() and check() where CREATE DATABASE is refused', async (t) => {
   if (!(await postgresAvailable())) {
@@ -62,17 +68,29 @@ t.test('shadowDatabaseUrl: revision() and check() where CREATE DATABASE is refus
   // Left-overs of earlier work in the shadow, made by the role: all of it goes.
   const asRole = new pg.Client({ connectionString: urlOf(shadow) });
   await asRole.connect();
-  await asRole.query("create type mood as enum ('a'); create table junk (id int); create schema other; create table other.t (id int); create sequence seq1");
+  await asRole.query(
+    "create type mood as enum ('a'); create table junk (id int); create schema other; create table other.t (id int); create sequence seq1",
+  );
   await asRole.end();
   t.same(await contents(shadow), ['S:seq1', 'r:junk', 'schema:other', 'type:mood']);
-  const written = await revision({ orm, dir: ws.dir, message: 'items', logger: silent, shadowDatabaseUrl: urlOf(shadow) });
+  const written = await revision({
+    orm,
+    dir: ws.dir,
+    message: 'items',
+    logger: silent,
+    shadowDatabaseUrl: urlOf(shadow),
+  });
   t.ok(written, 'a revision was generated in the shadow');
   t.match(written!.up.join('\n'), /create table "item"/);
   t.same(await contents(shadow), ['r:upshift_shadow_marker'], 'the shadow is emptied (only the marker stays)');
   t.same(await contents(app), [], "the app's database is untouched");
 
   const result = await check({ orm, revisions: await loadEntries(ws.dir), shadowDatabaseUrl: urlOf(shadow) });
-  t.equal(result.revisions, 1, 'check() passes in the same shadow (its own version rows from before are no reason to refuse)');
+  t.equal(
+    result.revisions,
+    1,
+    'check() passes in the same shadow (its own version rows from before are no reason to refuse)',
+  );
   t.same(await contents(shadow), ['r:upshift_shadow_marker']);
   t.ok(files(ws.dir).some((f) => f.endsWith('_items.ts')));
 });
@@ -90,7 +108,13 @@ t.test("shadowDatabaseUrl refuses the app's database and one with upshift versio
   await init({ dir: ws.dir });
   await app.query('create table keep_me (id int)');
 
-  const same = await revision({ orm, dir: ws.dir, message: 'items', logger: silent, shadowDatabaseUrl: urlOf(app) }).catch((e: unknown) => e);
+  const same = await revision({
+    orm,
+    dir: ws.dir,
+    message: 'items',
+    logger: silent,
+    shadowDatabaseUrl: urlOf(app),
+  }).catch((e: unknown) => e);
   t.type(same, ShadowDatabaseRefusedError);
   t.match(same, { code: 'UPSHIFT_SHADOW_REFUSED', message: /app's own database/ });
   t.same(await contents(app), ['r:keep_me'], 'nothing emptied');
@@ -98,7 +122,13 @@ t.test("shadowDatabaseUrl refuses the app's database and one with upshift versio
   // Another app's database: upshift has applied revisions there.
   const other = await openOrm('postgresql', urlOf(shadow));
   t.teardown(() => other.close(true));
-  const applied = defineRevision({ id: 'other0001', parents: [], async up({ sql }) { await sql('create table precious (id int)'); } });
+  const applied = defineRevision({
+    id: 'other0001',
+    parents: [],
+    async up({ sql }) {
+      await sql('create table precious (id int)');
+    },
+  });
   await new Migrator({ orm: other, revisions: [applied], logger: silent }).upgrade();
   const error = await check({ orm, revisions: [], shadowDatabaseUrl: urlOf(shadow) }).catch((e: unknown) => e);
   t.type(error, ShadowDatabaseRefusedError);

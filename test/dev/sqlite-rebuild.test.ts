@@ -19,11 +19,18 @@ function model(step: number) {
   });
   const Tag = defineEntity({
     name: 'Tag',
-    properties: { id: step >= 5 ? p.bigint().primary().autoincrement(false) : p.integer().primary().autoincrement(false), name: p.string() },
+    properties: {
+      id: step >= 5 ? p.bigint().primary().autoincrement(false) : p.integer().primary().autoincrement(false),
+      name: p.string(),
+    },
   });
   const Test = defineEntity({
     name: 'Test',
-    properties: { id: p.integer().primary(), name: step >= 3 ? p.string() : p.string().nullable(), tags: () => p.manyToMany(Tag).pivotTable('test_tags') },
+    properties: {
+      id: p.integer().primary(),
+      name: step >= 3 ? p.string() : p.string().nullable(),
+      tags: () => p.manyToMany(Tag).pivotTable('test_tags'),
+    },
   });
   const Publisher = defineEntity({
     name: 'Publisher',
@@ -49,7 +56,11 @@ function model(step: number) {
 const STEPS = [
   { step: 2, message: 'author.name nullable (book.author_id: on delete set null)', rebuilt: 'author' },
   { step: 3, message: 'test.name not null (publisher_tests, test_tags: on delete cascade)', rebuilt: 'test' },
-  { step: 4, message: 'a new enum value on publisher (a CHECK: book.publisher_id on delete set null)', rebuilt: 'publisher' },
+  {
+    step: 4,
+    message: 'a new enum value on publisher (a CHECK: book.publisher_id on delete set null)',
+    rebuilt: 'publisher',
+  },
   { step: 5, message: 'widen the primary key of tag (book_tags, test_tags: on delete cascade)', rebuilt: 'tag' },
 ];
 
@@ -58,7 +69,9 @@ async function seed(db: TestDatabase): Promise<void> {
   await db.query("insert into tag (id, name) values (1, 'math'), (2, 'cobol'), (3, 'clu')");
   await db.query("insert into test (id, name) values (1, 't1'), (2, 't2')");
   await db.query("insert into publisher (id, type) values (1, 'local'), (2, 'global')");
-  await db.query("insert into book (id, title, author_id, publisher_id) values (1, 'Notes', 1, 1), (2, 'COBOL', 2, 2), (3, 'CLU', 3, 1), (4, 'Anon', null, null)");
+  await db.query(
+    "insert into book (id, title, author_id, publisher_id) values (1, 'Notes', 1, 1), (2, 'COBOL', 2, 2), (3, 'CLU', 3, 1), (4, 'Anon', null, null)",
+  );
   await db.query('insert into book_tags (book_id, tag_id) values (1, 1), (2, 2), (3, 3), (3, 1)');
   await db.query('insert into test_tags (test_id, tag_id) values (1, 1), (2, 3)');
   await db.query('insert into publisher_tests (publisher_id, test_id) values (1, 1), (1, 2), (2, 2)');
@@ -91,10 +104,24 @@ t.test('SQLite rebuilds of referenced tables keep every row and every foreign ke
     const before = await rows(db);
     const generated = await revision({ orm, dir: ws.dir, message, logger: silent });
     if (!generated) throw new Error(`step ${step}: revision() returned null`);
-    t.ok(generated.up.some((s) => s === `drop table \`${rebuilt}\``), `step ${step}: a rebuild of ${rebuilt}`);
-    t.notOk([...generated.up, ...generated.down].some((s) => /^pragma /i.test(s)), `step ${step}: no pragma statement (a no-op inside the transaction)`);
-    t.match(generated.disableForeignKeys.join('\n'), new RegExp(`rebuilds "${rebuilt}"`), `step ${step}: the revision runs with foreign keys off, and says why`);
-    t.match(readFileSync(generated.path, 'utf8'), /\n {2}disableForeignKeys: true, \/\/ SQLite: rebuilds "/, `step ${step}: declared in the file, with a comment`);
+    t.ok(
+      generated.up.some((s) => s === `drop table \`${rebuilt}\``),
+      `step ${step}: a rebuild of ${rebuilt}`,
+    );
+    t.notOk(
+      [...generated.up, ...generated.down].some((s) => /^pragma /i.test(s)),
+      `step ${step}: no pragma statement (a no-op inside the transaction)`,
+    );
+    t.match(
+      generated.disableForeignKeys.join('\n'),
+      new RegExp(`rebuilds "${rebuilt}"`),
+      `step ${step}: the revision runs with foreign keys off, and says why`,
+    );
+    t.match(
+      readFileSync(generated.path, 'utf8'),
+      /\n {2}disableForeignKeys: true, \/\/ SQLite: rebuilds "/,
+      `step ${step}: declared in the file, with a comment`,
+    );
     const revisions = await loadRevisions(ws.dir);
     t.equal(revisions.at(-1)!.disableForeignKeys, true);
     await check({ orm, revisions });
@@ -102,8 +129,14 @@ t.test('SQLite rebuilds of referenced tables keep every row and every foreign ke
     if (step === 2) {
       // The cause, shown on the same rows: MikroORM's own statements in one transaction (its
       // pragmas are no-ops there) null book.author_id. Run in a revision that rolls back.
-      const raw = (await (orm.schema as unknown as { getUpdateSchemaSQL(o: object): Promise<string> }).getUpdateSchemaSQL({ wrap: false }))
-        .split(/;\n/).map((s) => s.trim()).filter(Boolean);
+      const raw = (
+        await (orm.schema as unknown as { getUpdateSchemaSQL(o: object): Promise<string> }).getUpdateSchemaSQL({
+          wrap: false,
+        })
+      )
+        .split(/;\n/)
+        .map((s) => s.trim())
+        .filter(Boolean);
       let seen: unknown[] = [];
       const control: Revision = defineRevision({
         id: 'control_raw',
@@ -115,13 +148,21 @@ t.test('SQLite rebuilds of referenced tables keep every row and every foreign ke
         },
       });
       await t.rejects(new Migrator({ orm, revisions: [...revisions.slice(0, -1), control], logger: silent }).upgrade());
-      t.same(seen.map((r) => (r as { author_id: unknown }).author_id), [null, null, null, null], "control: MikroORM's own rebuild nulls every book.author_id");
+      t.same(
+        seen.map((r) => (r as { author_id: unknown }).author_id),
+        [null, null, null, null],
+        "control: MikroORM's own rebuild nulls every book.author_id",
+      );
       t.same(await rows(db), before, 'control: rolled back');
     }
 
     const migrator = new Migrator({ orm, revisions, logger: silent });
     t.same((await migrator.upgrade()).applied, [generated.id], `step ${step}: applied`);
-    t.same(await rows(db), before, `step ${step}: every row of every table, with its foreign key values, is still there`);
+    t.same(
+      await rows(db),
+      before,
+      `step ${step}: every row of every table, with its foreign key values, is still there`,
+    );
     t.equal(await foreignKeysOn(orm), 1, `step ${step}: foreign keys are on again`);
     t.same(await db.query('select * from pragma_foreign_key_check'), [], `step ${step}: no dangling reference`);
     await migrator.downgrade('-1');

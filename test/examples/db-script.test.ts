@@ -8,12 +8,16 @@ const DB = fileURLToPath(new URL('../../examples/server/db.ts', import.meta.url)
 
 /** Runs the example's script exactly as `npm run db -- <args>` does. */
 function db(env: Record<string, string>, ...args: string[]) {
-  const ran = spawnSync(process.execPath, ['--conditions=upshift-source', DB, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const ran = spawnSync(process.execPath, ['--conditions=upshift-source', DB, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   return { code: ran.status, out: ran.stdout, err: ran.stderr };
 }
 
 eachDialect('npm run db -- history, upgrade --sql, status, upgrade on the example', async (t, database) => {
-  const env: Record<string, string> = database.dialect === 'postgresql' ? { DATABASE_URL: database.location } : { SQLITE_PATH: database.location };
+  const env: Record<string, string> =
+    database.dialect === 'postgresql' ? { DATABASE_URL: database.location } : { SQLITE_PATH: database.location };
   const bundle = bundles[database.dialect];
   const ids = bundle.map((r) => r.id);
 

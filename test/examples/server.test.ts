@@ -26,7 +26,8 @@ async function startServer(env: Record<string, string>) {
 }
 
 eachDialect('the example server boots, upgrades, answers', async (t, db) => {
-  const env: Record<string, string> = db.dialect === 'postgresql' ? { DATABASE_URL: db.location } : { SQLITE_PATH: db.location };
+  const env: Record<string, string> =
+    db.dialect === 'postgresql' ? { DATABASE_URL: db.location } : { SQLITE_PATH: db.location };
   const bundle = bundles[db.dialect];
   const head = [bundle[bundle.length - 1]!.id];
   const server = await startServer(env);
@@ -35,8 +36,15 @@ eachDialect('the example server boots, upgrades, answers', async (t, db) => {
   const health = await (await fetch(`${server.url}/health`)).json();
   t.same(health, { status: 'ok', revision: head }, 'migrated to the bundled head before listening');
   t.same(await versionRows(db), bundle.map((r) => r.id).sort());
-  const lines = server.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-  t.ok(lines.some((l) => l.component === 'upshift' && /^upgrade done: 3 revision/.test(l.msg)), "upshift logged through Fastify's logger");
+  const lines = server
+    .log()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+  t.ok(
+    lines.some((l) => l.component === 'upshift' && /^upgrade done: 3 revision/.test(l.msg)),
+    "upshift logged through Fastify's logger",
+  );
 
   const created = await fetch(`${server.url}/users`, {
     method: 'POST',
@@ -52,7 +60,10 @@ eachDialect('the example server boots, upgrades, answers', async (t, db) => {
   });
   t.equal(post.status, 201, 'the relation from the second revision works');
   const users = (await (await fetch(`${server.url}/users`)).json()) as { email: string; bio: string }[];
-  t.same(users.map((u) => [u.email, u.bio]), [['ada@example.com', 'first']]);
+  t.same(
+    users.map((u) => [u.email, u.bio]),
+    [['ada@example.com', 'first']],
+  );
 
   // A second boot against the same database: the fast path, nothing applied.
   server.child.kill();

@@ -23,7 +23,10 @@ eachDialect('a downgrade and an upgrade at once never leave the database diverge
     up.go();
     const results = await Promise.all([down.done, up.done]);
     for (const r of results) {
-      t.ok(r.result?.ok === true || /^UPSHIFT_/.test(String(r.result?.code)), `round ${round}: each call succeeds or fails typed (${JSON.stringify(r.result)?.slice(0, 300)})`);
+      t.ok(
+        r.result?.ok === true || /^UPSHIFT_/.test(String(r.result?.code)),
+        `round ${round}: each call succeeds or fails typed (${JSON.stringify(r.result)?.slice(0, 300)})`,
+      );
     }
     const rows = await db.query<{ id: string; parents: string }>('select id, parents from upshift_revisions');
     const ids = new Set(rows.map((r) => r.id));
@@ -32,7 +35,11 @@ eachDialect('a downgrade and an upgrade at once never leave the database diverge
     const status = await new Migrator({ orm, revisions: bundle, logger: memoryLogger().logger }).status();
     t.not(status.relation, 'diverged', `round ${round}: not diverged`);
     const side = await db.query<{ revision: string }>('select revision from side_effects').catch(() => []);
-    t.same(side.map((s) => s.revision).sort(), [...ids].sort(), `round ${round}: the schema matches the version table (one side-effect row per applied revision)`);
+    t.same(
+      side.map((s) => s.revision).sort(),
+      [...ids].sort(),
+      `round ${round}: the schema matches the version table (one side-effect row per applied revision)`,
+    );
     // Back to a known start for the next round.
     await new Migrator({ orm, revisions: bundle, logger: memoryLogger().logger }).upgrade();
   }

@@ -20,11 +20,17 @@ const bb04: Revision = defineRevision({
 });
 
 eachDialect('pending bundled revisions on top of unknown ones: DivergedError naming both sides', async (t, db) => {
-  await new Migrator({ orm: await db.orm(), revisions: chain(5, { prefix: 'aa' }), logger: memoryLogger().logger }).upgrade();
+  await new Migrator({
+    orm: await db.orm(),
+    revisions: chain(5, { prefix: 'aa' }),
+    logger: memoryLogger().logger,
+  }).upgrade();
   const orm = await db.orm();
   const bundle = [...chain(3, { prefix: 'aa' }), bb04];
   for (const onDatabaseAhead of ['warn', 'error'] as const) {
-    const error = (await new Migrator({ orm, revisions: bundle, logger: memoryLogger().logger, onDatabaseAhead }).upgrade().catch((e: unknown) => e)) as DivergedError;
+    const error = (await new Migrator({ orm, revisions: bundle, logger: memoryLogger().logger, onDatabaseAhead })
+      .upgrade()
+      .catch((e: unknown) => e)) as DivergedError;
     t.type(error, DivergedError, `onDatabaseAhead "${onDatabaseAhead}"`);
     t.equal(error.code, 'UPSHIFT_DIVERGED');
     t.same(error.unknown, [aa(4), aa(5)], 'names what the database holds that the bundle does not know');
@@ -40,12 +46,23 @@ eachDialect('pending bundled revisions on top of unknown ones: DivergedError nam
   const { logger, lines } = memoryLogger();
   const opted = await new Migrator({ orm, revisions: bundle, logger, onDatabaseAhead: 'apply' }).upgrade();
   t.same(opted.applied, ['bb0004'], "onDatabaseAhead: 'apply' applies it, as asked");
-  t.ok(lines.some((l) => l.level === 40 && /bb0004/.test(String(l.msg)) && /aa0004/.test(String(l.msg))), 'with a warning naming both sides');
+  t.ok(
+    lines.some((l) => l.level === 40 && /bb0004/.test(String(l.msg)) && /aa0004/.test(String(l.msg))),
+    'with a warning naming both sides',
+  );
 });
 
 eachDialect('nothing pending on top of unknown revisions stays "ahead" (onDatabaseAhead decides)', async (t, db) => {
-  await new Migrator({ orm: await db.orm(), revisions: chain(5, { prefix: 'aa' }), logger: memoryLogger().logger }).upgrade();
-  const result = await new Migrator({ orm: await db.orm(), revisions: chain(3, { prefix: 'aa' }), logger: memoryLogger().logger }).upgrade();
+  await new Migrator({
+    orm: await db.orm(),
+    revisions: chain(5, { prefix: 'aa' }),
+    logger: memoryLogger().logger,
+  }).upgrade();
+  const result = await new Migrator({
+    orm: await db.orm(),
+    revisions: chain(3, { prefix: 'aa' }),
+    logger: memoryLogger().logger,
+  }).upgrade();
   t.same(result.applied, []);
   t.same(result.current, [aa(5)]);
 });

@@ -22,30 +22,49 @@ async function admin<T>(database: string, work: (client: pg.Client) => Promise<T
 }
 
 const tablesIn = (database: string) =>
-  admin(database, async (c) => (await c.query<{ name: string }>("select schemaname || '.' || tablename as name from pg_tables where schemaname not in ('pg_catalog', 'information_schema') order by 1")).rows.map((r) => r.name));
+  admin(database, async (c) =>
+    (
+      await c.query<{ name: string }>(
+        "select schemaname || '.' || tablename as name from pg_tables where schemaname not in ('pg_catalog', 'information_schema') order by 1",
+      )
+    ).rows.map((r) => r.name),
+  );
 
 t.test('replicas racing to create a missing database never migrate the maintenance database', async (t) => {
   if (!(await postgresAvailable())) return t.plan(0, 'PostgreSQL is not reachable');
   const before = await tablesIn('postgres');
   // What a failing run would have left in the maintenance database: this test's tables only.
   t.teardown(async () => {
-    const gained = (await tablesIn('postgres')).filter((name) => !before.includes(name) && /^public\.(upshift_revisions(_state)?|side_effects|t_rev\d{4})$/.test(name));
+    const gained = (await tablesIn('postgres')).filter(
+      (name) => !before.includes(name) && /^public\.(upshift_revisions(_state)?|side_effects|t_rev\d{4})$/.test(name),
+    );
     if (gained.length > 0) await admin('postgres', (c) => c.query(`drop table if exists ${gained.join(', ')} cascade`));
   });
   for (let round = 1; round <= ROUNDS; round++) {
     const name = `upshift_t_fresh_${randomBytes(5).toString('hex')}`;
     const location = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-    const workers = Array.from({ length: REPLICAS }, () => startWorker({ dialect: 'postgresql', location }, { REVISIONS: 5, BARRIER: 1, WARMUP: '0' }));
+    const workers = Array.from({ length: REPLICAS }, () =>
+      startWorker({ dialect: 'postgresql', location }, { REVISIONS: 5, BARRIER: 1, WARMUP: '0' }),
+    );
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.go();
     const results = await Promise.all(workers.map((w) => w.done));
     try {
       for (const [i, r] of results.entries()) {
-        t.ok(r.result?.ok === true || /^UPSHIFT_/.test(String(r.result?.code)), `round ${round}, replica ${i}: succeeds or fails typed (${JSON.stringify(r.result)?.slice(0, 300)}${r.result ? '' : r.stderr.slice(-600)})`);
+        t.ok(
+          r.result?.ok === true || /^UPSHIFT_/.test(String(r.result?.code)),
+          `round ${round}, replica ${i}: succeeds or fails typed (${JSON.stringify(r.result)?.slice(0, 300)}${r.result ? '' : r.stderr.slice(-600)})`,
+        );
       }
       t.same(await tablesIn('postgres'), before, `round ${round}: the maintenance database gained no table`);
-      const rows = await admin(name, async (c) => (await c.query<{ id: string }>('select id from upshift_revisions order by id')).rows.map((r) => r.id));
-      t.same(rows, ['rev0001', 'rev0002', 'rev0003', 'rev0004', 'rev0005'], `round ${round}: the intended database is at head`);
+      const rows = await admin(name, async (c) =>
+        (await c.query<{ id: string }>('select id from upshift_revisions order by id')).rows.map((r) => r.id),
+      );
+      t.same(
+        rows,
+        ['rev0001', 'rev0002', 'rev0003', 'rev0004', 'rev0005'],
+        `round ${round}: the intended database is at head`,
+      );
       const applied = results.flatMap((r) => (r.result?.applied as string[] | undefined) ?? []);
       t.equal(applied.length, 5, `round ${round}: each revision applied once between the replicas`);
     } finally {

@@ -12,19 +12,39 @@ for (const schema of ['Mixed_Case', 'order', 'user']) {
     const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger, schema });
     t.same((await m.upgrade()).applied, ['rev0001', 'rev0002', 'rev0003']);
     const rows = await db.query<{ id: string }>(`select id from "${schema}".upshift_revisions order by id`);
-    t.same(rows.map((r) => r.id), ['rev0001', 'rev0002', 'rev0003'], `the version table is in "${schema}"`);
+    t.same(
+      rows.map((r) => r.id),
+      ['rev0001', 'rev0002', 'rev0003'],
+      `the version table is in "${schema}"`,
+    );
 
     const { orm: counted, statements } = await countedOrm(db);
-    t.same((await new Migrator({ orm: counted, revisions: chain(3), logger: memoryLogger().logger, schema }).upgrade()).applied, []);
+    t.same(
+      (await new Migrator({ orm: counted, revisions: chain(3), logger: memoryLogger().logger, schema }).upgrade())
+        .applied,
+      [],
+    );
     t.equal(statements.length, 1, `a boot at head is one statement: ${statements.join(' | ')}`);
 
     // A hand edit fires the trigger, which must name the state table in its own (quoted) schema.
     await db.query(`update "${schema}".upshift_revisions set message = 'edited by hand' where id = 'rev0003'`);
-    t.same(await db.query(`select count(*)::int as n from "${schema}".upshift_revisions_state`), [{ n: 0 }], 'the trigger cleared the state row');
+    t.same(
+      await db.query(`select count(*)::int as n from "${schema}".upshift_revisions_state`),
+      [{ n: 0 }],
+      'the trigger cleared the state row',
+    );
     t.same((await m.upgrade()).applied, [], 'nothing to apply');
-    t.same(await db.query(`select count(*)::int as n from "${schema}".upshift_revisions_state`), [{ n: 1 }], 'and the state row is written again');
+    t.same(
+      await db.query(`select count(*)::int as n from "${schema}".upshift_revisions_state`),
+      [{ n: 1 }],
+      'and the state row is written again',
+    );
     t.same((await m.downgrade('rev0001')).reverted, ['rev0003', 'rev0002']);
-    t.same(await db.query(`select tablename as t from pg_tables where schemaname = 'public' order by 1`), [{ t: 't_rev0001' }], "the revisions' own SQL runs where the app's does");
+    t.same(
+      await db.query(`select tablename as t from pg_tables where schemaname = 'public' order by 1`),
+      [{ t: 't_rev0001' }],
+      "the revisions' own SQL runs where the app's does",
+    );
   });
 }
 
@@ -35,8 +55,13 @@ onPostgres('a database whose default search_path is a schema that must be quoted
   const orm = await db.orm();
   const m = new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger });
   t.same((await m.upgrade()).applied, ['rev0001', 'rev0002']);
-  const tables = await db.query<{ t: string }>(`select tablename as t from pg_tables where schemaname = 'MyTenant' order by 1`);
-  t.same(tables.map((r) => r.t), ['t_rev0001', 't_rev0002', 'upshift_revisions', 'upshift_revisions_state']);
+  const tables = await db.query<{ t: string }>(
+    `select tablename as t from pg_tables where schemaname = 'MyTenant' order by 1`,
+  );
+  t.same(
+    tables.map((r) => r.t),
+    ['t_rev0001', 't_rev0002', 'upshift_revisions', 'upshift_revisions_state'],
+  );
   t.same((await m.downgrade('base')).reverted, ['rev0002', 'rev0001']);
   t.same((await m.upgrade()).applied, ['rev0001', 'rev0002']);
 });

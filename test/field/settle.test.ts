@@ -35,7 +35,15 @@ t.test('SQLite: a read-only database file with revisions pending rejects, typed,
   t.teardown(undo);
   const orm = await db.orm();
   for (const lockTimeout of [60_000, 0]) {
-    const outcome = await settleWithin(new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger, lock: { timeoutMs: lockTimeout } }).upgrade(), SETTLE_MS);
+    const outcome = await settleWithin(
+      new Migrator({
+        orm,
+        revisions: chain(3),
+        logger: memoryLogger().logger,
+        lock: { timeoutMs: lockTimeout },
+      }).upgrade(),
+      SETTLE_MS,
+    );
     t.equal(outcome.status, 'rejected', `lock.timeoutMs ${lockTimeout}: the call settles`);
     const error = outcome.status === 'rejected' ? (outcome.error as UpshiftError) : undefined;
     t.type(error, UpshiftError);
@@ -47,7 +55,11 @@ t.test('SQLite: a read-only database file with revisions pending rejects, typed,
   t.same(await orm.em.getConnection().execute('select 1 as one'), [{ one: 1 }], 'the ORM still answers its app');
   undo();
   // SQLite opened the file read-only while it was: a new connection is needed to write.
-  t.same((await new Migrator({ orm: await db.orm(), revisions: chain(3), logger: memoryLogger().logger }).upgrade()).applied, ['rev0003'], 'writable again, an ORM upgrades');
+  t.same(
+    (await new Migrator({ orm: await db.orm(), revisions: chain(3), logger: memoryLogger().logger }).upgrade()).applied,
+    ['rev0003'],
+    'writable again, an ORM upgrades',
+  );
 });
 
 t.test('SQLite: the database file deleted while a revision runs: the call settles, typed', async (t) => {
@@ -73,20 +85,40 @@ t.test('SQLite: the database file deleted while a revision runs: the call settle
   t.type(outcome.status === 'rejected' ? outcome.error : undefined, UpshiftError);
 });
 
-onPostgres('a pool of one whose revision backend is terminated: the call settles, typed, and leaves no lock', async (t, db) => {
-  for (const max of [1, 4]) {
-    await db.query('drop table if exists t_slow1');
-    const orm = await db.orm([], { pool: { min: 0, max } });
-    const migrator = new Migrator({ orm, revisions: [sleepy('slow1', [], (s) => `select pg_sleep(${s})`)], logger: memoryLogger().logger, lock: { timeoutMs: 5000 } });
-    const upgrading = migrator.upgrade();
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    t.equal(await terminateBackends(db, "query like '%pg_sleep%'"), 1, `pool of ${max}: the revision's backend is terminated`);
-    const outcome = await settleWithin(upgrading, SETTLE_MS);
-    t.equal(outcome.status, 'rejected', `pool of ${max}: the call settles`);
-    const error = outcome.status === 'rejected' ? (outcome.error as UpshiftError) : undefined;
-    t.type(error, UpshiftError, `pool of ${max}: typed (${String(error)})`);
-    t.same(await leftovers(db), { advisoryLocks: 0, openTransactions: 0 }, `pool of ${max}: no advisory lock, no open transaction`);
-    t.same(await db.query("select count(*)::int as n from pg_tables where tablename = 't_slow1'"), [{ n: 0 }], 'the revision was rolled back');
-    await orm.close(true);
-  }
-});
+onPostgres(
+  'a pool of one whose revision backend is terminated: the call settles, typed, and leaves no lock',
+  async (t, db) => {
+    for (const max of [1, 4]) {
+      await db.query('drop table if exists t_slow1');
+      const orm = await db.orm([], { pool: { min: 0, max } });
+      const migrator = new Migrator({
+        orm,
+        revisions: [sleepy('slow1', [], (s) => `select pg_sleep(${s})`)],
+        logger: memoryLogger().logger,
+        lock: { timeoutMs: 5000 },
+      });
+      const upgrading = migrator.upgrade();
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      t.equal(
+        await terminateBackends(db, "query like '%pg_sleep%'"),
+        1,
+        `pool of ${max}: the revision's backend is terminated`,
+      );
+      const outcome = await settleWithin(upgrading, SETTLE_MS);
+      t.equal(outcome.status, 'rejected', `pool of ${max}: the call settles`);
+      const error = outcome.status === 'rejected' ? (outcome.error as UpshiftError) : undefined;
+      t.type(error, UpshiftError, `pool of ${max}: typed (${String(error)})`);
+      t.same(
+        await leftovers(db),
+        { advisoryLocks: 0, openTransactions: 0 },
+        `pool of ${max}: no advisory lock, no open transaction`,
+      );
+      t.same(
+        await db.query("select count(*)::int as n from pg_tables where tablename = 't_slow1'"),
+        [{ n: 0 }],
+        'the revision was rolled back',
+      );
+      await orm.close(true);
+    }
+  },
+);

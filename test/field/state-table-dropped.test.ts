@@ -15,8 +15,16 @@ eachDialect('a state table dropped by hand is rebuilt by the next boot', async (
   await orm.em.getConnection().execute('select 1');
   const { logger, lines } = memoryLogger();
   t.same((await new Migrator({ orm, revisions: chain(3), logger }).upgrade()).applied, [], 'nothing to apply');
-  t.same(lines.filter((l) => (l.level as number) >= 40).map((l) => l.msg), [], 'and nothing to warn about');
-  t.same(await db.query('select count(*) as n from upshift_revisions_state').then((r) => r.map((x) => Number(x.n))), [1], 'the state table is back, with its row');
+  t.same(
+    lines.filter((l) => (l.level as number) >= 40).map((l) => l.msg),
+    [],
+    'and nothing to warn about',
+  );
+  t.same(
+    await db.query('select count(*) as n from upshift_revisions_state').then((r) => r.map((x) => Number(x.n))),
+    [1],
+    'the state table is back, with its row',
+  );
 
   for (const boot of [1, 2]) {
     statements.length = 0;
@@ -25,5 +33,9 @@ eachDialect('a state table dropped by hand is rebuilt by the next boot', async (
   }
   // The triggers that keep the row true work on the rebuilt table.
   await db.query(`update upshift_revisions set message = 'by hand' where id = 'rev0002'`);
-  t.same(await db.query('select count(*) as n from upshift_revisions_state').then((r) => r.map((x) => Number(x.n))), [0], 'a hand edit clears the rebuilt row');
+  t.same(
+    await db.query('select count(*) as n from upshift_revisions_state').then((r) => r.map((x) => Number(x.n))),
+    [0],
+    'a hand edit clears the rebuilt row',
+  );
 });

@@ -31,22 +31,31 @@ eachDialect('a deferred foreign key violated at COMMIT: RevisionFailedError, rol
     async up({ sql, dialect }) {
       await sql('create table parent (id integer primary key)');
       if (dialect === 'postgresql') {
-        await sql('create table child (id integer primary key, parent_id integer references parent (id) deferrable initially deferred)');
+        await sql(
+          'create table child (id integer primary key, parent_id integer references parent (id) deferrable initially deferred)',
+        );
       } else {
-        await sql('create table child (id integer primary key, parent_id integer references parent (id) deferrable initially deferred)');
+        await sql(
+          'create table child (id integer primary key, parent_id integer references parent (id) deferrable initially deferred)',
+        );
       }
       await sql('insert into child (id, parent_id) values (1, 42)');
     },
   });
   const orm = await db.orm();
-  const error = await rejection(t, new Migrator({ orm, revisions: [orphan], logger: memoryLogger().logger }).upgrade(), 'deferred FK');
+  const error = await rejection(
+    t,
+    new Migrator({ orm, revisions: [orphan], logger: memoryLogger().logger }).upgrade(),
+    'deferred FK',
+  );
   t.type(error, RevisionFailedError);
   t.equal((error as RevisionFailedError).revisionId, 'orphan1', 'names the revision');
   t.match(error.message, /commit/i, 'and says it failed at COMMIT');
   t.same(await versionRows(db).catch(() => []), [], 'nothing recorded');
-  const tables = db.dialect === 'postgresql'
-    ? await db.query("select tablename from pg_tables where tablename in ('parent', 'child')")
-    : await db.query("select name from sqlite_master where name in ('parent', 'child')");
+  const tables =
+    db.dialect === 'postgresql'
+      ? await db.query("select tablename from pg_tables where tablename in ('parent', 'child')")
+      : await db.query("select name from sqlite_master where name in ('parent', 'child')");
   t.same(tables, [], 'nothing of it remains');
 });
 
@@ -64,29 +73,49 @@ t.test('SQLite: "database is locked" at COMMIT (journal mode, a long reader): ty
   t.teardown(() => reader.close());
   reader.exec('begin');
   reader.prepare('select count(*) from upshift_revisions').get();
-  const error = await rejection(t, new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger }).upgrade(), 'busy at COMMIT');
+  const error = await rejection(
+    t,
+    new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger }).upgrade(),
+    'busy at COMMIT',
+  );
   t.match(error.message, /locked|busy/i, 'the message names the cause');
   reader.exec('rollback');
-  t.same((await new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger }).upgrade()).applied, ['rev0002'], 'once the reader is gone, the same ORM upgrades');
+  t.same(
+    (await new Migrator({ orm, revisions: chain(2), logger: memoryLogger().logger }).upgrade()).applied,
+    ['rev0002'],
+    'once the reader is gone, the same ORM upgrades',
+  );
 });
 
-onPostgres('the server drops every connection mid-run (a restart, as clients see it): typed, no lock left', async (t, db) => {
-  const orm = await db.orm();
-  const slow: Revision = defineRevision({
-    id: 'slow1',
-    parents: [],
-    async up({ sql }) {
-      await sql('create table t_slow (id integer primary key)');
-      await sql('select pg_sleep(2)');
-    },
-  });
-  const upgrading = new Migrator({ orm, revisions: [slow], logger: memoryLogger().logger, lock: { timeoutMs: 5000 } }).upgrade();
-  await new Promise((resolve) => setTimeout(resolve, 700));
-  t.ok((await terminateBackends(db)) >= 2, 'the lock session and the revision connection are ended');
-  await rejection(t, upgrading, 'restart');
-  t.same(await leftovers(db), { advisoryLocks: 0, openTransactions: 0 });
-  t.same((await new Migrator({ orm, revisions: chain(1), logger: memoryLogger().logger }).upgrade()).applied, ['rev0001'], 'the ORM reconnects, and the next call works');
-});
+onPostgres(
+  'the server drops every connection mid-run (a restart, as clients see it): typed, no lock left',
+  async (t, db) => {
+    const orm = await db.orm();
+    const slow: Revision = defineRevision({
+      id: 'slow1',
+      parents: [],
+      async up({ sql }) {
+        await sql('create table t_slow (id integer primary key)');
+        await sql('select pg_sleep(2)');
+      },
+    });
+    const upgrading = new Migrator({
+      orm,
+      revisions: [slow],
+      logger: memoryLogger().logger,
+      lock: { timeoutMs: 5000 },
+    }).upgrade();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    t.ok((await terminateBackends(db)) >= 2, 'the lock session and the revision connection are ended');
+    await rejection(t, upgrading, 'restart');
+    t.same(await leftovers(db), { advisoryLocks: 0, openTransactions: 0 });
+    t.same(
+      (await new Migrator({ orm, revisions: chain(1), logger: memoryLogger().logger }).upgrade()).applied,
+      ['rev0001'],
+      'the ORM reconnects, and the next call works',
+    );
+  },
+);
 
 eachDialect('the ORM closed by a shutdown handler while a revision runs: typed', async (t, db) => {
   const orm = await db.orm();
@@ -99,7 +128,12 @@ eachDialect('the ORM closed by a shutdown handler while a revision runs: typed',
       await sql('insert into t_slow (id) values (1)');
     },
   });
-  const upgrading = new Migrator({ orm, revisions: [slow], logger: memoryLogger().logger, lock: { timeoutMs: 5000 } }).upgrade();
+  const upgrading = new Migrator({
+    orm,
+    revisions: [slow],
+    logger: memoryLogger().logger,
+    lock: { timeoutMs: 5000 },
+  }).upgrade();
   await new Promise((resolve) => setTimeout(resolve, 200));
   const closing = orm.close(true);
   // PostgreSQL's pool lets the revision's connection finish before it closes; SQLite's closes
@@ -118,11 +152,16 @@ eachDialect('the ORM closed by a shutdown handler while a revision runs: typed',
   if (db.dialect === 'postgresql') t.same(await leftovers(db), { advisoryLocks: 0, openTransactions: 0 });
 });
 
-onPostgres("a waiting replica whose lock connection is killed: typed", async (t, db) => {
+onPostgres('a waiting replica whose lock connection is killed: typed', async (t, db) => {
   const held = await holdLock(db);
   t.teardown(() => held.release());
   const orm = await db.orm();
-  const waiting = new Migrator({ orm, revisions: chain(1), logger: memoryLogger().logger, lock: { timeoutMs: 10_000 } }).upgrade();
+  const waiting = new Migrator({
+    orm,
+    revisions: chain(1),
+    logger: memoryLogger().logger,
+    lock: { timeoutMs: 10_000 },
+  }).upgrade();
   await new Promise((resolve) => setTimeout(resolve, 500));
   t.equal(await terminateBackends(db, "application_name like 'upshift %'"), 1, "the waiter's lock connection is ended");
   await rejection(t, waiting, 'lock connection killed while waiting');

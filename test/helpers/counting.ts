@@ -19,7 +19,10 @@ export function countingOptions(): { options: Record<string, unknown>; statement
  * An ORM on `db` that counts the statements it sends, connected first (so connection set-up is
  * not counted), with its list of statements empty: what the tests of "how many statements" need.
  */
-export async function countedOrm(db: { orm(entities?: unknown[], extra?: Record<string, unknown>): Promise<import('@mikro-orm/core').MikroORM> }, extra: Record<string, unknown> = {}) {
+export async function countedOrm(
+  db: { orm(entities?: unknown[], extra?: Record<string, unknown>): Promise<import('@mikro-orm/core').MikroORM> },
+  extra: Record<string, unknown> = {},
+) {
   const { options, statements } = countingOptions();
   const orm = await db.orm([], { ...options, ...extra });
   await orm.em.getConnection().execute('select 1');

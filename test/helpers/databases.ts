@@ -36,7 +36,8 @@ export function postgresAvailable(): Promise<boolean> {
       await client.end();
       return true;
     } catch (error) {
-      if (process.env.CI === 'true') throw new Error(`PostgreSQL is unreachable at ${PG_ADMIN_URL} and CI=true: ${String(error)}`);
+      if (process.env.CI === 'true')
+        throw new Error(`PostgreSQL is unreachable at ${PG_ADMIN_URL} and CI=true: ${String(error)}`);
       return false;
     }
   })();
@@ -55,14 +56,20 @@ export function mariadbAvailable(): Promise<boolean> {
       await connection.end();
       return true;
     } catch (error) {
-      if (process.env.CI === 'true') throw new Error(`MariaDB is unreachable at ${MARIADB_ADMIN_URL} and CI=true: ${String(error)}`);
+      if (process.env.CI === 'true')
+        throw new Error(`MariaDB is unreachable at ${MARIADB_ADMIN_URL} and CI=true: ${String(error)}`);
       return false;
     }
   })();
   return mariadbReachable;
 }
 
-export async function openOrm(dialect: AnyDialectName, location: string, entities: unknown[] = [], extra: Record<string, unknown> = {}): Promise<MikroORM> {
+export async function openOrm(
+  dialect: AnyDialectName,
+  location: string,
+  entities: unknown[] = [],
+  extra: Record<string, unknown> = {},
+): Promise<MikroORM> {
   const common = { entities, discovery: { warnWhenNoEntities: false }, allowGlobalContext: true, ...extra };
   if (dialect === 'postgresql') {
     const { MikroORM } = await import('@mikro-orm/postgresql');

@@ -1,6 +1,12 @@
 import t, { type Test, type TestOpts } from 'tap';
 import type { BuiltPlugins } from '@tapjs/test';
-import { createDatabase, mariadbAvailable, postgresAvailable, type DialectName, type TestDatabase } from './databases.ts';
+import {
+  createDatabase,
+  mariadbAvailable,
+  postgresAvailable,
+  type DialectName,
+  type TestDatabase,
+} from './databases.ts';
 
 export const DIALECTS: DialectName[] = ['postgresql', 'sqlite'];
 
@@ -30,7 +36,11 @@ export function onPostgres(name: string, body: (t: TapTest, db: TestDatabase) =>
   forDialects(['postgresql'], name, body);
 }
 
-function forDialects(dialects: readonly DialectName[], name: string, body: (t: TapTest, db: TestDatabase) => Promise<void>): void {
+function forDialects(
+  dialects: readonly DialectName[],
+  name: string,
+  body: (t: TapTest, db: TestDatabase) => Promise<void>,
+): void {
   for (const dialect of dialects) {
     t.test(`${name} [${dialect}]`, async (tt) => {
       if (dialect === 'postgresql' && !(await postgresAvailable())) {

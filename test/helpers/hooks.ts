@@ -8,6 +8,8 @@ import { CompiledQuery } from 'kysely';
 export function searchPathHook(schema: string): (connection: unknown) => Promise<void> {
   return async (connection) => {
     const quoted = `"${schema.replaceAll('"', '""')}"`;
-    await (connection as { executeQuery(query: CompiledQuery): Promise<unknown> }).executeQuery(CompiledQuery.raw(`set search_path to ${quoted}`));
+    await (connection as { executeQuery(query: CompiledQuery): Promise<unknown> }).executeQuery(
+      CompiledQuery.raw(`set search_path to ${quoted}`),
+    );
   };
 }

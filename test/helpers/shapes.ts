@@ -11,24 +11,49 @@ import type { AppliedRevision } from '../../lib/store.ts';
  */
 export function shape(parents: Record<string, string[]>): Revision[] {
   return Object.entries(parents).map(([id, ps], i) =>
-    defineRevision({ id, parents: ps, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i + 1)).toISOString(), up() {}, down() {} }));
+    defineRevision({
+      id,
+      parents: ps,
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i + 1)).toISOString(),
+      up() {},
+      down() {},
+    }),
+  );
 }
 
 /** a → b → c → d → e (Alembic's RevisionPathTest). */
-export const linear = () => new RevisionGraph(shape({ aaaa: [], bbbb: ['aaaa'], cccc: ['bbbb'], dddd: ['cccc'], eeee: ['dddd'] }));
+export const linear = () =>
+  new RevisionGraph(shape({ aaaa: [], bbbb: ['aaaa'], cccc: ['bbbb'], dddd: ['cccc'], eeee: ['dddd'] }));
 
 /** a → b → c1 → d1, b → c2 → d2 (Alembic's BranchedPathTest; the issue's graph). */
-export const branched = () => new RevisionGraph(shape({ aaaa: [], bbbb: ['aaaa'], c1c1: ['bbbb'], d1d1: ['c1c1'], c2c2: ['bbbb'], d2d2: ['c2c2'] }));
+export const branched = () =>
+  new RevisionGraph(
+    shape({ aaaa: [], bbbb: ['aaaa'], c1c1: ['bbbb'], d1d1: ['c1c1'], c2c2: ['bbbb'], d2d2: ['c2c2'] }),
+  );
 
 /** branched, then e merges d1 and d2, then f (Alembic's MergedPathTest). */
 export const merged = () =>
-  new RevisionGraph(shape({ aaaa: [], bbbb: ['aaaa'], c1c1: ['bbbb'], d1d1: ['c1c1'], c2c2: ['bbbb'], d2d2: ['c2c2'], eeee: ['d1d1', 'd2d2'], ffff: ['eeee'] }));
+  new RevisionGraph(
+    shape({
+      aaaa: [],
+      bbbb: ['aaaa'],
+      c1c1: ['bbbb'],
+      d1d1: ['c1c1'],
+      c2c2: ['bbbb'],
+      d2d2: ['c2c2'],
+      eeee: ['d1d1', 'd2d2'],
+      ffff: ['eeee'],
+    }),
+  );
 
 /** a1 → b1, a2 → b2: two roots (Alembic's ForestTest). */
 export const forest = () => new RevisionGraph(shape({ a1a1: [], b1b1: ['a1a1'], a2a2: [], b2b2: ['a2a2'] }));
 
 /** a → b → c, b → d → e, b → f (Alembic's three_rev_fixture + multi_heads_fixture). */
-export const multiHeads = () => new RevisionGraph(shape({ aaaa: [], bbbb: ['aaaa'], cccc: ['bbbb'], dddd: ['bbbb'], eeee: ['dddd'], ffff: ['bbbb'] }));
+export const multiHeads = () =>
+  new RevisionGraph(
+    shape({ aaaa: [], bbbb: ['aaaa'], cccc: ['bbbb'], dddd: ['bbbb'], eeee: ['dddd'], ffff: ['bbbb'] }),
+  );
 
 /** Every id at or below `heads`: the applied set of a database whose current heads they are. */
 export function at(graph: RevisionGraph, heads: string[]): Set<string> {

@@ -5,8 +5,13 @@ const WORKER = fileURLToPath(new URL('../fixtures/upgrade-worker.ts', import.met
 
 export interface Worker {
   child: ChildProcess;
-  // biome-ignore lint/suspicious/noExplicitAny: a worker's JSON result, read field by field by the tests
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; result: Record<string, any> | undefined; stderr: string }>;
+  done: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    // biome-ignore lint/suspicious/noExplicitAny: a worker's JSON result, read field by field by the tests
+    result: Record<string, any> | undefined;
+    stderr: string;
+  }>;
   /** Resolves when the worker logged a line matching `pattern` (stderr). */
   logged(pattern: RegExp): Promise<void>;
   /** With BARRIER=1: resolves when the worker is connected and waiting for go(). */
@@ -19,11 +24,24 @@ export interface Worker {
  * ORM and connections, against the database at `db.location`. `fixture`: another fixture (a file
  * name in test/fixtures/, or a path) with the same protocol (ready / go / one JSON line).
  */
-export function startWorker(db: { dialect: string; location: string }, env: Record<string, string | number> = {}, fixture?: string): Worker {
+export function startWorker(
+  db: { dialect: string; location: string },
+  env: Record<string, string | number> = {},
+  fixture?: string,
+): Worker {
   // A bare file name is a fixture of test/fixtures/; anything else a path.
-  const script = !fixture ? WORKER : fixture.includes('/') ? fixture : fileURLToPath(new URL(`../fixtures/${fixture}`, import.meta.url));
+  const script = !fixture
+    ? WORKER
+    : fixture.includes('/')
+      ? fixture
+      : fileURLToPath(new URL(`../fixtures/${fixture}`, import.meta.url));
   const child = spawn(process.execPath, ['--conditions=upshift-source', script], {
-    env: { ...process.env, DIALECT: db.dialect, LOCATION: db.location, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
+    env: {
+      ...process.env,
+      DIALECT: db.dialect,
+      LOCATION: db.location,
+      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -63,9 +63,13 @@ async function openOrm(step, where = target) {
 }
 const query = (orm, sql) => orm.em.getConnection().execute(sql);
 async function columns(orm) {
-  const rows = dialect === 'sqlite'
-    ? await query(orm, "select name from pragma_table_info('smoke_user')")
-    : await query(orm, "select column_name as name from information_schema.columns where table_name = 'smoke_user' and table_schema = current_schema()");
+  const rows =
+    dialect === 'sqlite'
+      ? await query(orm, "select name from pragma_table_info('smoke_user')")
+      : await query(
+          orm,
+          "select column_name as name from information_schema.columns where table_name = 'smoke_user' and table_schema = current_schema()",
+        );
   return rows.map((row) => row.name).sort();
 }
 let loads = 0;
@@ -83,12 +87,18 @@ try {
   const first = await revision({ orm: await openOrm(1, shadowOf), dir, message: 'create smoke user' });
   assert.ok(first && existsSync(first.path), 'the first revision is written');
   assert.deepEqual(first.parents, []);
-  assert.ok(first.up.some((statement) => /create table/i.test(statement)), `the first revision creates the table: ${first.up.join('; ')}`);
+  assert.ok(
+    first.up.some((statement) => /create table/i.test(statement)),
+    `the first revision creates the table: ${first.up.join('; ')}`,
+  );
   const withEmail = await openOrm(2, shadowOf);
   const second = await revision({ orm: withEmail, dir, message: 'add email' });
   assert.ok(second, 'the second revision is written');
   assert.deepEqual(second.parents, [first.id]);
-  assert.ok(second.up.some((statement) => /email/.test(statement)), `the second revision adds email: ${second.up.join('; ')}`);
+  assert.ok(
+    second.up.some((statement) => /email/.test(statement)),
+    `the second revision adds email: ${second.up.join('; ')}`,
+  );
   assert.equal(await revision({ orm: withEmail, dir, message: 'nothing' }), null, 'no change, no revision');
   assert.equal(readdirSync(dir).filter((file) => file.endsWith('.ts') && file !== 'index.ts').length, 2);
   ok('revision() writes one revision per model change, and none without a change');
@@ -97,10 +107,19 @@ try {
   assert.equal(revisions.length, 2);
   const checked = await check({ orm: withEmail, revisions });
   assert.equal(checked.revisions, 2);
-  ok('check() passes: the revisions build the entities\' schema and survive a round trip');
-  const drift = await check({ orm: await openOrm(3, shadowOf), revisions }).then(() => undefined, (error) => error);
-  assert.ok(drift instanceof SchemaDriftError, `check() with a newer model rejects with SchemaDriftError, got ${drift}`);
-  assert.ok(drift instanceof UpshiftError && typeof drift.code === 'string', 'one UpshiftError class across upshift and upshift/dev');
+  ok("check() passes: the revisions build the entities' schema and survive a round trip");
+  const drift = await check({ orm: await openOrm(3, shadowOf), revisions }).then(
+    () => undefined,
+    (error) => error,
+  );
+  assert.ok(
+    drift instanceof SchemaDriftError,
+    `check() with a newer model rejects with SchemaDriftError, got ${drift}`,
+  );
+  assert.ok(
+    drift instanceof UpshiftError && typeof drift.code === 'string',
+    'one UpshiftError class across upshift and upshift/dev',
+  );
   ok(`check() rejects an entity change without a revision (${drift.code})`);
 
   const orm = await openOrm(2);
@@ -124,17 +143,32 @@ try {
   assert.deepEqual(down.reverted, [second.id]);
   assert.deepEqual(down.current, [first.id]);
   assert.deepEqual(await columns(orm), ['id', 'name']);
-  assert.deepEqual((await query(orm, 'select name from smoke_user')).map((row) => row.name), ['Ada']);
-  ok('downgrade(\'-1\') reverts the last revision and keeps the rows');
+  assert.deepEqual(
+    (await query(orm, 'select name from smoke_user')).map((row) => row.name),
+    ['Ada'],
+  );
+  ok("downgrade('-1') reverts the last revision and keeps the rows");
 
   const up = await migrator.upgrade();
   assert.deepEqual(up.applied, [second.id]);
   const history = await migrator.history();
-  assert.deepEqual(history.map((entry) => [entry.id, entry.applied]), [[first.id, true], [second.id, true]]);
+  assert.deepEqual(
+    history.map((entry) => [entry.id, entry.applied]),
+    [
+      [first.id, true],
+      [second.id, true],
+    ],
+  );
   ok('upgrade() after a downgrade applies it again; history() lists both as applied');
 
-  const unknown = await migrator.upgrade('nope').then(() => undefined, (error) => error);
-  assert.ok(unknown instanceof UnknownTargetError && unknown instanceof UpshiftError, `an unknown target rejects with UnknownTargetError, got ${unknown}`);
+  const unknown = await migrator.upgrade('nope').then(
+    () => undefined,
+    (error) => error,
+  );
+  assert.ok(
+    unknown instanceof UnknownTargetError && unknown instanceof UpshiftError,
+    `an unknown target rejects with UnknownTargetError, got ${unknown}`,
+  );
   assert.equal(unknown.code, 'UPSHIFT_UNKNOWN_TARGET');
   assert.match(unknown.message, /nope/);
   ok('an unknown target rejects with a typed UpshiftError');

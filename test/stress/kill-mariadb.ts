@@ -21,7 +21,15 @@ export interface KillFigures {
 }
 
 export async function killMariadb(rounds: number, revisions = 3): Promise<KillFigures> {
-  const figures: KillFigures = { rounds, atHead: 0, typedRefusals: 0, cutMidRevision: 0, cutInsideStatement: 0, staleLocks: 0, failures: [] };
+  const figures: KillFigures = {
+    rounds,
+    atHead: 0,
+    typedRefusals: 0,
+    cutMidRevision: 0,
+    cutInsideStatement: 0,
+    staleLocks: 0,
+    failures: [],
+  };
   for (let round = 1; round <= rounds; round++) {
     const db = await createDatabase('mariadb');
     try {
@@ -30,7 +38,9 @@ export async function killMariadb(rounds: number, revisions = 3): Promise<KillFi
       await new Promise((r) => setTimeout(r, Math.random() * 250));
       victim.child.kill('SIGKILL');
       await victim.done;
-      const progress = await db.query<{ completed: number; attempting: number }>('select completed, attempting from upshift_revisions_progress');
+      const progress = await db.query<{ completed: number; attempting: number }>(
+        'select completed, attempting from upshift_revisions_progress',
+      );
       if (progress.length > 0) figures.cutMidRevision++;
       if (progress.some((p) => Number(p.attempting) > Number(p.completed))) figures.cutInsideStatement++;
       let free = false;
@@ -47,7 +57,10 @@ export async function killMariadb(rounds: number, revisions = 3): Promise<KillFi
       }
       const problems = await headProblems(db, revisions);
       if (next.code === 0 && problems.length === 0) figures.atHead++;
-      else figures.failures.push(`round ${round}: exit ${next.code} ${JSON.stringify(next.result)} ${problems.join('; ')} ${next.stderr.slice(0, 300)}`);
+      else
+        figures.failures.push(
+          `round ${round}: exit ${next.code} ${JSON.stringify(next.result)} ${problems.join('; ')} ${next.stderr.slice(0, 300)}`,
+        );
     } finally {
       await db.drop();
     }
@@ -64,7 +77,10 @@ async function headProblems(db: TestDatabase<'mariadb'>, revisions: number): Pro
   const [left] = await query<{ n: number }>('select count(*) as n from upshift_revisions_progress');
   if (Number(left?.n) !== 0) problems.push('a progress row is left');
   for (let i = 1; i <= revisions; i++) {
-    const columns = await query<{ c: string }>("select column_name as c from information_schema.columns where table_schema = database() and table_name = ? order by ordinal_position", [`t${i}`]);
+    const columns = await query<{ c: string }>(
+      'select column_name as c from information_schema.columns where table_schema = database() and table_name = ? order by ordinal_position',
+      [`t${i}`],
+    );
     if (columns.map((c) => c.c).join() !== 'id,a,b,c') problems.push(`t${i} columns ${columns.map((c) => c.c).join()}`);
     const [count] = await query<{ n: number }>(`select count(*) as n from \`t${i}\``);
     if (Number(count?.n) !== 2) problems.push(`t${i} has ${count?.n} rows`);

@@ -45,13 +45,16 @@ for (const dialect of ['postgresql', 'sqlite'] as DialectName[]) {
       const clean = await startWorker(db, { REVISIONS: N, TIMEOUT_MS: 5000 }).done;
       const final = await boundary(db, N);
       if (clean.code === 0 && final.consistent && final.rows.join() === HEAD) ok++;
-      else console.error(`${dialect} round ${round}: final state wrong: exit ${clean.code} ${final.problems.join('; ')}`);
+      else
+        console.error(`${dialect} round ${round}: final state wrong: exit ${clean.code} ${final.problems.join('; ')}`);
     } finally {
       await db.drop();
     }
   }
-  console.log(`${dialect}: ${ok}/${ROUNDS} rounds exactly at head with every side-effect row once ` +
-    `(killed mid-upgrade: ${midway}, at a revision boundary right after the kill: ${atBoundary}, stale locks: ${staleLocks})`);
+  console.log(
+    `${dialect}: ${ok}/${ROUNDS} rounds exactly at head with every side-effect row once ` +
+      `(killed mid-upgrade: ${midway}, at a revision boundary right after the kill: ${atBoundary}, stale locks: ${staleLocks})`,
+  );
   total += ROUNDS;
   good += ok;
 }
@@ -59,8 +62,10 @@ for (const dialect of ['postgresql', 'sqlite'] as DialectName[]) {
 if (await mariadbAvailable()) {
   const m = await killMariadb(ROUNDS);
   for (const failure of m.failures) console.error(`mariadb ${failure}`);
-  console.log(`mariadb: ${m.atHead}/${m.rounds} rounds exactly at head, ${m.typedRefusals} with the typed resume error ` +
-    `(killed inside a revision: ${m.cutMidRevision}, of which during a statement: ${m.cutInsideStatement}, stale locks: ${m.staleLocks}; a statement run twice fails its round)`);
+  console.log(
+    `mariadb: ${m.atHead}/${m.rounds} rounds exactly at head, ${m.typedRefusals} with the typed resume error ` +
+      `(killed inside a revision: ${m.cutMidRevision}, of which during a statement: ${m.cutInsideStatement}, stale locks: ${m.staleLocks}; a statement run twice fails its round)`,
+  );
   total += m.rounds;
   good += m.atHead + m.typedRefusals;
 } else console.log('mariadb: skipped (not reachable)');

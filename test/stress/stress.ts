@@ -9,7 +9,10 @@ import { startWorker } from '../helpers/workers.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const REVISIONS = 20;
-const plan: [DialectName, number][] = [['postgresql', 16], ['sqlite', 4]];
+const plan: [DialectName, number][] = [
+  ['postgresql', 16],
+  ['sqlite', 4],
+];
 
 let rounds = 0;
 let doubleApplied = 0;
@@ -30,16 +33,21 @@ for (const [dialect, processes] of plan) {
       for (const w of workers) w.go();
       const results = await Promise.all(workers.map((w) => w.done));
       const failed = results.filter((r) => r.code !== 0);
-      for (const f of failed) console.error(`${dialect} round ${round}: a process failed: ${JSON.stringify(f.result) ?? f.stderr.slice(-800)}`);
+      for (const f of failed)
+        console.error(
+          `${dialect} round ${round}: a process failed: ${JSON.stringify(f.result) ?? f.stderr.slice(-800)}`,
+        );
       // Double application shows as a second side-effect row, or as two processes claiming one id.
       const side = await db.query<{ revision: string }>('select revision from side_effects');
       const counts = new Map<string, number>();
       for (const s of side) counts.set(s.revision, (counts.get(s.revision) ?? 0) + 1);
       const claims = new Map<string, number>();
-      for (const r of results) for (const id of (r.result?.applied as string[] | undefined) ?? []) claims.set(id, (claims.get(id) ?? 0) + 1);
+      for (const r of results)
+        for (const id of (r.result?.applied as string[] | undefined) ?? []) claims.set(id, (claims.get(id) ?? 0) + 1);
       const doubled = new Set([...counts].filter(([, n]) => n > 1).map(([id]) => id));
       for (const [id, n] of claims) if (n > 1) doubled.add(id);
-      const complete = counts.size === REVISIONS && (await db.query('select id from upshift_revisions')).length === REVISIONS;
+      const complete =
+        counts.size === REVISIONS && (await db.query('select id from upshift_revisions')).length === REVISIONS;
       if (!complete) console.error(`${dialect} round ${round}: not at head (${counts.size} side-effect revisions)`);
       dialectDouble += doubled.size;
       dialectFailed += failed.length;
@@ -48,7 +56,9 @@ for (const [dialect, processes] of plan) {
       await db.drop();
     }
   }
-  console.log(`${dialect}: ${processes} processes × ${ROUNDS} rounds, double-applied: ${dialectDouble}, failed processes: ${dialectFailed} (${Math.round((Date.now() - started) / 1000)} s)`);
+  console.log(
+    `${dialect}: ${processes} processes × ${ROUNDS} rounds, double-applied: ${dialectDouble}, failed processes: ${dialectFailed} (${Math.round((Date.now() - started) / 1000)} s)`,
+  );
   doubleApplied += dialectDouble;
   failedProcesses += dialectFailed;
 }

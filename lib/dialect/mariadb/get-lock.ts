@@ -80,7 +80,10 @@ export class GetLockSession {
 
   /** Polls until held or `options.timeoutMs` passes (LockTimeoutError naming the holder). */
   async acquire(options: LockOptions): Promise<void> {
-    await acquireWithin({ what: `MariaDB/MySQL lock "${this.name}"`, tryAcquire: () => this.tryAcquire(), holder: () => this.holder() }, { ...options, whileWaiting: undefined });
+    await acquireWithin(
+      { what: `MariaDB/MySQL lock "${this.name}"`, tryAcquire: () => this.tryAcquire(), holder: () => this.holder() },
+      { ...options, whileWaiting: undefined },
+    );
   }
 
   /**
@@ -95,7 +98,9 @@ export class GetLockSession {
 
   /** Whether the lock is still held by this connection, asked of the server. */
   async stillHeld(): Promise<boolean> {
-    const [row] = await rowsOf<{ owner: number | string | null }>(this.#connection, 'select is_used_lock(?) as owner', [this.name]);
+    const [row] = await rowsOf<{ owner: number | string | null }>(this.#connection, 'select is_used_lock(?) as owner', [
+      this.name,
+    ]);
     return row?.owner != null && Number(row.owner) === this.connectionId;
   }
 
@@ -113,7 +118,12 @@ export class GetLockSession {
    * start of its current state is close to when it took the lock).
    */
   async holder(): Promise<LockHolder | undefined> {
-    const rows = await rowsOf<{ id: number | string | null; user: string | null; host: string | null; seconds: number | null }>(
+    const rows = await rowsOf<{
+      id: number | string | null;
+      user: string | null;
+      host: string | null;
+      seconds: number | null;
+    }>(
       this.#connection,
       'select l.owner as id, p.user as user, p.host as host, p.time as seconds from (select is_used_lock(?) as owner) l ' +
         'left join information_schema.processlist p on p.id = l.owner',
@@ -125,7 +135,9 @@ export class GetLockSession {
       pid: Number(row.id),
       ...(row.user ? { applicationName: `user ${row.user}` } : {}),
       ...(row.host !== null && row.host !== undefined ? { clientAddress: row.host } : {}),
-      ...(row.seconds !== null && row.seconds !== undefined ? { since: new Date(Date.now() - Number(row.seconds) * 1000) } : {}),
+      ...(row.seconds !== null && row.seconds !== undefined
+        ? { since: new Date(Date.now() - Number(row.seconds) * 1000) }
+        : {}),
     };
   }
 
@@ -135,7 +147,12 @@ export class GetLockSession {
    */
   async release(waitMs = 5_000): Promise<void> {
     try {
-      if (this.#held) await within(rowsOf(this.#connection, 'select release_lock(?)', [this.name]), waitMs, () => new Error('release_lock took too long'));
+      if (this.#held)
+        await within(
+          rowsOf(this.#connection, 'select release_lock(?)', [this.name]),
+          waitMs,
+          () => new Error('release_lock took too long'),
+        );
       this.#held = false;
       this.#connection.release();
     } catch {

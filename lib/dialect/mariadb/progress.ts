@@ -2,7 +2,10 @@ import { LockLostError, RevisionNotResumableError } from '../../errors.ts';
 import type { MysqlTables } from './ddl.ts';
 
 /** Runs one statement on the lock's fenced path: rows for a read, affected rows for a write. */
-export type MysqlRun = (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[]; affected: number }>;
+export type MysqlRun = (
+  sql: string,
+  params?: unknown[],
+) => Promise<{ rows: Record<string, unknown>[]; affected: number }>;
 
 /** A fence (GetLockSession.fence()): true only while upshift's lock is held. */
 export interface MysqlFence {
@@ -38,11 +41,31 @@ export async function schemaFingerprint(run: MysqlRun): Promise<string> {
     "select sha2(concat_ws('|', " +
       [
         part("table_name, table_type, coalesce(engine, '')", 'tables where table_schema = database()', 'table_name'),
-        part("table_name, column_name, column_type, is_nullable, coalesce(column_default, ''), extra", 'columns where table_schema = database()', 'table_name, column_name'),
-        part('table_name, index_name, seq_in_index, column_name, non_unique', 'statistics where table_schema = database()', 'table_name, index_name, seq_in_index'),
-        part('table_name, constraint_name, referenced_table_name, update_rule, delete_rule', 'referential_constraints where constraint_schema = database()', 'table_name, constraint_name'),
-        part('trigger_name, event_object_table, action_timing, event_manipulation', 'triggers where trigger_schema = database()', 'trigger_name'),
-        part('routine_name, routine_type, md5(routine_definition)', 'routines where routine_schema = database()', 'routine_name'),
+        part(
+          "table_name, column_name, column_type, is_nullable, coalesce(column_default, ''), extra",
+          'columns where table_schema = database()',
+          'table_name, column_name',
+        ),
+        part(
+          'table_name, index_name, seq_in_index, column_name, non_unique',
+          'statistics where table_schema = database()',
+          'table_name, index_name, seq_in_index',
+        ),
+        part(
+          'table_name, constraint_name, referenced_table_name, update_rule, delete_rule',
+          'referential_constraints where constraint_schema = database()',
+          'table_name, constraint_name',
+        ),
+        part(
+          'trigger_name, event_object_table, action_timing, event_manipulation',
+          'triggers where trigger_schema = database()',
+          'trigger_name',
+        ),
+        part(
+          'routine_name, routine_type, md5(routine_definition)',
+          'routines where routine_schema = database()',
+          'routine_name',
+        ),
       ].join(', ') +
       '), 256) as fp',
   );
@@ -51,7 +74,9 @@ export async function schemaFingerprint(run: MysqlRun): Promise<string> {
 
 /** The progress rows left by revisions that did not finish (a crash, a killed process). */
 export async function readProgress(run: MysqlRun, tables: MysqlTables): Promise<ProgressRow[]> {
-  const { rows } = await run(`select \`id\`, \`checksum\`, \`completed\`, \`attempting\`, \`schema_before\`, \`total\`, \`resumable\` from ${tables.progressTable}`);
+  const { rows } = await run(
+    `select \`id\`, \`checksum\`, \`completed\`, \`attempting\`, \`schema_before\`, \`total\`, \`resumable\` from ${tables.progressTable}`,
+  );
   return rows.map((r) => ({
     id: String(r.id),
     checksum: String(r.checksum),
@@ -64,15 +89,32 @@ export async function readProgress(run: MysqlRun, tables: MysqlTables): Promise<
 }
 
 /** Before statement `attempting` (1-based) runs: fenced, so only the lock's holder records it. */
-export async function markAttempt(run: MysqlRun, tables: MysqlTables, fence: MysqlFence, row: Omit<ProgressRow, 'schemaBefore'>): Promise<void> {
+export async function markAttempt(
+  run: MysqlRun,
+  tables: MysqlTables,
+  fence: MysqlFence,
+  row: Omit<ProgressRow, 'schemaBefore'>,
+): Promise<void> {
   const schemaBefore = await schemaFingerprint(run);
   const { affected } = await run(
     `insert into ${tables.progressTable} (\`id\`, \`checksum\`, \`completed\`, \`attempting\`, \`schema_before\`, \`total\`, \`resumable\`, \`started_at\`, \`started_by\`) ` +
       `select ?, ?, ?, ?, ?, ?, ?, ?, ? from dual where ${fence.sql} ` +
       'on duplicate key update `completed` = values(`completed`), `attempting` = values(`attempting`), `schema_before` = values(`schema_before`)',
-    [row.id, row.checksum, row.completed, row.attempting, schemaBefore, row.total, row.resumable ? 1 : 0, new Date().toISOString(), `pid ${process.pid}`, ...fence.params],
+    [
+      row.id,
+      row.checksum,
+      row.completed,
+      row.attempting,
+      schemaBefore,
+      row.total,
+      row.resumable ? 1 : 0,
+      new Date().toISOString(),
+      `pid ${process.pid}`,
+      ...fence.params,
+    ],
   );
-  if (affected < 1) throw new LockLostError(`the progress of revision "${row.id}" could not be recorded under the lock`);
+  if (affected < 1)
+    throw new LockLostError(`the progress of revision "${row.id}" could not be recorded under the lock`);
 }
 
 /**
@@ -82,10 +124,18 @@ export async function markAttempt(run: MysqlRun, tables: MysqlTables, fence: Mys
  * RevisionNotResumableError when resuming could be wrong: the revision reads data or uses
  * ctx.em, its text changed since, or its interrupted statement left no trace to decide by.
  */
-export function resumePoint(row: ProgressRow, revision: { checksum: string; total: number; resumable: boolean }, schemaNow: string): number {
+export function resumePoint(
+  row: ProgressRow,
+  revision: { checksum: string; total: number; resumable: boolean },
+  schemaNow: string,
+): number {
   const refuse = (reason: string) => new RevisionNotResumableError(row.id, row.completed, reason);
-  if (!row.resumable || !revision.resumable) throw refuse('it reads data or uses ctx.em, so its remaining statements could act on a state they were not written for');
-  if (row.checksum !== revision.checksum || row.total !== revision.total) throw refuse('its text changed since it was interrupted');
+  if (!row.resumable || !revision.resumable)
+    throw refuse(
+      'it reads data or uses ctx.em, so its remaining statements could act on a state they were not written for',
+    );
+  if (row.checksum !== revision.checksum || row.total !== revision.total)
+    throw refuse('its text changed since it was interrupted');
   if (row.attempting === row.completed) return row.completed;
   // Statement `attempting` started and its end was not recorded: did it commit?
   if (schemaNow !== row.schemaBefore) return row.attempting; // the schema changed: it did; skip it

@@ -27,17 +27,34 @@ export function commitsImplicitly(sql: string): boolean {
  * which tells a resume whether it took effect). A DML statement commits together with its
  * progress write, in one transaction: all or nothing. Every progress write is fenced on the lock.
  */
-export async function runStatements(lock: GetLockSession, tables: MysqlTables, revision: StatementRevision, from = 0, committed?: (index: number) => void): Promise<void> {
+export async function runStatements(
+  lock: GetLockSession,
+  tables: MysqlTables,
+  revision: StatementRevision,
+  from = 0,
+  committed?: (index: number) => void,
+): Promise<void> {
   const run = (sql: string, params?: unknown[]) => lock.run(sql, params);
   const fence = lock.fence();
   const total = revision.statements.length;
   const advance = async (completed: number) => {
-    const { affected } = await run(`update ${tables.progressTable} set \`completed\` = ? where \`id\` = ? and ${fence.sql}`, [completed, revision.id, ...fence.params]);
-    if (affected !== 1) throw new LockLostError(`the progress of revision "${revision.id}" could not be recorded under the lock`);
+    const { affected } = await run(
+      `update ${tables.progressTable} set \`completed\` = ? where \`id\` = ? and ${fence.sql}`,
+      [completed, revision.id, ...fence.params],
+    );
+    if (affected !== 1)
+      throw new LockLostError(`the progress of revision "${revision.id}" could not be recorded under the lock`);
   };
   for (let index = from; index < total; index++) {
     const sql = revision.statements[index]!;
-    await markAttempt(run, tables, fence, { id: revision.id, checksum: revision.checksum, completed: index, attempting: index + 1, total, resumable: revision.resumable });
+    await markAttempt(run, tables, fence, {
+      id: revision.id,
+      checksum: revision.checksum,
+      completed: index,
+      attempting: index + 1,
+      total,
+      resumable: revision.resumable,
+    });
     if (commitsImplicitly(sql)) {
       await run(sql);
       await advance(index + 1);
@@ -68,7 +85,16 @@ export async function finishRevision(lock: GetLockSession, tables: MysqlTables, 
     const { affected } = await lock.run(
       `insert into ${tables.table} (\`id\`, \`parents\`, \`message\`, \`checksum\`, \`applied_at\`, \`duration_ms\`, \`applied_by\`) ` +
         `select ?, ?, ?, ?, ?, ?, ? from dual where ${fence.sql}`,
-      [row.id, row.parents.join(' '), row.message, row.checksum, new Date().toISOString(), row.durationMs, row.appliedBy, ...fence.params],
+      [
+        row.id,
+        row.parents.join(' '),
+        row.message,
+        row.checksum,
+        new Date().toISOString(),
+        row.durationMs,
+        row.appliedBy,
+        ...fence.params,
+      ],
     );
     if (affected !== 1) throw new LockLostError(`the version row of "${row.id}" could not be written under the lock`);
     await lock.run(`delete from ${tables.progressTable} where \`id\` = ?`, [row.id]);
@@ -92,7 +118,13 @@ export async function applyResumable(
 ): Promise<{ resumedFrom: number }> {
   const run = (sql: string, params?: unknown[]) => lock.run(sql, params);
   const left = (await readProgress(run, tables)).find((p) => p.id === revision.id);
-  const from = left ? resumePoint(left, { checksum: revision.checksum, total: revision.statements.length, resumable: revision.resumable }, await schemaFingerprint(run)) : 0;
+  const from = left
+    ? resumePoint(
+        left,
+        { checksum: revision.checksum, total: revision.statements.length, resumable: revision.resumable },
+        await schemaFingerprint(run),
+      )
+    : 0;
   await runStatements(lock, tables, revision, from, committed);
   await finishRevision(lock, tables, row);
   return { resumedFrom: from };

@@ -33,7 +33,11 @@ export class PostgreSqlDdlGuard implements DdlGuard {
     return new OutsideStatements(this.#db, this, revisionId, limits);
   }
 
-  async retrying<T>(revisionId: string, limits: DdlLimits, attempt: (limit: (trx: Transaction) => Promise<void>) => Promise<T>): Promise<T> {
+  async retrying<T>(
+    revisionId: string,
+    limits: DdlLimits,
+    attempt: (limit: (trx: Transaction) => Promise<void>) => Promise<T>,
+  ): Promise<T> {
     for (let n = 0; ; n++) {
       const watch = new BlockerWatch(this.#db, limits.lockTimeoutMs);
       try {
@@ -51,7 +55,14 @@ export class PostgreSqlDdlGuard implements DdlGuard {
         if (n >= limits.retries) throw new DdlLockTimeoutError(revisionId, n + 1, limits.lockTimeoutMs, blocker, error);
         const delayMs = Math.round(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** n));
         this.logger.warn(
-          { revision: revisionId, attempt: n + 1, retries: limits.retries, lockTimeoutMs: limits.lockTimeoutMs, delayMs, blocker },
+          {
+            revision: revisionId,
+            attempt: n + 1,
+            retries: limits.retries,
+            lockTimeoutMs: limits.lockTimeoutMs,
+            delayMs,
+            blocker,
+          },
           `revision ${revisionId} waited ${limits.lockTimeoutMs} ms (lock_timeout) for a table lock held by ${describeBlocker(blocker)}; rolled back, retrying in ${delayMs} ms (${n + 1}/${limits.retries})`,
         );
         await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -64,7 +75,11 @@ export class PostgreSqlDdlGuard implements DdlGuard {
 
 /** Whether `error`, or an error it wraps, is PostgreSQL's lock_timeout. */
 export function isLockTimeout(error: unknown): boolean {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e = error, depth = 0;
+    e && typeof e === 'object' && depth < 8;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const { code, sqlState } = e as { code?: unknown; sqlState?: unknown };
     if (code === LOCK_NOT_AVAILABLE || sqlState === LOCK_NOT_AVAILABLE) return true;
     if (e instanceof Error && /canceling statement due to lock timeout/.test(e.message)) return true;

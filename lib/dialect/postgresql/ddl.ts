@@ -52,7 +52,10 @@ function clearStateTrigger(table: string): string {
  * Begins a unit's transaction; with a search path (tenants), sets it for that transaction only
  * (SET LOCAL ends with it, so the pooled connection goes back as it was).
  */
-export async function beginWithSearchPath(db: Database, searchPath: readonly string[] | undefined): Promise<Transaction> {
+export async function beginWithSearchPath(
+  db: Database,
+  searchPath: readonly string[] | undefined,
+): Promise<Transaction> {
   const trx = await db.begin();
   if (!searchPath) return trx;
   try {

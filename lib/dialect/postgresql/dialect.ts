@@ -68,7 +68,10 @@ export class PostgreSqlDialect implements Dialect {
     const sql = this.#bootSql.get(kind) ?? this.#bootSqlFor(kind, schema);
     let row: Row | undefined;
     try {
-      row = schema !== undefined || !this.#db.hasConnectionHooks() ? await this.#native.read(sql) : (await this.#db.query(sql))[0];
+      row =
+        schema !== undefined || !this.#db.hasConnectionHooks()
+          ? await this.#native.read(sql)
+          : (await this.#db.query(sql))[0];
     } catch (error) {
       if (this.isMissingTable(error)) return undefined;
       if (!isCreateRace(error)) throw error;
@@ -82,7 +85,8 @@ export class PostgreSqlDialect implements Dialect {
   #bootSqlFor(kind: 'keys' | 'ids', schema: string | undefined): string {
     const { table, stateTable } = this.#placement.tablesIn(schema);
     const select = `select "${STATE_COLUMNS[kind]}" as "digest", current_database() as "database" from ${stateTable}`;
-    const inFirstSchema = (quoted: string) => `to_regclass(quote_ident(current_schema()) || '.' || ${quoteLiteral(quoted)})`;
+    const inFirstSchema = (quoted: string) =>
+      `to_regclass(quote_ident(current_schema()) || '.' || ${quoteLiteral(quoted)})`;
     const sql =
       schema !== undefined
         ? `${select} where to_regclass(${quoteLiteral(table)}) is not null`
@@ -91,7 +95,11 @@ export class PostgreSqlDialect implements Dialect {
     return sql;
   }
 
-  async readStateDigests(registry: Registry, schemas: readonly string[], kind: 'keys' | 'ids'): Promise<Map<string, string>> {
+  async readStateDigests(
+    registry: Registry,
+    schemas: readonly string[],
+    kind: 'keys' | 'ids',
+  ): Promise<Map<string, string>> {
     await this.#placement.connect();
     return readRegistry(this.#db, registry, schemas, kind, this.#placement.intended);
   }
@@ -145,8 +153,16 @@ export class PostgreSqlDialect implements Dialect {
 
   async acquire<W>(options: LockOptions<W>): Promise<{ lock: HeldLock } | { abandoned: W }> {
     const location = await this.#placement.locate();
-    const parts = { db: this.#db, store: new Store(this.#db, this, location.tables), location, native: this.#native, searchPath: this.#searchPath, registry: this.#registry };
-    if (this.#lockScope === 'transaction') return { lock: new PostgreSqlXactLock(lockKey(location, this.#placement), options, parts) };
+    const parts = {
+      db: this.#db,
+      store: new Store(this.#db, this, location.tables),
+      location,
+      native: this.#native,
+      searchPath: this.#searchPath,
+      registry: this.#registry,
+    };
+    if (this.#lockScope === 'transaction')
+      return { lock: new PostgreSqlXactLock(lockKey(location, this.#placement), options, parts) };
     const pool = await this.#native.pool();
     if (!pool) {
       throw new ConfigurationError(

@@ -16,7 +16,12 @@ type Query = <R>(text: string, params: unknown[]) => Promise<R[]>;
  */
 export async function advisoryHolder(query: Query, key: bigint): Promise<LockHolder | undefined> {
   const { classid, objid } = keyHalves(key);
-  const rows = await query<{ pid: number; application_name: string; client_addr: string | null; since: string | Date | null }>(
+  const rows = await query<{
+    pid: number;
+    application_name: string;
+    client_addr: string | null;
+    since: string | Date | null;
+  }>(
     'select a.pid, a.application_name, host(a.client_addr) as client_addr, coalesce(a.xact_start, a.query_start) as since ' +
       'from pg_locks l join pg_stat_activity a on a.pid = l.pid ' +
       "where l.locktype = 'advisory' and l.granted and l.classid = $1::oid and l.objid = $2::oid and l.objsubid = 1 and l.pid <> pg_backend_pid()",
@@ -24,5 +29,10 @@ export async function advisoryHolder(query: Query, key: bigint): Promise<LockHol
   );
   const row = rows[0];
   if (!row) return undefined;
-  return { pid: row.pid, applicationName: row.application_name, clientAddress: row.client_addr, since: row.since ? new Date(row.since) : undefined };
+  return {
+    pid: row.pid,
+    applicationName: row.application_name,
+    clientAddress: row.client_addr,
+    since: row.since ? new Date(row.since) : undefined,
+  };
 }

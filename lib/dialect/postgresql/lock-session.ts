@@ -5,7 +5,10 @@ import { quoteLiteral } from '../dialect.ts';
 /** The subset of node-postgres that upshift's reads and lock need. */
 export interface PgClient {
   connect(): Promise<void>;
-  query<R = Record<string, unknown>>(query: string | { name: string; text: string }, params?: unknown[]): Promise<{ rows: R[] }>;
+  query<R = Record<string, unknown>>(
+    query: string | { name: string; text: string },
+    params?: unknown[],
+  ): Promise<{ rows: R[] }>;
   end(): Promise<void>;
   on(event: 'error' | 'end', listener: (error?: Error) => void): void;
   on(event: 'notification', listener: (message?: { channel: string }) => void): void;

@@ -60,7 +60,11 @@ export class NativeRead {
   /** The query as node-postgres takes it, made once per text (it reads the object, never writes it). */
   #queryOf(sql: string): ReadQuery {
     let query = this.#queries.get(sql);
-    if (!query) this.#queries.set(sql, (query = this.#prepared ? Object.freeze({ name: `upshift_${sha256Hex(sql).slice(0, 16)}`, text: sql }) : sql));
+    if (!query)
+      this.#queries.set(
+        sql,
+        (query = this.#prepared ? Object.freeze({ name: `upshift_${sha256Hex(sql).slice(0, 16)}`, text: sql }) : sql),
+      );
     return query;
   }
 

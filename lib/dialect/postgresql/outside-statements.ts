@@ -5,11 +5,14 @@ import type { StatementGuard } from '../dialect.ts';
 import type { PostgreSqlDdlGuard } from './ddl-limits.ts';
 
 /** Statements PostgreSQL refuses inside a transaction block: they run as sent, on the pool. */
-const OUTSIDE_ONLY = /\bconcurrently\b|^\s*(vacuum|reindex|create\s+database|drop\s+database|alter\s+system|create\s+tablespace|drop\s+tablespace)\b/i;
+const OUTSIDE_ONLY =
+  /\bconcurrently\b|^\s*(vacuum|reindex|create\s+database|drop\s+database|alter\s+system|create\s+tablespace|drop\s+tablespace)\b/i;
 /** A concurrent index build, and the (possibly quoted, possibly schema-qualified) index name it names. */
-const CONCURRENT_BUILD = /^\s*create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?((?:"[^"]+"|[\w$]+)(?:\s*\.\s*(?:"[^"]+"|[\w$]+))?)/i;
+const CONCURRENT_BUILD =
+  /^\s*create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?((?:"[^"]+"|[\w$]+)(?:\s*\.\s*(?:"[^"]+"|[\w$]+))?)/i;
 
-const INVALID_SQL = 'select c.oid::regclass::text as name from pg_index i join pg_class c on c.oid = i.indexrelid where not i.indisvalid and c.oid = to_regclass(?)';
+const INVALID_SQL =
+  'select c.oid::regclass::text as name from pg_index i join pg_class c on c.oid = i.indexrelid where not i.indisvalid and c.oid = to_regclass(?)';
 
 /**
  * The statements of one `transaction: false` revision on PostgreSQL.
@@ -43,7 +46,10 @@ export class OutsideStatements implements StatementGuard {
       const name = build[1]!;
       const invalid = await this.#invalid(name);
       if (invalid) {
-        this.#guard.logger.warn({ revision: this.#revisionId, index: invalid }, `revision ${this.#revisionId}: index ${invalid} is INVALID (a failed or killed concurrent build); dropping it concurrently to rebuild it`);
+        this.#guard.logger.warn(
+          { revision: this.#revisionId, index: invalid },
+          `revision ${this.#revisionId}: index ${invalid} is INVALID (a failed or killed concurrent build); dropping it concurrently to rebuild it`,
+        );
         await this.#db.query(`drop index concurrently if exists ${name}`);
       }
       this.#built.push(name);

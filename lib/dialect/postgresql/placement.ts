@@ -51,7 +51,8 @@ export class Placement {
   }
 
   tablesIn(schema: string | undefined): Tables {
-    const qualified = (table: string) => (schema === undefined ? quoteIdentifier(table) : `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`);
+    const qualified = (table: string) =>
+      schema === undefined ? quoteIdentifier(table) : `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
     return { table: qualified(this.#name), stateTable: qualified(this.#name + STATE_SUFFIX) };
   }
 
@@ -92,7 +93,11 @@ export class Placement {
         row = await this.#where();
       }
       if (row.database !== this.#intended) {
-        throw new WrongDatabaseError(this.#intended, row.database, switched ? ' (MikroORM had switched its configuration to it, and reconnecting did not help)' : '');
+        throw new WrongDatabaseError(
+          this.#intended,
+          row.database,
+          switched ? ' (MikroORM had switched its configuration to it, and reconnecting did not help)' : '',
+        );
       }
     }
     const schema = this.#schema ?? row.schema;
@@ -106,7 +111,9 @@ export class Placement {
   }
 
   async #where(): Promise<{ database: string; schema: string | null }> {
-    const [row] = await this.#db.query<{ database: string; schema: string | null }>('select current_database() as "database", current_schema() as "schema"');
+    const [row] = await this.#db.query<{ database: string; schema: string | null }>(
+      'select current_database() as "database", current_schema() as "schema"',
+    );
     return row!;
   }
 }
@@ -119,7 +126,8 @@ export class Placement {
 function intendedDatabase(db: Database): string | undefined {
   const config = db.orm.config;
   const name = config.get('dbName') as string | undefined;
-  const management = (config.get('schemaGenerator') as { managementDbName?: string } | undefined)?.managementDbName ?? 'postgres';
+  const management =
+    (config.get('schemaGenerator') as { managementDbName?: string } | undefined)?.managementDbName ?? 'postgres';
   const url = config.get('clientUrl') as string | undefined;
   const fromUrl = url ? urlDatabase(url) : undefined;
   if (name === management && fromUrl && fromUrl !== management) return fromUrl;

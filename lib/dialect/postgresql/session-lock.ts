@@ -46,7 +46,18 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
   #lost: Error | undefined;
   #released = false;
 
-  constructor(session: LockSession, key: bigint, parts: { db: Database; store: Store; location: Location; native: NativeRead; searchPath?: readonly string[] | undefined; registry?: Registry | undefined }) {
+  constructor(
+    session: LockSession,
+    key: bigint,
+    parts: {
+      db: Database;
+      store: Store;
+      location: Location;
+      native: NativeRead;
+      searchPath?: readonly string[] | undefined;
+      registry?: Registry | undefined;
+    },
+  ) {
     super(parts.db, parts.store);
     this.#session = session;
     this.#client = session.client;
@@ -91,7 +102,9 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
       // The first attempt also starts listening and names the session, in the same round trip (a
       // simple-protocol multi-statement query, so no parameters: the keys are numbers upshift
       // computed, and the session's setup quotes its own literal).
-      const results = (await this.#client.query(`listen "${this.#channel}"; ${this.#session.setup}${attempt}`)) as unknown as { rows: { token: boolean | null }[] }[];
+      const results = (await this.#client.query(
+        `listen "${this.#channel}"; ${this.#session.setup}${attempt}`,
+      )) as unknown as { rows: { token: boolean | null }[] }[];
       rows = results.at(-1)!.rows;
       this.#listening = true;
     }
@@ -119,7 +132,10 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
   }
 
   async holder(): Promise<LockHolder | undefined> {
-    return advisoryHolder(async (text, params) => (await this.#client.query(text, params)).rows as never[], this.#keyValue);
+    return advisoryHolder(
+      async (text, params) => (await this.#client.query(text, params)).rows as never[],
+      this.#keyValue,
+    );
   }
 
   protected beginUnit(): Promise<Transaction> {
@@ -166,7 +182,9 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
     // see the token held without the lock.
     const [a, b] = this.#token;
     const statements = [
-      this.#held ? `select pg_advisory_unlock(${a}, ${b}), pg_advisory_unlock(${this.#key}::bigint), pg_notify('${this.#channel}', 'released')` : '',
+      this.#held
+        ? `select pg_advisory_unlock(${a}, ${b}), pg_advisory_unlock(${this.#key}::bigint), pg_notify('${this.#channel}', 'released')`
+        : '',
       this.#listening ? `unlisten "${this.#channel}"` : '',
       this.#session.cleanup,
     ].filter((sql) => sql !== '');
@@ -174,7 +192,11 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
     if (!broken && statements.length > 0) {
       try {
         // Bounded: a connection that no longer answers is closed instead, and the lock dies with it.
-        await within(this.#client.query(statements.join('; ')), CLEANUP_MS, () => new Error('the lock connection did not answer'));
+        await within(
+          this.#client.query(statements.join('; ')),
+          CLEANUP_MS,
+          () => new Error('the lock connection did not answer'),
+        );
       } catch {
         broken = true;
       }

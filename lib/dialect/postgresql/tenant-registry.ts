@@ -25,7 +25,11 @@ export interface Registry {
 /** Creates the registry when missing, serialized between replicas by a transaction advisory lock. */
 export async function ensureRegistry(db: Database, registry: Registry): Promise<void> {
   await db.transaction(async (trx) => {
-    await db.query('select pg_advisory_xact_lock(?::bigint)', [sha256Int64(`upshift-registry:${registry.table}`).toString()], trx);
+    await db.query(
+      'select pg_advisory_xact_lock(?::bigint)',
+      [sha256Int64(`upshift-registry:${registry.table}`).toString()],
+      trx,
+    );
     await db.run(
       `create table if not exists ${registry.table} ("schema" text primary key, "${STATE_COLUMNS.keys}" varchar(80) not null, "${STATE_COLUMNS.ids}" varchar(80) not null)`,
       [],
@@ -35,7 +39,13 @@ export async function ensureRegistry(db: Database, registry: Registry): Promise<
 }
 
 /** The tenants' digests, in one statement; nothing when the registry does not exist yet or is in another database. */
-export async function readRegistry(db: Database, registry: Registry, schemas: readonly string[], kind: 'keys' | 'ids', intended: string | undefined): Promise<Map<string, string>> {
+export async function readRegistry(
+  db: Database,
+  registry: Registry,
+  schemas: readonly string[],
+  kind: 'keys' | 'ids',
+  intended: string | undefined,
+): Promise<Map<string, string>> {
   const digests = new Map<string, string>();
   if (schemas.length === 0) return digests;
   let rows: { database: string; schema: string; digest: string }[];
@@ -68,7 +78,14 @@ export function registryTriggerBlock(table: string, registry: Registry): string 
 }
 
 /** Writes the tenant's registry row, only while its trigger keeps the row true. */
-export async function writeRegistryRow(db: Database, trx: Transaction, registry: Registry, schema: string, table: string, digests: { keys: string; ids: string }): Promise<void> {
+export async function writeRegistryRow(
+  db: Database,
+  trx: Transaction,
+  registry: Registry,
+  schema: string,
+  table: string,
+  digests: { keys: string; ids: string },
+): Promise<void> {
   await db.run(
     `insert into ${registry.table} ("schema", "${STATE_COLUMNS.keys}", "${STATE_COLUMNS.ids}") select ?, ?, ? ` +
       `where exists (select 1 from pg_trigger where tgrelid = to_regclass(?) and tgname = ${quoteLiteral(TRIGGER)}) ` +

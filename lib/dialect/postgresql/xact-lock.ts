@@ -31,7 +31,18 @@ export class PostgreSqlXactLock extends LockedUnits {
   readonly #searchPath: readonly string[] | undefined;
   readonly #registry: Registry | undefined;
 
-  constructor(key: bigint, options: LockOptions, parts: { db: Database; store: Store; location: Location; native: NativeRead; searchPath?: readonly string[] | undefined; registry?: Registry | undefined }) {
+  constructor(
+    key: bigint,
+    options: LockOptions,
+    parts: {
+      db: Database;
+      store: Store;
+      location: Location;
+      native: NativeRead;
+      searchPath?: readonly string[] | undefined;
+      registry?: Registry | undefined;
+    },
+  ) {
     super(parts.db, parts.store);
     this.#key = key;
     this.#options = options;
@@ -51,10 +62,15 @@ export class PostgreSqlXactLock extends LockedUnits {
         {
           what: `PostgreSQL advisory transaction lock ${this.#key.toString()}`,
           tryAcquire: async () => {
-            const [row] = await this.db.query<{ locked: boolean }>('select pg_try_advisory_xact_lock(?::bigint) as "locked"', [this.#key.toString()], trx);
+            const [row] = await this.db.query<{ locked: boolean }>(
+              'select pg_try_advisory_xact_lock(?::bigint) as "locked"',
+              [this.#key.toString()],
+              trx,
+            );
             return row!.locked === true;
           },
-          holder: () => advisoryHolder((text, params) => this.db.query(text.replace(/\$\d+/g, '?'), params, trx), this.#key),
+          holder: () =>
+            advisoryHolder((text, params) => this.db.query(text.replace(/\$\d+/g, '?'), params, trx), this.#key),
         },
         { ...this.#options, whileWaiting: undefined },
       );

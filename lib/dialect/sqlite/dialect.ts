@@ -3,7 +3,14 @@ import type { Database, Row } from '../../database.ts';
 import type { LockOptions } from '../../lock.ts';
 import { STATE_COLUMNS } from '../../state-row.ts';
 import { Store } from '../../store.ts';
-import { quoteIdentifier, STATE_SUFFIX, type Dialect, type HeldLock, type Tables, type UnitOptions } from '../dialect.ts';
+import {
+  quoteIdentifier,
+  STATE_SUFFIX,
+  type Dialect,
+  type HeldLock,
+  type Tables,
+  type UnitOptions,
+} from '../dialect.ts';
 import { assertNoForeignKeyViolations, withForeignKeysOff } from './foreign-keys.ts';
 import { rollbackOrRecover, SqliteWriteLock, WriteLockTaker, type BetterSqlite } from './write-lock.ts';
 
@@ -60,7 +67,8 @@ export class SqliteDialect implements Dialect {
       });
     } catch (error) {
       // A streamed query is still reading rows on the connection: MikroORM's queue waits for it.
-      if (error instanceof TypeError && /busy executing a query/.test(error.message)) return (await this.#db.query(sql))[0];
+      if (error instanceof TypeError && /busy executing a query/.test(error.message))
+        return (await this.#db.query(sql))[0];
       throw error;
     }
   }
@@ -101,6 +109,13 @@ export class SqliteDialect implements Dialect {
   /** Nothing to wait for here: each unit takes the write lock itself. */
   async acquire<W>(options: LockOptions<W>): Promise<{ lock: HeldLock }> {
     const store = new Store(this.#db, this, this.#tables);
-    return { lock: new SqliteWriteLock(this.#db, store, new WriteLockTaker(this.#db, this.#name, this.#tables), options as LockOptions) };
+    return {
+      lock: new SqliteWriteLock(
+        this.#db,
+        store,
+        new WriteLockTaker(this.#db, this.#name, this.#tables),
+        options as LockOptions,
+      ),
+    };
   }
 }

@@ -26,7 +26,11 @@ import { ForeignKeysNotDisabledError, ForeignKeyViolationError, type ForeignKeyV
  * Must be called outside any transaction on the connection: throws ForeignKeysNotDisabledError
  * when the pragma did not take effect, before `work` runs.
  */
-export async function withForeignKeysOff<T>(db: Database, revisionIds: readonly string[], work: (wereOn: boolean) => Promise<T>): Promise<T> {
+export async function withForeignKeysOff<T>(
+  db: Database,
+  revisionIds: readonly string[],
+  work: (wereOn: boolean) => Promise<T>,
+): Promise<T> {
   const wereOn = await foreignKeysOn(db);
   if (!wereOn) return work(false);
   await db.query('pragma foreign_keys = off');
@@ -51,7 +55,11 @@ const SHOWN = 5;
  * referenced table of the first violations when any reference dangles. The caller's transaction
  * then rolls back.
  */
-export async function assertNoForeignKeyViolations(db: Database, trx: Transaction, revisionIds: readonly string[]): Promise<void> {
+export async function assertNoForeignKeyViolations(
+  db: Database,
+  trx: Transaction,
+  revisionIds: readonly string[],
+): Promise<void> {
   // The table-valued form, with a limit: a rebuild gone wrong can orphan every row of a table.
   const rows = await db.query<{ table: string; rowid: number | bigint | null; parent: string }>(
     `select "table", "rowid", "parent" from pragma_foreign_key_check limit ${SHOWN + 1}`,

@@ -112,16 +112,20 @@ export class SqliteWriteLock extends LockedUnits {
   }
 
   /** SQLite's table-rebuild procedure, for the units whose revisions declare disableForeignKeys. */
-  protected override aroundTransaction<T>(options: UnitOptions, run: (check: (trx: Transaction) => Promise<void>) => Promise<T>): Promise<T> {
+  protected override aroundTransaction<T>(
+    options: UnitOptions,
+    run: (check: (trx: Transaction) => Promise<void>) => Promise<T>,
+  ): Promise<T> {
     const ids = options.foreignKeysOff ?? [];
     if (ids.length === 0) return run(async () => undefined);
-    return withForeignKeysOff(this.db, ids, (wereOn) => run(async (trx) => (wereOn ? assertNoForeignKeyViolations(this.db, trx, ids) : undefined)));
+    return withForeignKeysOff(this.db, ids, (wereOn) =>
+      run(async (trx) => (wereOn ? assertNoForeignKeyViolations(this.db, trx, ids) : undefined)),
+    );
   }
 
   protected async recoverConnection(trx: Transaction): Promise<void> {
     await recoverConnection(this.db, trx);
   }
-
 }
 
 /** Rolls back, or gives the connection back to the ORM when the driver cannot. */
@@ -144,5 +148,9 @@ async function recoverConnection(db: Database, trx: Transaction): Promise<void> 
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (error instanceof Error && /database is locked/i.test(error.message));
+  return (
+    code === 'SQLITE_BUSY' ||
+    code === 'SQLITE_LOCKED' ||
+    (error instanceof Error && /database is locked/i.test(error.message))
+  );
 }

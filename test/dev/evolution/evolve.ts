@@ -26,7 +26,12 @@ export interface Evolution {
  * key values compared), downgrade('-1'), the schema equal to the step before (and the rows the
  * step did not drop still there), upgrade() again; then the new tables get rows too.
  */
-export async function evolve(t: TapTest, db: TestDatabase, initial: (dialect: FixtureDialect) => EntitySet, evolutions: readonly Evolution[]): Promise<void> {
+export async function evolve(
+  t: TapTest,
+  db: TestDatabase,
+  initial: (dialect: FixtureDialect) => EntitySet,
+  evolutions: readonly Evolution[],
+): Promise<void> {
   const ws = workspace();
   t.teardown(ws.remove);
   await init({ dir: ws.dir });
@@ -34,7 +39,9 @@ export async function evolve(t: TapTest, db: TestDatabase, initial: (dialect: Fi
   let schemaBefore = await schemaDump(db);
   const timing = { revision: 0, check: 0, started: performance.now() };
   t.teardown(() => {
-    t.comment(`[${db.dialect}] ${steps.length} steps in ${Math.round(performance.now() - timing.started)} ms: revision() ${Math.round(timing.revision)} ms, check() ${Math.round(timing.check)} ms`);
+    t.comment(
+      `[${db.dialect}] ${steps.length} steps in ${Math.round(performance.now() - timing.started)} ms: revision() ${Math.round(timing.revision)} ms, check() ${Math.round(timing.check)} ms`,
+    );
   });
   const steps: Evolution[] = [{ message: 'the first revision, from nothing', change: () => undefined }, ...evolutions];
   for (const [n, evolution] of steps.entries()) {
@@ -57,7 +64,12 @@ export async function evolve(t: TapTest, db: TestDatabase, initial: (dialect: Fi
       t.fail(`${label}: revision() found no change`);
       return;
     }
-    if (!evolution.drops && n > 0) t.same(generated.dataLoss.filter((d) => d.startsWith('up:')), [], `${label}: no data loss reported for up()`);
+    if (!evolution.drops && n > 0)
+      t.same(
+        generated.dataLoss.filter((d) => d.startsWith('up:')),
+        [],
+        `${label}: no data loss reported for up()`,
+      );
     const revisions = await loadRevisions(ws.dir);
     started = performance.now();
     try {
@@ -73,7 +85,11 @@ export async function evolve(t: TapTest, db: TestDatabase, initial: (dialect: Fi
     const migrator = new Migrator({ orm, revisions, logger: silent });
     t.same((await migrator.upgrade()).applied, [generated.id], `${label}: upgrade() applies it`);
     const after = await rowFacts(db, orm);
-    t.same(survivors(after, before), kept(before, after), `${label}: every row and foreign key value the change does not drop is still there`);
+    t.same(
+      survivors(after, before),
+      kept(before, after),
+      `${label}: every row and foreign key value the change does not drop is still there`,
+    );
     const schemaAfter = await schemaDump(db);
 
     if (!generated.irreversible) {
@@ -81,7 +97,11 @@ export async function evolve(t: TapTest, db: TestDatabase, initial: (dialect: Fi
       t.same(await schemaDump(db), schemaBefore, `${label}: downgrade('-1') restores the schema of the step before`);
       const restored = await rowFacts(db, orm);
       const untouched = Object.keys(before.counts).filter((table) => table in after.counts);
-      t.same(pick(restored.counts, untouched), pick(before.counts, untouched), `${label}: and keeps the rows of the tables the step did not drop`);
+      t.same(
+        pick(restored.counts, untouched),
+        pick(before.counts, untouched),
+        `${label}: and keeps the rows of the tables the step did not drop`,
+      );
       await migrator.upgrade();
       t.same(await schemaDump(db), schemaAfter, `${label}: upgrade() again builds the same schema`);
     }
@@ -95,15 +115,27 @@ export async function evolve(t: TapTest, db: TestDatabase, initial: (dialect: Fi
 /** What `after` holds of what `before` had, for the tables and references that still exist. */
 function survivors(after: RowFacts, before: RowFacts): RowFacts {
   return {
-    counts: pick(after.counts, Object.keys(before.counts).filter((k) => k in after.counts)),
-    references: pick(after.references, Object.keys(before.references).filter((k) => k in after.references)),
+    counts: pick(
+      after.counts,
+      Object.keys(before.counts).filter((k) => k in after.counts),
+    ),
+    references: pick(
+      after.references,
+      Object.keys(before.references).filter((k) => k in after.references),
+    ),
   };
 }
 
 function kept(before: RowFacts, after: RowFacts): RowFacts {
   return {
-    counts: pick(before.counts, Object.keys(before.counts).filter((k) => k in after.counts)),
-    references: pick(before.references, Object.keys(before.references).filter((k) => k in after.references)),
+    counts: pick(
+      before.counts,
+      Object.keys(before.counts).filter((k) => k in after.counts),
+    ),
+    references: pick(
+      before.references,
+      Object.keys(before.references).filter((k) => k in after.references),
+    ),
   };
 }
 

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
-import { DatabaseSchema, type AbstractSqlConnection, type AbstractSqlPlatform, type Column, type DatabaseTable, type SqlSchemaGenerator } from '@mikro-orm/sql';
+import {
+  DatabaseSchema,
+  type AbstractSqlConnection,
+  type AbstractSqlPlatform,
+  type Column,
+  type DatabaseTable,
+  type SqlSchemaGenerator,
+} from '@mikro-orm/sql';
 import type { TestDatabase } from '../../helpers/databases.ts';
 
 /**
@@ -29,7 +36,9 @@ export async function databaseSchema(orm: MikroORM): Promise<DatabaseTable[]> {
 
 export function nameOf(db: TestDatabase, table: DatabaseTable): string {
   const q = (s: string) => (db.dialect === 'postgresql' ? `"${s}"` : `\`${s}\``);
-  return db.dialect === 'postgresql' && table.schema && table.schema !== 'public' ? `${q(table.schema)}.${q(table.name)}` : q(table.name);
+  return db.dialect === 'postgresql' && table.schema && table.schema !== 'public'
+    ? `${q(table.schema)}.${q(table.name)}`
+    : q(table.name);
 }
 
 function quote(db: TestDatabase, column: string): string {
@@ -55,9 +64,14 @@ export async function rowFacts(db: TestDatabase, orm: MikroORM): Promise<RowFact
     facts.counts[keyOf(table)] = Number(row!.n);
     const byParent = new Map<string, string[]>();
     for (const fk of Object.values(table.getForeignKeys())) {
-      const values = await db.query<Record<string, unknown>>(`select ${fk.columnNames.map((c) => quote(db, c)).join(', ')} from ${name}`);
+      const values = await db.query<Record<string, unknown>>(
+        `select ${fk.columnNames.map((c) => quote(db, c)).join(', ')} from ${name}`,
+      );
       const parent = fk.referencedTableName.replace(/^public\./, '');
-      byParent.set(parent, [...(byParent.get(parent) ?? []), ...values.map((v) => JSON.stringify(fk.columnNames.map((c) => (v[c] === null ? null : String(v[c])))))]);
+      byParent.set(parent, [
+        ...(byParent.get(parent) ?? []),
+        ...values.map((v) => JSON.stringify(fk.columnNames.map((c) => (v[c] === null ? null : String(v[c]))))),
+      ]);
     }
     for (const [parent, values] of byParent) facts.references[`${keyOf(table)} -> ${parent}`] = values.sort();
   }
@@ -87,13 +101,21 @@ export async function seed(db: TestDatabase, orm: MikroORM): Promise<void> {
       const table = byKey.get(key)!;
       const waits = Object.values(table.getForeignKeys()).some((fk) => {
         const parent = fk.referencedTableName.replace(/^public\./, '');
-        return parent !== key && empty.has(parent) && !done.has(parent) && fk.columnNames.some((c) => !table.getColumn(c)?.nullable);
+        return (
+          parent !== key &&
+          empty.has(parent) &&
+          !done.has(parent) &&
+          fk.columnNames.some((c) => !table.getColumn(c)?.nullable)
+        );
       });
       if (waits) continue;
       done.add(key);
       order.push(table);
     }
-    if (order.length === before) throw new Error(`seed: NOT NULL foreign keys form a cycle among ${[...empty].filter((k) => !done.has(k)).join(', ')}`);
+    if (order.length === before)
+      throw new Error(
+        `seed: NOT NULL foreign keys form a cycle among ${[...empty].filter((k) => !done.has(k)).join(', ')}`,
+      );
   }
   for (const table of order) await insertRows(db, table);
   for (const table of tables) await fillNullReferences(db, table);
@@ -102,9 +124,10 @@ export async function seed(db: TestDatabase, orm: MikroORM): Promise<void> {
 async function insertRows(db: TestDatabase, table: DatabaseTable): Promise<void> {
   const columns = table.getColumns().filter((c) => !c.generated);
   const fkOf = new Map<string, { fk: ReturnType<DatabaseTable['getForeignKeys']>[string]; index: number }>();
-  for (const fk of Object.values(table.getForeignKeys())) fk.columnNames.forEach((c, index) => {
-    fkOf.set(c, { fk, index });
-  });
+  for (const fk of Object.values(table.getForeignKeys()))
+    fk.columnNames.forEach((c, index) => {
+      fkOf.set(c, { fk, index });
+    });
   const parents = new Map<string, Record<string, unknown>[]>();
   for (const { fk } of fkOf.values()) {
     if (parents.has(fk.constraintName)) continue;
@@ -136,8 +159,11 @@ async function insertRows(db: TestDatabase, table: DatabaseTable): Promise<void>
 
 async function parentRows(db: TestDatabase, referenced: string, columns: string[]): Promise<Record<string, unknown>[]> {
   const [schema, table] = referenced.includes('.') ? referenced.split('.') : [undefined, referenced];
-  const name = db.dialect === 'postgresql' && schema && schema !== 'public' ? `"${schema}"."${table}"` : quote(db, table!);
-  return db.query(`select ${columns.map((c) => quote(db, c)).join(', ')} from ${name} order by ${columns.map((c) => quote(db, c)).join(', ')}`);
+  const name =
+    db.dialect === 'postgresql' && schema && schema !== 'public' ? `"${schema}"."${table}"` : quote(db, table!);
+  return db.query(
+    `select ${columns.map((c) => quote(db, c)).join(', ')} from ${name} order by ${columns.map((c) => quote(db, c)).join(', ')}`,
+  );
 }
 
 /** Points foreign key columns that hold only NULLs at the parent's rows, row j at parent row j. */
@@ -147,11 +173,15 @@ async function fillNullReferences(db: TestDatabase, table: DatabaseTable): Promi
   const name = nameOf(db, table);
   for (const fk of Object.values(table.getForeignKeys())) {
     if (fk.columnNames.some((c) => !table.getColumn(c)?.nullable)) continue;
-    const [set] = await db.query<{ n: number | string }>(`select count(*) as n from ${name} where ${fk.columnNames.map((c) => `${quote(db, c)} is not null`).join(' and ')}`);
+    const [set] = await db.query<{ n: number | string }>(
+      `select count(*) as n from ${name} where ${fk.columnNames.map((c) => `${quote(db, c)} is not null`).join(' and ')}`,
+    );
     if (Number(set!.n) > 0) continue;
     const parents = await parentRows(db, fk.referencedTableName, fk.referencedColumnNames);
     if (parents.length === 0) continue;
-    const rows = await db.query<Record<string, unknown>>(`select ${pk.map((c) => quote(db, c)).join(', ')} from ${name} order by ${pk.map((c) => quote(db, c)).join(', ')}`);
+    const rows = await db.query<Record<string, unknown>>(
+      `select ${pk.map((c) => quote(db, c)).join(', ')} from ${name} order by ${pk.map((c) => quote(db, c)).join(', ')}`,
+    );
     const self = fk.referencedTableName.replace(/^public\./, '') === keyOf(table);
     for (const [j, row] of rows.entries()) {
       // A self reference points at the next row, a 1:1 (unique) one at a row of its own.
@@ -175,12 +205,16 @@ function isUnique(table: DatabaseTable, columns: string[]): boolean {
 export function valueFor(db: TestDatabase, column: Column, i: number): unknown {
   const type = column.type.toLowerCase();
   const items = column.enumItems;
-  if (type.endsWith('[]')) return db.dialect === 'postgresql' ? `{${items?.length ? items[i % items.length] : /int|numeric|double|float|real/.test(type) ? i : `a${i}`}}` : `a${i}`;
+  if (type.endsWith('[]'))
+    return db.dialect === 'postgresql'
+      ? `{${items?.length ? items[i % items.length] : /int|numeric|double|float|real/.test(type) ? i : `a${i}`}}`
+      : `a${i}`;
   if (items?.length) {
     const item = items[(i - 1) % items.length]!;
     return /int/.test(type) ? Number(item) : item;
   }
-  if (/uuid/.test(type)) return db.dialect === 'postgresql' ? randomUUID() : `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  if (/uuid/.test(type))
+    return db.dialect === 'postgresql' ? randomUUID() : `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
   if (/bool/.test(type)) return db.dialect === 'postgresql' ? i % 2 === 0 : i % 2;
   if (/int|serial/.test(type)) return i;
   if (/numeric|decimal|double|float|real/.test(type)) return i + 0.5;

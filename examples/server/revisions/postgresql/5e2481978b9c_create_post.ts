@@ -18,7 +18,9 @@ export default {
   transaction: true,
   async up({ sql }) {
     await sql('create table "post" ("id" serial primary key, "title" varchar(255) not null, "author_id" int not null)');
-    await sql('alter table "post" add constraint "post_author_id_foreign" foreign key ("author_id") references "user" ("id")');
+    await sql(
+      'alter table "post" add constraint "post_author_id_foreign" foreign key ("author_id") references "user" ("id")',
+    );
   },
   async down({ sql }) {
     // DATA LOSS: drops table "post" and every row in it

@@ -17,7 +17,9 @@ export default {
   createdAt: '2026-11-21T18:07:22.808Z',
   transaction: true,
   async up({ sql }) {
-    await sql('create table "user" ("id" serial primary key, "email" varchar(255) not null, "name" varchar(255) not null)');
+    await sql(
+      'create table "user" ("id" serial primary key, "email" varchar(255) not null, "name" varchar(255) not null)',
+    );
     await sql('alter table "user" add constraint "user_email_unique" unique ("email")');
   },
   async down({ sql }) {

@@ -17,7 +17,9 @@ export default {
   createdAt: '2026-11-21T18:07:18.031Z',
   transaction: true,
   async up({ sql }) {
-    await sql('create table `user` (`id` integer not null primary key autoincrement, `email` text not null, `name` text not null)');
+    await sql(
+      'create table `user` (`id` integer not null primary key autoincrement, `email` text not null, `name` text not null)',
+    );
     await sql('create unique index `user_email_unique` on `user` (`email`)');
   },
   async down({ sql }) {

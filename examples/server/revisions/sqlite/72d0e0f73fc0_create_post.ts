@@ -17,7 +17,9 @@ export default {
   createdAt: '2026-11-21T18:07:19.169Z',
   transaction: true,
   async up({ sql }) {
-    await sql('create table `post` (`id` integer not null primary key autoincrement, `title` text not null, `author_id` integer not null, constraint `post_author_id_foreign` foreign key (`author_id`) references `user` (`id`))');
+    await sql(
+      'create table `post` (`id` integer not null primary key autoincrement, `title` text not null, `author_id` integer not null, constraint `post_author_id_foreign` foreign key (`author_id`) references `user` (`id`))',
+    );
     await sql('create index `post_author_id_index` on `post` (`author_id`)');
   },
   async down({ sql }) {
