@@ -1,8 +1,7 @@
-import { checksumOf } from './checksum.ts';
 import type { HeldLock } from './dialect/dialect.ts';
 import { quoteIdentifier } from './dialect/dialect.ts';
 import { AdoptionError } from './errors.ts';
-import { instanceName } from './instance.ts';
+import { recordedNotRun, appliedEntry } from './recorded.ts';
 import type { Runtime } from './runtime.ts';
 import type { AppliedRevision } from './store.ts';
 
@@ -42,21 +41,12 @@ export async function adoptMikroOrmHistory(rt: Runtime, lock: HeldLock): Promise
     const unknown = names.filter((name) => !graph.has(name));
     if (unknown.length > 0) throw new AdoptionError(table, unknown);
     const revisions = graph.sort(names);
-    await unit.record(
-      revisions.map((revision) => ({
-        id: revision.id,
-        parents: revision.parents,
-        message: revision.message,
-        checksum: checksumOf(revision),
-        durationMs: 0,
-        appliedBy: `${instanceName()} (adopted from ${table})`,
-      })),
-    );
+    await unit.record(revisions.map((revision) => recordedNotRun(revision, `adopted from ${table}`)));
     if (revisions.length > 0)
       rt.logger.info(
         { adopted: revisions.map((r) => r.id), table },
         `adopted ${revisions.length} migration(s) that ${table} lists as applied; they are recorded, not run`,
       );
-    return revisions.map((r) => ({ id: r.id, parents: [...r.parents], checksum: checksumOf(r) }));
+    return revisions.map(appliedEntry);
   });
 }

@@ -1,9 +1,7 @@
-import { checksumOf } from './checksum.ts';
 import type { HeldLock } from './dialect/dialect.ts';
 import { quoteIdentifier } from './dialect/dialect.ts';
 import { BaselineMismatchError } from './errors.ts';
-import { instanceName } from './instance.ts';
-import type { Revision } from './revision.ts';
+import { appliedEntry, recordedNotRun } from './recorded.ts';
 import type { Runtime } from './runtime.ts';
 import type { AppliedRevision } from './store.ts';
 
@@ -15,7 +13,8 @@ import type { AppliedRevision } from './store.ts';
  *   the lock in one unit (re-checked there: a replica that recorded it first wins);
  * - anything between: BaselineMismatchError naming what is missing; nothing recorded or run.
  * The check reads only (a `select <columns> ... where 1 = 0` per table, outside any transaction,
- * so that a missing table cannot abort one); extra tables or columns in the database are allowed.
+ * so that a missing table cannot abort one); any other failure of that read is thrown. Extra
+ * tables or columns in the database are allowed.
  */
 export async function baselineExisting(rt: Runtime, lock: HeldLock): Promise<AppliedRevision[] | undefined> {
   const baseline = rt.bundle.graph.order.find((r) => r.baseline);
@@ -37,26 +36,13 @@ export async function baselineExisting(rt: Runtime, lock: HeldLock): Promise<App
   return lock.unit(async (unit) => {
     const rows = await unit.rows();
     if (rows.length > 0) return rows;
-    await unit.record([
-      {
-        id: baseline.id,
-        parents: [],
-        message: baseline.message,
-        checksum: checksumOf(baseline),
-        durationMs: 0,
-        appliedBy: `${instanceName()} (baseline: tables found)`,
-      },
-    ]);
+    await unit.record([recordedNotRun(baseline, 'baseline: tables found')]);
     rt.logger.info(
       { baseline: baseline.id, tables: tables.length },
       `the database already has the ${tables.length} table(s) of baseline ${baseline.id}: recorded as applied, not run`,
     );
-    return [rowOf(baseline)];
+    return [appliedEntry(baseline)];
   });
-}
-
-function rowOf(r: Revision): AppliedRevision {
-  return { id: r.id, parents: [...r.parents], checksum: checksumOf(r) };
 }
 
 async function readable(rt: Runtime, table: string, columns: readonly string[]): Promise<boolean> {
@@ -66,7 +52,10 @@ async function readable(rt: Runtime, table: string, columns: readonly string[]):
   try {
     await rt.db.query(`select ${list} from ${name} where 1 = 0`);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // Only "no such table / column" means missing; a lost connection or a refused read is an
+    // error, never a reason to decide the database is new and run the baseline over it.
+    if (rt.dialect.isMissingTable(error) || rt.dialect.isMissingColumn(error)) return false;
+    throw error;
   }
 }

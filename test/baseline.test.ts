@@ -3,9 +3,10 @@
  * that has the tables; run on a new one; refused (BaselineMismatchError) on one that has only some.
  */
 import { defineEntity, p } from '@mikro-orm/core';
-import { Migrator } from 'upshift';
+import { randomBytes } from 'node:crypto';
+import { BaselineMismatchError, Migrator, RevisionFailedError, UpshiftError } from 'upshift';
 import { baseline, init } from 'upshift/dev';
-import { eachDialect } from './helpers/each-dialect.ts';
+import { eachDialect, onPostgres } from './helpers/each-dialect.ts';
 import { createDatabase } from './helpers/databases.ts';
 import { loadEntries, silent } from './dev/load.ts';
 import { workspace } from './dev/workspace.ts';
@@ -84,3 +85,43 @@ eachDialect('baseline: recorded on existing tables, run on a new database, refus
   });
   t.same(await partial.query('select id from upshift_revisions'), [], 'nothing recorded');
 });
+
+onPostgres(
+  'baseline: a table it may not read is an error, never a new database to run the baseline on',
+  async (t, db) => {
+    const ws = workspace();
+    t.teardown(() => ws.remove());
+    await init({ dir: ws.dir });
+    const owner = await db.orm([Author, Book]);
+    t.teardown(() => owner.close(true));
+    await owner.schema.create();
+    await db.query("insert into author (id, name) values (1, 'kept')");
+    await baseline({ orm: owner, dir: ws.dir, logger: silent });
+    const revisions = await loadEntries(ws.dir);
+
+    // The app's role may create upshift's tables but not read the app's: the check's read fails
+    // with "permission denied", which says nothing about whether the tables exist.
+    const role = `upshift_noread_${randomBytes(4).toString('hex')}`;
+    await db.query(`create role "${role}" login`);
+    t.teardown(() => db.query(`drop owned by "${role}"; drop role if exists "${role}"`));
+    await db.query(`grant create, usage on schema public to "${role}"`);
+    await db.query(`grant create on database "${db.location.split('/').pop()}" to "${role}"`);
+    const app = await db.orm([Author, Book], { user: role });
+    t.teardown(() => app.close(true));
+
+    const error = await new Migrator({ orm: app, revisions, logger: silent }).upgrade().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    t.type(error, UpshiftError, 'a typed error');
+    t.notOk(error instanceof BaselineMismatchError, 'not read as tables missing');
+    t.notOk(error instanceof RevisionFailedError, 'and the baseline was not run over the existing tables');
+    t.match((error as Error).message, /permission denied/, 'the message names the cause');
+    const [table] = await db.query<{ name: string | null }>(
+      "select to_regclass('public.upshift_revisions')::text as name",
+    );
+    const recorded = table?.name ? await db.query('select id from upshift_revisions') : [];
+    t.same(recorded, [], 'nothing recorded');
+    t.same(await db.query('select name from author'), [{ name: 'kept' }], 'rows untouched');
+  },
+);

@@ -42,6 +42,8 @@ export interface Dialect {
   readRow(sql: string): Promise<Row | undefined>;
   /** True when `error` says a table (or the schema) of upshift's does not exist. */
   isMissingTable(error: unknown): boolean;
+  /** True when `error` says a column named in the statement does not exist. */
+  isMissingColumn(error: unknown): boolean;
   /** An aggregate joining `expression` over all rows with commas, in no particular order. */
   joinedList(expression: string): string;
   /**

@@ -5,6 +5,7 @@ import { admit } from '../policy.ts';
 import type { DowngradeResult } from '../results.ts';
 import type { Revision } from '../revision.ts';
 import { runPlan } from '../runner.ts';
+import { runContext } from './run-context.ts';
 import type { Runtime } from '../runtime.ts';
 import { afterRun, analyze, type DatabaseState } from '../state.ts';
 
@@ -26,17 +27,12 @@ export async function downgrade(rt: Runtime, target: string): Promise<DowngradeR
   const outcome = await withLock(rt, 'downgrade', async (lock) => {
     const state = analyze(rt.bundle.graph, await lock.readApplied());
     admit(state, 'downgrade', [], rt.options, rt.logger, true);
-    const run = await runPlan('down', planFor(rt, state, target), [...state.rows.keys()], {
-      db: rt.db,
-      graph: rt.bundle.graph,
-      lock,
-      logger: rt.logger,
-      dialect: rt.dialect.name,
-      ddl: rt.dialect.ddlGuard && { guard: rt.dialect.ddlGuard(rt.logger), options: rt.options.ddl },
-      schema: rt.options.searchPath?.[0],
-      mode: rt.options.transaction,
-      operation: 'downgrade',
-    });
+    const run = await runPlan(
+      'down',
+      planFor(rt, state, target),
+      [...state.rows.keys()],
+      runContext(rt, lock, 'downgrade'),
+    );
     return { ...run, current: afterRun(rt.bundle.graph, state, run.ran, 'down') };
   });
   // Without a whileWaiting, the lock is always taken: the outcome is always the work's.

@@ -1,5 +1,5 @@
 import { checksumOf } from '../checksum.ts';
-import { instanceName } from '../instance.ts';
+import { recordedNotRun } from '../recorded.ts';
 import { withLock } from '../locked.ts';
 import type { StampResult } from '../results.ts';
 import type { Runtime } from '../runtime.ts';
@@ -21,16 +21,7 @@ export async function stamp(rt: Runtime, request: StampRequest): Promise<StampRe
       const rows = await unit.rows();
       const changes = stampChanges(graph, rows, request.target, request);
       await unit.unrecord(changes.remove);
-      await unit.record(
-        changes.add.map((revision) => ({
-          id: revision.id,
-          parents: revision.parents,
-          message: revision.message,
-          checksum: checksumOf(revision),
-          durationMs: 0,
-          appliedBy: `${instanceName()} (stamp)`,
-        })),
-      );
+      await unit.record(changes.add.map((revision) => recordedNotRun(revision, 'stamp')));
       for (const revision of changes.rechecksum) await unit.rechecksum(revision.id, checksumOf(revision));
       const removed = new Set(changes.remove);
       const after = [

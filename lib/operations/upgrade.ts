@@ -1,7 +1,6 @@
 import { adoptMikroOrmHistory } from '../adopt.ts';
 import { baselineExisting } from '../baseline.ts';
-import { checksumOf } from '../checksum.ts';
-import { instanceName } from '../instance.ts';
+import { recordedNotRun } from '../recorded.ts';
 import { squashView } from '../squash.ts';
 import type { HeldLock } from '../dialect/dialect.ts';
 import { refreshState, withLock } from '../locked.ts';
@@ -9,6 +8,7 @@ import { upgradePlan, validateTarget } from '../plan.ts';
 import { admit } from '../policy.ts';
 import type { UpgradeResult } from '../results.ts';
 import { runPlan } from '../runner.ts';
+import { runContext } from './run-context.ts';
 import type { Runtime } from '../runtime.ts';
 import { afterRun, analyze, type DatabaseState } from '../state.ts';
 import { appliedDigest } from '../state-row.ts';
@@ -100,17 +100,7 @@ async function applyUnderLock(
     'up',
     pending.map((id) => graph.get(id)!),
     [...state.rows.keys()],
-    {
-      db: rt.db,
-      graph,
-      lock,
-      logger: rt.logger,
-      dialect: rt.dialect.name,
-      ddl: rt.dialect.ddlGuard && { guard: rt.dialect.ddlGuard(rt.logger), options: rt.options.ddl },
-      schema: rt.options.searchPath?.[0],
-      mode: rt.options.transaction,
-      operation: 'upgrade',
-    },
+    runContext(rt, lock, 'upgrade'),
   );
   return { ran, current: afterRun(graph, state, ran, 'up') };
 }
@@ -125,14 +115,9 @@ async function convertSquashed(rt: Runtime, lock: HeldLock): Promise<AppliedRevi
     if (!conversion) return rows;
     await unit.unrecord(conversion.unrecord);
     await unit.record(
-      conversion.record.map((revision) => ({
-        id: revision.id,
-        parents: revision.parents,
-        message: revision.message,
-        checksum: checksumOf(revision),
-        durationMs: 0,
-        appliedBy: `${instanceName()} (squash of ${revision.replaces!.length} applied revisions)`,
-      })),
+      conversion.record.map((revision) =>
+        recordedNotRun(revision, `squash of ${revision.replaces!.length} applied revisions`),
+      ),
     );
     rt.logger.info(
       { squashed: conversion.record.map((r) => r.id), replaced: conversion.unrecord.length },

@@ -127,6 +127,10 @@ export class PostgreSqlDialect implements Dialect {
     return code === '42P01' || code === '3F000';
   }
 
+  isMissingColumn(error: unknown): boolean {
+    return (error as { code?: unknown } | null)?.code === '42703'; // undefined_column
+  }
+
   joinedList(expression: string): string {
     return `string_agg(${expression}, ',')`;
   }

@@ -14,6 +14,16 @@ import type { NativeRead } from './native-read.ts';
 import type { Location } from './placement.ts';
 import { releaseDeadClients } from './pool-repair.ts';
 
+/** What both PostgreSQL locks are built on: the ORM's database, the store and where its tables are. */
+export interface LockParts {
+  db: Database;
+  store: Store;
+  location: Location;
+  native: NativeRead;
+  /** A tenant's search_path, set in each unit. */
+  searchPath?: readonly string[] | undefined;
+  registry?: Registry | undefined;
+}
 /**
  * upshift's lock on PostgreSQL: a session advisory lock, keyed by database, schema and table, on
  * a connection kept to itself (lock-session.ts). It dies with its connection, so a killed replica
@@ -46,18 +56,7 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
   #lost: Error | undefined;
   #released = false;
 
-  constructor(
-    session: LockSession,
-    key: bigint,
-    parts: {
-      db: Database;
-      store: Store;
-      location: Location;
-      native: NativeRead;
-      searchPath?: readonly string[] | undefined;
-      registry?: Registry | undefined;
-    },
-  ) {
+  constructor(session: LockSession, key: bigint, parts: LockParts) {
     super(parts.db, parts.store);
     this.#session = session;
     this.#client = session.client;

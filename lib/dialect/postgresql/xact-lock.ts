@@ -1,8 +1,6 @@
 import type { Transaction } from '@mikro-orm/core';
-import type { Database } from '../../database.ts';
 import { instanceName } from '../../instance.ts';
 import { acquireWithin, type LockOptions } from '../../lock.ts';
-import type { Store } from '../../store.ts';
 import { LockedUnits } from '../held-lock.ts';
 import { beginWithSearchPath, createTablesStatement } from './ddl.ts';
 import { advisoryHolder } from './holder.ts';
@@ -10,6 +8,7 @@ import type { Registry } from './tenant-registry.ts';
 import type { NativeRead } from './native-read.ts';
 import type { Location } from './placement.ts';
 import { releaseDeadClients } from './pool-repair.ts';
+import type { LockParts } from './session-lock.ts';
 
 /**
  * `lock: { scope: 'transaction' }`: for PgBouncer-style transaction pooling, where consecutive
@@ -31,18 +30,7 @@ export class PostgreSqlXactLock extends LockedUnits {
   readonly #searchPath: readonly string[] | undefined;
   readonly #registry: Registry | undefined;
 
-  constructor(
-    key: bigint,
-    options: LockOptions,
-    parts: {
-      db: Database;
-      store: Store;
-      location: Location;
-      native: NativeRead;
-      searchPath?: readonly string[] | undefined;
-      registry?: Registry | undefined;
-    },
-  ) {
+  constructor(key: bigint, options: LockOptions, parts: LockParts) {
     super(parts.db, parts.store);
     this.#key = key;
     this.#options = options;

@@ -77,6 +77,10 @@ export class SqliteDialect implements Dialect {
     return error instanceof Error && /no such table/i.test(error.message);
   }
 
+  isMissingColumn(error: unknown): boolean {
+    return error instanceof Error && /no such column/i.test(error.message);
+  }
+
   joinedList(expression: string): string {
     return `group_concat(${expression}, ',')`;
   }
