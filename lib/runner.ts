@@ -19,7 +19,7 @@ import { instanceName } from './instance.ts';
 import type { Revision, RevisionContext } from './revision.ts';
 import type { RevisionGraph } from './revision-graph.ts';
 import type { RecordDetails } from './store.ts';
-import { tracked } from './progress.ts';
+import { noteStatement, tracked } from './progress.ts';
 import { runSteps } from './umzug-adapter.ts';
 
 export type Direction = 'up' | 'down';
@@ -329,8 +329,12 @@ export async function invoke(
   let em: EntityManager | undefined;
   let logger: Logger | undefined;
   const ctx: RevisionContext = {
-    sql: (text, params = []) =>
-      run.statements && !trx ? (run.statements.run(text, params) as Promise<never[]>) : run.db.query(text, params, trx),
+    sql: (text, params = []) => {
+      noteStatement(text);
+      return run.statements && !trx
+        ? (run.statements.run(text, params) as Promise<never[]>)
+        : run.db.query(text, params, trx);
+    },
     get em() {
       return (em ??= run.db.entityManager(trx, run.schema));
     },

@@ -4,7 +4,9 @@ import type { Database } from '../../database.ts';
 import type { DdlLimits } from '../../ddl-options.ts';
 import { DdlLockTimeoutError, describeBlocker, type DdlBlocker } from '../../errors/ddl.ts';
 import type { DdlGuard, StatementGuard } from '../dialect.ts';
+import { noteProbe, probeScope } from '../../progress.ts';
 import { OutsideStatements } from './outside-statements.ts';
+import { waitStateOf } from './wait-state.ts';
 
 /** PostgreSQL's SQLSTATE for lock_not_available: lock_timeout expired (or NOWAIT). */
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -41,14 +43,18 @@ export class PostgreSqlDdlGuard implements DdlGuard {
     for (let n = 0; ; n++) {
       const watch = new BlockerWatch(this.#db, limits.lockTimeoutMs);
       try {
-        return await attempt(async (trx) => {
-          const [row] = await this.#db.query<{ pid: number }>(
-            "select set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true), pg_backend_pid() as pid",
-            [String(limits.lockTimeoutMs), String(limits.statementTimeoutMs)],
-            trx,
-          );
-          watch.start(Number(row!.pid));
-        });
+        return await probeScope(() =>
+          attempt(async (trx) => {
+            const [row] = await this.#db.query<{ pid: number }>(
+              "select set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true), pg_backend_pid() as pid",
+              [String(limits.lockTimeoutMs), String(limits.statementTimeoutMs)],
+              trx,
+            );
+            const pid = Number(row!.pid);
+            watch.start(pid);
+            noteProbe(() => waitStateOf(this.#db, { pid }));
+          }),
+        );
       } catch (error) {
         if (!isLockTimeout(error)) throw error;
         const blocker = await watch.last();

@@ -1,8 +1,10 @@
 import type { Database, Row } from '../../database.ts';
 import type { DdlLimits } from '../../ddl-options.ts';
 import { InvalidIndexError } from '../../errors/invalid-index.ts';
+import { noteProbe } from '../../progress.ts';
 import type { StatementGuard } from '../dialect.ts';
 import type { PostgreSqlDdlGuard } from './ddl-limits.ts';
+import { waitStateOf } from './wait-state.ts';
 
 /** Statements PostgreSQL refuses inside a transaction block: they run as sent, on the pool. */
 const OUTSIDE_ONLY =
@@ -54,7 +56,11 @@ export class OutsideStatements implements StatementGuard {
       }
       this.#built.push(name);
     }
-    if (OUTSIDE_ONLY.test(text)) return this.#db.query(text, params);
+    if (OUTSIDE_ONLY.test(text)) {
+      // On a connection of the pool whose pid is not known: the heartbeat finds it by its text.
+      noteProbe(() => waitStateOf(this.#db, { text }));
+      return this.#db.query(text, params);
+    }
     return this.#guard.retrying(this.#revisionId, this.#limits, (limit) =>
       this.#db.transaction(async (trx) => {
         await limit(trx);
