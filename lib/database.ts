@@ -113,15 +113,25 @@ export class Database {
 
   /**
    * Never throws: a failing rollback (say, on a dead connection) must not hide why we rolled
-   * back. Returns whether it worked: when it did not, the ORM may still hold the connection.
+   * back. Returns whether it worked. When it did not, the ORM may still hold the connection (MikroORM
+   * releases one only after a ROLLBACK that succeeds), so the dialect's recovery gives it back:
+   * every path that rolls back, upshift's units and dry runs alike, leaves the app's pool whole.
    */
   async rollback(trx: Transaction): Promise<boolean> {
     try {
       await this.connection.rollback(trx as never);
       return true;
     } catch {
+      await this.#recover?.(trx).catch(() => undefined);
       return false;
     }
+  }
+
+  #recover: ((trx: Transaction) => Promise<void>) | undefined;
+
+  /** Set once by the dialect: how to give back a connection whose transaction could not be rolled back. */
+  recoverWith(recover: (trx: Transaction) => Promise<void>): void {
+    this.#recover = recover;
   }
 
   /** A fresh EntityManager; bound to `trx` when given, so a revision's em writes commit with it. */

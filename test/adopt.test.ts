@@ -10,7 +10,9 @@ import t from 'tap';
 import { Migrator, type RevisionEntry } from 'upshift';
 import { importMikroOrmMigrations } from 'upshift/dev';
 import { authorsAndBooks, authorsOnly, mikroMigrations } from './fixtures/adopt-app.ts';
-import { eachDialect, type TapTest } from './helpers/each-dialect.ts';
+import pg from 'pg';
+import { eachDialect, onPostgres, type TapTest } from './helpers/each-dialect.ts';
+import { leftovers } from './helpers/faults.ts';
 import type { TestDatabase } from './helpers/databases.ts';
 import { pino } from 'pino';
 import { startWorker } from './helpers/workers.ts';
@@ -147,3 +149,53 @@ t.test('importMikroOrmMigrations: a query builder statement is a typed error nam
     'nothing written',
   );
 });
+
+onPostgres(
+  'a replica SIGKILLed inside the adoption unit: nothing half-recorded, no lock left, the next boot adopts',
+  async (t, db) => {
+    const app = await mikroMigratedApp(t, db);
+    const orm = await db.orm();
+    const revisions = await bundleOf(app.revisionsIndex);
+    // upshift's tables, empty: stamp('base') creates them and records nothing.
+    await new Migrator({ orm, revisions, logger: pino({ level: 'silent' }) }).stamp('base');
+    t.same(await db.query('select id from upshift_revisions'), [], 'empty version table');
+    // A SHARE lock lets every read through and holds the first write: the adoption's insert waits
+    // inside its unit, after its reads, until the replica is killed there.
+    const blocker = new pg.Client({ connectionString: db.location });
+    await blocker.connect();
+    t.teardown(() => blocker.end());
+    await blocker.query('begin');
+    await blocker.query('lock table upshift_revisions in share mode');
+    const worker = startWorker(db, { REVISIONS: app.revisionsIndex }, ADOPT_WORKER);
+    await worker.ready;
+    worker.go();
+    await waitFor(async () => {
+      const rows = await db.query(
+        "select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike 'insert into%upshift_revisions%'",
+      );
+      return rows.length > 0;
+    });
+    worker.child.kill('SIGKILL');
+    const ended = await worker.done;
+    t.equal(ended.signal, 'SIGKILL', 'killed inside the unit');
+    await blocker.query('commit');
+    await waitFor(async () => (await leftovers(db)).advisoryLocks === 0);
+    t.same(await leftovers(db), { advisoryLocks: 0, openTransactions: 0 }, 'no lock, no transaction left');
+    t.same(await db.query('select id from upshift_revisions'), [], 'nothing half-recorded');
+    await t.rejects(db.query('select 1 from book'), 'nothing run');
+    const result = await new Migrator({ orm, revisions, logger: pino({ level: 'silent' }) }).upgrade();
+    t.same(result.applied, [app.names[1]], 'the next boot adopts, then runs only the rest');
+    t.same(
+      (await db.query<{ id: string }>('select id from upshift_revisions order by id')).map((r) => r.id),
+      app.names,
+    );
+  },
+);
+
+async function waitFor(condition: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,4 +1,6 @@
-import { Migrator, RevisionFailedError, defineRevision, type Revision } from 'upshift';
+import pg from 'pg';
+import { Migrator, RevisionFailedError, UpshiftError, defineRevision, type Revision } from 'upshift';
+import { leftovers, settleWithin, terminateBackends } from './helpers/faults.ts';
 import type { TestDatabase } from './helpers/databases.ts';
 import { eachDialect, onPostgres } from './helpers/each-dialect.ts';
 import { chain } from './helpers/revisions.ts';
@@ -105,3 +107,45 @@ onPostgres('a transaction: false revision is listed as not run', async (t, db) =
   ]);
   t.same(await everything(db), before);
 });
+
+onPostgres(
+  'a dry run whose connection is terminated mid-statement: typed, settles, leaves nothing and no lock',
+  async (t, db) => {
+    await db.query('create table busy (id int primary key)');
+    await db.query('insert into busy select generate_series(1, 50)');
+    const blocker = new pg.Client({ connectionString: db.location });
+    await blocker.connect();
+    t.teardown(() => blocker.end());
+    await blocker.query('begin');
+    await blocker.query('lock table busy in access exclusive mode');
+    const revision = defineRevision({
+      id: 'add_note',
+      parents: [],
+      async up({ sql }) {
+        await sql('alter table busy add column note text');
+      },
+    });
+    const orm = await db.orm();
+    const m = new Migrator({ orm, revisions: [revision], logger: memoryLogger().logger });
+    const before = await everything(db);
+    const dry = settleWithin(m.upgrade(undefined, { dryRun: true }), 30_000);
+    for (let waited = 0; waited < 15_000; waited += 50) {
+      const rows = await terminateBackends(db, "wait_event_type = 'Lock' and query like 'alter table busy%'");
+      if (rows > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const settled = await dry;
+    t.equal(settled.status, 'rejected', 'the dry run settles');
+    t.type(settled.status === 'rejected' && settled.error, UpshiftError, 'with a typed error');
+    t.match(settled.status === 'rejected' && settled.error, {
+      code: 'UPSHIFT_DATABASE_ERROR',
+      revisionId: 'add_note',
+      message: /lost its connection during revision "add_note".*Nothing was changed/,
+    });
+    await blocker.query('commit');
+    t.same(await everything(db), before, 'nothing persists');
+    t.same(await db.query<{ n: number }>('select count(*)::int as n from busy'), [{ n: 50 }], 'the rows are all there');
+    t.equal((await leftovers(db)).advisoryLocks, 0, 'no lock left');
+    t.match(await m.upgrade(), { applied: ['add_note'] }, 'a real upgrade afterwards runs it once');
+  },
+);

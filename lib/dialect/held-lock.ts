@@ -37,8 +37,6 @@ export abstract class LockedUnits implements HeldLock {
 
   /** Begins a write transaction under the lock, upshift's tables in place. */
   protected abstract beginUnit(): Promise<Transaction>;
-  /** Gives back a connection whose transaction could not be rolled back (the driver kept it). */
-  protected abstract recoverConnection(trx: Transaction): Promise<void>;
 
   // The defaults below are those of a lock that lives in its unit's transaction: the transaction
   // that writes a version row holds the lock itself, so it cannot have been lost meanwhile, and
@@ -164,9 +162,9 @@ export abstract class LockedUnits implements HeldLock {
     for (const id of ids) changes.unrecorded.add(id);
   }
 
-  /** Rolls back; when the driver cannot, gives the connection back to the ORM all the same. */
+  /** Rolls back; when the driver cannot, Database.rollback gives the connection back all the same. */
   async #rollback(trx: Transaction): Promise<void> {
-    if (!(await this.db.rollback(trx))) await this.recoverConnection(trx).catch(() => undefined);
+    await this.db.rollback(trx);
   }
 }
 

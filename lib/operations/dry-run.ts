@@ -1,6 +1,7 @@
 import type { EntityManager, Transaction } from '@mikro-orm/core';
 import { CLEANUP_MS, within } from '../deadline.ts';
-import { IrreversibleRevisionError, RevisionFailedError, UpshiftError } from '../errors.ts';
+import { classify, describeDriverError, hintFor } from '../driver-errors.ts';
+import { DatabaseError, IrreversibleRevisionError, RevisionFailedError, UpshiftError } from '../errors.ts';
 import { inlineParams, type SqlFlavor } from '../offline/inline.ts';
 import { downgradePlan, upgradePlan, validateTarget } from '../plan.ts';
 import { admit } from '../policy.ts';
@@ -83,6 +84,13 @@ async function rehearse(
       if (em) await em.flush();
     } catch (error) {
       if (error instanceof UpshiftError) throw error;
+      if (classify(error) === 'connection')
+        throw new DatabaseError(
+          direction === 'up' ? 'upgrade' : 'downgrade',
+          `the dry run lost its connection during revision "${revision.id}": ${describeDriverError(error)}. ${hintFor('connection')} Nothing was changed: a dry run is always rolled back.`,
+          error,
+          revision.id,
+        );
       throw new RevisionFailedError(revision.id, direction, error, true);
     }
     out.push({

@@ -10,6 +10,7 @@ import { Store } from '../../store.ts';
 import { quoteLiteral, type DdlGuard, type Dialect, type HeldLock, type Tables, type UnitOptions } from '../dialect.ts';
 import { openLockSession, type PgLockPool } from './lock-session.ts';
 import { NativeRead } from './native-read.ts';
+import { releaseDeadClients } from './pool-repair.ts';
 import { isCreateRace, Placement, type Location } from './placement.ts';
 import { PostgreSqlSessionLock } from './session-lock.ts';
 import { ensureRegistry, readRegistry, registryIn, writeRegistryRow, type Registry } from './tenant-registry.ts';
@@ -41,6 +42,9 @@ export class PostgreSqlDialect implements Dialect {
     this.#placement = new Placement(db, table);
     // Named statements are unsafe behind a transaction-pooling proxy.
     this.#native = new NativeRead(db, options.lockScope === 'session');
+    db.recoverWith(async () => {
+      releaseDeadClients(await this.#native.pool());
+    });
     this.#lockScope = options.lockScope;
     this.#searchPath = options.searchPath;
     this.#registry = options.registry;

@@ -12,7 +12,6 @@ import type { Registry } from './tenant-registry.ts';
 import type { LockSession } from './lock-session.ts';
 import type { NativeRead } from './native-read.ts';
 import type { Location } from './placement.ts';
-import { releaseDeadClients } from './pool-repair.ts';
 
 /** What both PostgreSQL locks are built on: the ORM's database, the store and where its tables are. */
 export interface LockParts {
@@ -166,10 +165,6 @@ export class PostgreSqlSessionLock extends LockedUnits implements LockAttempt {
 
   protected override assertHeld(): void {
     if (this.#lost) throw new LockLostError(this.#lost.message, this.#lost);
-  }
-
-  protected async recoverConnection(): Promise<void> {
-    releaseDeadClients(await this.#native.pool());
   }
 
   override async release(): Promise<void> {

@@ -5,9 +5,7 @@ import { LockedUnits } from '../held-lock.ts';
 import { beginWithSearchPath, createTablesStatement } from './ddl.ts';
 import { advisoryHolder } from './holder.ts';
 import type { Registry } from './tenant-registry.ts';
-import type { NativeRead } from './native-read.ts';
 import type { Location } from './placement.ts';
-import { releaseDeadClients } from './pool-repair.ts';
 import type { LockParts } from './session-lock.ts';
 
 /**
@@ -26,7 +24,6 @@ export class PostgreSqlXactLock extends LockedUnits {
   readonly #key: bigint;
   readonly #options: LockOptions;
   readonly #location: Location;
-  readonly #native: NativeRead;
   readonly #searchPath: readonly string[] | undefined;
   readonly #registry: Registry | undefined;
 
@@ -35,7 +32,6 @@ export class PostgreSqlXactLock extends LockedUnits {
     this.#key = key;
     this.#options = options;
     this.#location = parts.location;
-    this.#native = parts.native;
     this.#searchPath = parts.searchPath;
     this.#registry = parts.registry;
   }
@@ -65,12 +61,8 @@ export class PostgreSqlXactLock extends LockedUnits {
       await this.db.run(createTablesStatement(this.#location, this.#registry), [], trx);
       return trx;
     } catch (error) {
-      if (!(await this.db.rollback(trx))) await this.recoverConnection();
+      await this.db.rollback(trx);
       throw error;
     }
-  }
-
-  protected async recoverConnection(): Promise<void> {
-    releaseDeadClients(await this.#native.pool());
   }
 }

@@ -12,7 +12,7 @@ import {
   type UnitOptions,
 } from '../dialect.ts';
 import { assertNoForeignKeyViolations, withForeignKeysOff } from './foreign-keys.ts';
-import { rollbackOrRecover, SqliteWriteLock, WriteLockTaker, type BetterSqlite } from './write-lock.ts';
+import { recoverConnection, SqliteWriteLock, WriteLockTaker, type BetterSqlite } from './write-lock.ts';
 
 export class SqliteDialect implements Dialect {
   readonly name = 'sqlite' as const;
@@ -28,6 +28,7 @@ export class SqliteDialect implements Dialect {
 
   constructor(db: Database, name: string) {
     this.#db = db;
+    db.recoverWith((trx) => recoverConnection(db, trx));
     this.#name = name;
     this.#tables = { table: quoteIdentifier(name), stateTable: quoteIdentifier(name + STATE_SUFFIX) };
     // The row vouches for the version table, so the read names it (never scanned: `where false`).
@@ -94,7 +95,7 @@ export class SqliteDialect implements Dialect {
       await this.#db.commit(trx);
       return result;
     } catch (error) {
-      await rollbackOrRecover(this.#db, trx);
+      await this.#db.rollback(trx);
       throw error;
     }
   }

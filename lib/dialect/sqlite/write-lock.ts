@@ -71,11 +71,11 @@ export class WriteLockTaker {
     } catch (error) {
       // Whatever failed (a read-only file, a deleted one), the transaction must not stay open:
       // the ORM's one connection would wait for it forever.
-      await rollbackOrRecover(this.#db, trx);
+      await this.#db.rollback(trx);
       throw error;
     }
     if (taken) return trx;
-    await rollbackOrRecover(this.#db, trx);
+    await this.#db.rollback(trx);
     return undefined;
   }
 }
@@ -122,15 +122,6 @@ export class SqliteWriteLock extends LockedUnits {
       run(async (trx) => (wereOn ? assertNoForeignKeyViolations(this.db, trx, ids) : undefined)),
     );
   }
-
-  protected async recoverConnection(trx: Transaction): Promise<void> {
-    await recoverConnection(this.db, trx);
-  }
-}
-
-/** Rolls back, or gives the connection back to the ORM when the driver cannot. */
-export async function rollbackOrRecover(db: Database, trx: Transaction): Promise<void> {
-  if (!(await db.rollback(trx))) await recoverConnection(db, trx).catch(() => undefined);
 }
 
 /**
@@ -139,7 +130,7 @@ export async function rollbackOrRecover(db: Database, trx: Transaction): Promise
  * ROLLBACK that succeeds, so every later query of the app would wait forever. A transaction opened
  * again on the native connection gives that ROLLBACK something to end.
  */
-async function recoverConnection(db: Database, trx: Transaction): Promise<void> {
+export async function recoverConnection(db: Database, trx: Transaction): Promise<void> {
   const sqlite = await db.nativeClient<BetterSqlite>();
   if (!sqlite?.open || sqlite.inTransaction) return;
   sqlite.exec('begin');
