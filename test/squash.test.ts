@@ -8,7 +8,9 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { Migrator } from 'upshift';
 import { check, init, revision, squash } from 'upshift/dev';
 import { appendToIndex } from '../lib/dev/bundle.ts';
-import { eachDialect } from './helpers/each-dialect.ts';
+import pg from 'pg';
+import { eachDialect, onPostgres } from './helpers/each-dialect.ts';
+import { leftovers } from './helpers/faults.ts';
 import { createDatabase } from './helpers/databases.ts';
 import { loadEntries, loadRevisions, silent } from './dev/load.ts';
 import { workspace } from './dev/workspace.ts';
@@ -133,3 +135,61 @@ eachDialect('squash 50 revisions: new, old and half-way databases', async (t, db
   t.same((await fresh.downgrade('base')).reverted, [squashed.id], 'the squashed revision reverts');
   t.equal(Number((await db.query<{ n: unknown }>('select count(*) as n from upshift_revisions'))[0]!.n), 0);
 });
+
+onPostgres(
+  'a replica SIGKILLed inside the squash conversion: the replaced rows stay, the next boot converts',
+  async (t, db) => {
+    const ws = workspace();
+    t.teardown(() => ws.remove());
+    await init({ dir: ws.dir });
+    for (let i = 1; i <= 5; i++) {
+      const file = join(ws.dir, `${idOf(i)}_step.ts`);
+      writeFileSync(
+        file,
+        `export default {\n  id: '${idOf(i)}',\n  parents: [${i === 1 ? '' : `'${idOf(i - 1)}'`}],\n  message: 'step ${i}',\n  createdAt: '2026-01-01T00:00:0${i}.000Z',\n` +
+          `  transaction: true,\n  async up({ sql }) {\n    await sql('${i === 1 ? 'create table item (id integer primary key, name text not null)' : `insert into item (id, name) values (${i}, \\'n${i}\\')`}');\n  },\n` +
+          `  async down({ sql }) {\n    await sql('${i === 1 ? 'drop table item' : `delete from item where id = ${i}`}');\n  },\n};\n`,
+      );
+      await appendToIndex(join(ws.dir, 'index.ts'), file);
+    }
+    const before = await loadEntries(ws.dir);
+    await new Migrator({ orm: await db.orm(), revisions: before, logger: silent }).upgrade();
+    const squashed = await squash({ dir: ws.dir, to: idOf(5), message: 'steps', logger: silent });
+    // SHARE lets every read through and holds the conversion's first write inside its unit.
+    const blocker = new pg.Client({ connectionString: db.location });
+    await blocker.connect();
+    t.teardown(() => blocker.end());
+    await blocker.query('begin');
+    await blocker.query('lock table upshift_revisions in share mode');
+    const worker = startWorker(db, { REVISIONS: join(ws.dir, 'index.ts') }, REPLICA);
+    await worker.ready;
+    worker.go();
+    for (let waited = 0; ; waited += 50) {
+      const waiting = await db.query(
+        "select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ~* '^(insert into|delete from)'",
+      );
+      if (waiting.length > 0) break;
+      if (waited > 20_000) throw new Error('the conversion never reached its write');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    worker.child.kill('SIGKILL');
+    t.equal((await worker.done).signal, 'SIGKILL');
+    await blocker.query('commit');
+    for (let waited = 0; (await leftovers(db)).advisoryLocks > 0 && waited < 10_000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
+    t.same(await leftovers(db), { advisoryLocks: 0, openTransactions: 0 }, 'no lock, no transaction left');
+    t.same(
+      (await db.query<{ id: string }>('select id from upshift_revisions order by id')).map((r) => r.id),
+      before.map((e) => e.id),
+      'the replaced rows, all of them, and no squashed row',
+    );
+    const after = await new Migrator({
+      orm: await db.orm(),
+      revisions: await loadEntries(ws.dir),
+      logger: silent,
+    }).upgrade();
+    t.same(after.applied, [], 'the next boot runs nothing');
+    t.same(after.current, [squashed.id], 'and converts');
+    t.equal(Number((await db.query<{ n: unknown }>('select count(*) as n from item'))[0]!.n), 4, 'no row twice');
+  },
+);
