@@ -119,4 +119,6 @@ eachDialect('errors print message and code, never a stack, and exit 1', async (t
   ]) {
     t.match(ran.out, new RegExp(`^  ${name}\\b`, 'm'), `--help lists ${name}`);
   }
+  for (const flag of ['--db <name>', '--tenant <schema>', '--all-tenants'])
+    t.match(ran.out, new RegExp(`^  ${flag}\\s`, 'm'), `--help lists ${flag}`);
 });
