@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { CommandUsageError, ConfigurationError } from '../errors.ts';
-import { MigratorSet, type DatabaseEntry, type SharedOptions } from '../migrator-set.ts';
+import { CommandUsageError, ConfigurationError, type UpshiftError } from '../errors.ts';
+import type { DatabaseEntry, SharedOptions } from '../migrator-set.ts';
 import { Migrator } from '../migrator.ts';
 import type { MigratorOptions } from '../options.ts';
 import type { TenantOptions } from '../tenants.ts';
@@ -108,19 +108,30 @@ export function targetsOf(
   const targets = chosen.map((name): Target => {
     const { dir, tenants, ...entry } = databases[name]!;
     let migrator: Migrator | undefined;
+    const resolved = {
+      ...shared,
+      ...entry,
+      logger: ((entry.logger ?? logger) as Logger).child({ database: name }),
+    } as MigratorOptions;
     return {
       name,
-      options: {
-        ...shared,
-        ...entry,
-        logger: ((entry.logger ?? logger) as Logger).child({ database: name }),
-      } as MigratorOptions,
+      options: resolved,
       dir: dir ?? (root === undefined ? undefined : join(root, name)),
       tenants,
-      // MigratorSet checks the entry and names the database in any configuration error.
-      migrator: () => (migrator ??= new MigratorSet({ [name]: entry }, { ...shared, logger }).database(name)),
+      migrator: () => (migrator ??= databaseMigrator(name, resolved)),
     };
   });
   // Without --db the output has a part per database, even for one: its shape follows the configuration's.
   return { several: command.flags.db === undefined, targets };
+}
+
+/** The database's Migrator; a configuration error names the database, as MigratorSet's do. */
+function databaseMigrator(name: string, options: MigratorOptions): Migrator {
+  try {
+    return new Migrator(options);
+  } catch (error) {
+    throw new ConfigurationError(
+      `runCommand(argv, { databases }): database "${name}": ${(error as UpshiftError).message}`,
+    );
+  }
 }

@@ -1,10 +1,19 @@
 import { CommandUsageError } from '../errors.ts';
-import { TenantMigrator, type TenantResult } from '../tenants.ts';
+import type * as Runtime from '../index.ts';
+import type { TenantResult } from '../tenants.ts';
 import { ids, type Output, type Part } from './output.ts';
 import { allowOnly, requireArg, type FlagName, type ParsedCommand } from './parse.ts';
 import { downgradeLines, historyLines, inRange, upgradeLines } from './runtime-commands.ts';
 import { statusReport } from './status.ts';
 import type { Target } from './targets.ts';
+
+/**
+ * The runtime entry, by its package name and only when a tenant command runs: the build keeps it
+ * external, so the commands use the runtime's own TenantMigrator (no chunk split off the runtime
+ * entry for it, and no copy). The type import is erased.
+ */
+const RUNTIME_ENTRY: string = 'upshift';
+const runtime = () => import(RUNTIME_ENTRY) as Promise<typeof Runtime>;
 
 /** The commands that act per tenant schema with --tenant <schema> or --all-tenants. */
 export const TENANT_COMMANDS: readonly string[] = ['upgrade', 'downgrade', 'current', 'status', 'history'];
@@ -46,7 +55,7 @@ export async function runTenantCommand(command: ParsedCommand, output: Output, t
     throw new CommandUsageError(name, 'Give --tenant <schema> or --all-tenants, not both.');
   const { schema: _schema, searchPath: _searchPath, ...options } = target.options;
   const { schemas, concurrency } = target.tenants;
-  const tenants = new TenantMigrator({
+  const tenants = new (await runtime()).TenantMigrator({
     ...options,
     schemas: command.flags.tenant === undefined ? schemas : await oneTenant(name, schemas, command.flags.tenant),
     ...(concurrency === undefined ? {} : { concurrency }),
