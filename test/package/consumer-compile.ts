@@ -143,7 +143,7 @@ export async function consumerCompiles(
     const fix = PROPOSED_FIXES.get(s.text);
     if (fix) write(proposed(s.path), fix);
   }
-  PROPOSED_SNIPPETS.forEach((text, i) => write(`src/proposed-${i + 1}.ts`, text));
+  for (const [i, text] of PROPOSED_SNIPPETS.entries()) write(`src/proposed-${i + 1}.ts`, text);
   const tsconfig = { ...installTsconfig(readme), include: ['src', 'scripts'] };
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
 
