@@ -88,17 +88,29 @@ new Migrator({
 
 /** Snippets proposed for new README text (written in src/, like an unnamed README snippet). */
 export const PROPOSED_SNIPPETS: readonly string[] = [
-  // Commands for your own scripts: several databases, one with tenant schemas.
+  // Commands for your own scripts: several databases.
   `import { runCommand } from 'upshift/commands';
 import { databases } from './databases/index.ts';
 import { analyticsOrm, orm } from './orm.ts';
 
-// npm run db -- upgrade (every database) | status --db analytics | upgrade --db main --all-tenants
+// npm run db -- upgrade (every database) | npm run db -- status --db analytics
 process.exitCode = await runCommand(process.argv.slice(2), {
   dir: 'src/databases', // one revisions folder per database: src/databases/<name>/
   databases: {
-    main: { orm, revisions: databases.main, tenants: { schemas: async () => ['acme', 'globex'] } },
+    main: { orm, revisions: databases.main },
     analytics: { orm: analyticsOrm, revisions: databases.analytics },
   },
+});`,
+  // Commands for your own scripts: a schema per tenant.
+  `import { runCommand } from 'upshift/commands';
+import { orm } from './orm.ts';
+import { revisions } from './revisions/index.ts';
+
+// npm run db -- upgrade --all-tenants | npm run db -- status --tenant acme
+process.exitCode = await runCommand(process.argv.slice(2), {
+  orm,
+  revisions,
+  dir: 'src/revisions',
+  tenants: { schemas: async () => ['acme', 'globex'], concurrency: 8 }, // or a list
 });`,
 ];
