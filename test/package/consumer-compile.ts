@@ -38,7 +38,7 @@ export function readmeSnippets(readme: string): Snippet[] {
   const lines = readme.split('\n');
   const snippets: Snippet[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (lines[i]!.trim() !== '```ts') continue;
+    if (!/^```(ts|typescript|tsx)$/.test(lines[i]!.trim())) continue;
     const end = lines.findIndex((l, j) => j > i && l.trim() === '```');
     const text = lines.slice(i + 1, end).join('\n');
     const named = /^\/\/\s*([\w./-]+\.ts)\b/.exec(lines[i + 1] ?? '');
