@@ -5,11 +5,11 @@ import { createDialect } from './dialect/index.ts';
 import type { Dialect, TenantRegistry } from './dialect/dialect.ts';
 import { typed } from './driver-errors.ts';
 import { ConfigurationError, type UpshiftError } from './errors.ts';
-import { current as currentOf, status as statusOf } from './operations/inspect.ts';
+import { current as currentOf, history as historyOf, status as statusOf } from './operations/inspect.ts';
 import { downgrade as downgradeOf } from './operations/downgrade.ts';
 import { upgrade as upgradeOf } from './operations/upgrade.ts';
 import { checkTransactionFlags, resolveOptions, type MigratorOptions, type ResolvedOptions } from './options.ts';
-import type { DowngradeResult, Status, UpgradeResult } from './results.ts';
+import type { DowngradeResult, HistoryEntry, Status, UpgradeResult } from './results.ts';
 import { refreshState } from './locked.ts';
 import { defaultLogger, Runtime } from './runtime.ts';
 
@@ -104,30 +104,28 @@ export class TenantMigrator {
   }
 
   downgrade(target: string): Promise<TenantResult<DowngradeResult>[]> {
-    return typed(
-      'downgrade',
-      (async () =>
-        this.#each(await this.#schemas(), async (schema) =>
-          typed('downgrade', downgradeOf(await this.#runtime(schema), target)),
-        ))(),
-    );
+    return this.#eachTenant('downgrade', (rt) => downgradeOf(rt, target));
   }
 
   status(): Promise<TenantResult<Status>[]> {
-    return typed(
-      'status',
-      (async () =>
-        this.#each(await this.#schemas(), async (schema) => typed('status', statusOf(await this.#runtime(schema)))))(),
-    );
+    return this.#eachTenant('status', statusOf);
   }
 
   current(): Promise<TenantResult<string[]>[]> {
+    return this.#eachTenant('current', currentOf);
+  }
+
+  /** The bundled revisions, parents first, with whether (and when) each tenant applied them. */
+  history(): Promise<TenantResult<HistoryEntry[]>[]> {
+    return this.#eachTenant('history', historyOf);
+  }
+
+  /** `operation` on every tenant's own runtime, a result each. */
+  #eachTenant<T>(operation: string, work: (rt: Runtime) => Promise<T>): Promise<TenantResult<T>[]> {
     return typed(
-      'current',
+      operation,
       (async () =>
-        this.#each(await this.#schemas(), async (schema) =>
-          typed('current', currentOf(await this.#runtime(schema))),
-        ))(),
+        this.#each(await this.#schemas(), async (schema) => typed(operation, work(await this.#runtime(schema)))))(),
     );
   }
 

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { consumerCompiles } from './package/consumer-compile.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const repo = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -270,3 +271,8 @@ t.test('a fresh app installs the tarball with MikroORM 7.2.1 and runs it on SQLi
     output: `${tsc.stdout}${tsc.stderr}`,
   });
 });
+
+// In the same app (the tarball is packed and installed once): issue 24's acceptance.
+t.test('the generated files and the README snippets compile in the fresh app (strict, unused checks)', (t) =>
+  consumerCompiles(t, { app: join(work, 'app'), root, env }),
+);

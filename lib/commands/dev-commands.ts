@@ -3,10 +3,10 @@ import { basename, resolve, sep } from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import type * as Dev from '../dev/index.ts';
 import { CommandUsageError, NotDevelopmentDatabaseError } from '../errors.ts';
-import type { CommandOptions } from './index.ts';
-import { ids } from './output.ts';
+import { ids, type Part } from './output.ts';
 import { allowOnly, type ParsedCommand } from './parse.ts';
 import type { Command } from './runtime-commands.ts';
+import type { Target } from './targets.ts';
 
 /**
  * The development entry, imported only when a development command runs: the runtime never loads
@@ -16,11 +16,20 @@ import type { Command } from './runtime-commands.ts';
 const DEV_ENTRY: string = 'upshift/dev';
 const dev = () => import(DEV_ENTRY) as Promise<typeof Dev>;
 
-function requireDir(options: CommandOptions, name: string): string {
-  if (typeof options.dir !== 'string' || options.dir === '') {
-    throw new CommandUsageError(name, `${name} needs the revisions folder: pass { dir } to runCommand().`);
+function requireDir(target: Target, name: string): string {
+  if (typeof target.dir !== 'string' || target.dir === '') {
+    const where = target.name === undefined ? '' : ` of database "${target.name}"`;
+    throw new CommandUsageError(name, `${name} needs the revisions folder${where}: pass { dir } to runCommand().`);
   }
-  return options.dir;
+  return target.dir;
+}
+
+const initLines = (r: { dir: string; files: string[] }) => [`created ${r.dir}`, ...r.files.map((f) => `  ${f}`)];
+
+/** init on several databases: a folder per database under `root`, and the root index exporting them all. */
+export async function initAll(root: string, names: string[]): Promise<Part[]> {
+  const results = await (await dev()).initDatabases({ dir: root, databases: names });
+  return names.map((name) => ({ name, ok: true, value: results[name], lines: initLines(results[name]!), code: 0 }));
 }
 
 function requireMessage(command: ParsedCommand): string {
@@ -30,11 +39,11 @@ function requireMessage(command: ParsedCommand): string {
   return message;
 }
 
-export function devCommands(options: CommandOptions): Record<string, Command> {
+export function devCommands(target: Target): Record<string, Command> {
+  const options = target.options;
   const init: Command = async ({ command, output }) => {
     allowOnly(command, [], 0);
-    const result = await (await dev()).init({ dir: requireDir(options, 'init') });
-    output.result(result, (r) => [`created ${r.dir}`, ...r.files.map((f) => `  ${f}`)]);
+    output.result(await (await dev()).init({ dir: requireDir(target, 'init') }), initLines);
     return 0;
   };
 
@@ -48,7 +57,7 @@ export function devCommands(options: CommandOptions): Record<string, Command> {
       : command.flags.autogenerate === true || command.name === 'migrate';
     const written = await (await dev()).revision({
       orm: options.orm,
-      dir: requireDir(options, command.name ?? 'revision'),
+      dir: requireDir(target, command.name ?? 'revision'),
       message: requireMessage(command),
       autogenerate,
       ...(options.logger ? { logger: options.logger } : {}),
@@ -65,7 +74,7 @@ export function devCommands(options: CommandOptions): Record<string, Command> {
     allowOnly(command, ['message'], 2);
     const heads = command.args.length > 0 ? { heads: command.args } : {};
     const merged = await (await dev()).merge({
-      dir: requireDir(options, 'merge'),
+      dir: requireDir(target, 'merge'),
       message: requireMessage(command),
       ...heads,
       ...(options.logger ? { logger: options.logger } : {}),
@@ -100,7 +109,7 @@ export function devCommands(options: CommandOptions): Record<string, Command> {
 
   const sync: Command = async ({ command, output }) => {
     allowOnly(command, [], 0);
-    const result = await (await dev()).sync({ dir: requireDir(options, 'sync') });
+    const result = await (await dev()).sync({ dir: requireDir(target, 'sync') });
     output.result(result, (r) => [
       r.updated.length === 0
         ? `${r.indexPath} is in step with its files`

@@ -15,7 +15,7 @@ Runtime commands
   history [-r <from>:<to>] [--verbose]
                                    every revision: id, parents, message, date, applied
   show <rev>                       one revision's header and SQL
-  status                           exit 0 up to date, 2 pending, 1 error
+  status                           exit 0 up to date, 2 pending, 1 error, ahead or diverged
 
 Development commands (load upshift/dev)
   init                             create the revisions folder
@@ -26,5 +26,14 @@ Development commands (load upshift/dev)
   sync                             rewrite index.ts entries from their files (after an edit)
   reset [--yes]                    to base and back to heads (development databases only)
 
+Several databases ({ databases: { name: { orm, revisions } } })
+  --db <name>                      act on that database; without it, on every one (a result each)
+                                   (downgrade, stamp, show, merge, reset and an empty revision need --db)
+
+Tenant schemas ({ tenants: { schemas } }, PostgreSQL)
+  --tenant <schema>                upgrade, downgrade, current, status, history on that tenant
+  --all-tenants                    ... on every tenant (a result each; one failing stops no other)
+
 Every command takes --json for a machine-readable result, and --help.
+Exit codes: 0 done, 1 an error (on several databases or tenants: any failed), 2 status pending.
 `;

@@ -14,6 +14,9 @@ const FLAGS = {
   autogenerate: { type: 'boolean' },
   empty: { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
+  db: { type: 'string' },
+  tenant: { type: 'string' },
+  all_tenants: { type: 'boolean' },
 } as const;
 
 const RELATIVE = '\u0000relative:';
@@ -35,7 +38,9 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
   }
   // Flask-Migrate spells the range --rev-range; parseArgs keys must be identifiers-ish, so map it.
   // A relative step such as `downgrade -1` is a target, not a flag: shield it from parseArgs.
-  const normalised = argv.map((a) => (a === '--rev-range' ? '--rev_range' : /^-\d+$/.test(a) ? RELATIVE + a : a));
+  const normalised = argv.map((a) =>
+    a === '--rev-range' ? '--rev_range' : a === '--all-tenants' ? '--all_tenants' : /^-\d+$/.test(a) ? RELATIVE + a : a,
+  );
   let parsed: ReturnType<
     typeof parseArgs<{ args: string[]; options: typeof FLAGS; allowPositionals: true; strict: true }>
   >;
@@ -50,7 +55,8 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
 
 /** Refuses flags the command does not take and positional arguments beyond `maxArgs`. */
 export function allowOnly(command: ParsedCommand, allowed: readonly FlagName[], maxArgs: number): void {
-  const common: FlagName[] = ['json', 'help'];
+  // --db is everyone's: which database a command acts on is decided before the command runs.
+  const common: FlagName[] = ['json', 'help', 'db'];
   for (const flag of Object.keys(command.flags) as FlagName[]) {
     if (!allowed.includes(flag) && !common.includes(flag)) {
       throw new CommandUsageError(command.name, `${command.name} does not take --${flag.replace('_', '-')}.`);

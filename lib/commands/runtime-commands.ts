@@ -1,13 +1,14 @@
 import type { Migrator } from '../migrator.ts';
-import type { DryRunResult, HistoryEntry } from '../results.ts';
+import type { DowngradeResult, DryRunResult, HistoryEntry, UpgradeResult } from '../results.ts';
 import { CommandUsageError, UpshiftError } from '../errors.ts';
-import { ids, table, type Output } from './output.ts';
+import { ids, table, type ResultSink } from './output.ts';
 import { allowOnly, requireArg, type ParsedCommand } from './parse.ts';
+import { status } from './status.ts';
 
-/** What every command receives: its parsed line, where to print, and the app's Migrator (made on first use). */
+/** What every command receives: its parsed line, where its result goes, and the database's Migrator (made on first use). */
 export interface CommandContext {
   command: ParsedCommand;
-  output: Output;
+  output: ResultSink;
   migrator: () => Migrator;
 }
 
@@ -19,18 +20,25 @@ const upgrade: Command = async ({ command, output, migrator }) => {
   const target = command.args[0] ?? 'heads';
   if (command.flags.sql) return offline(command, output, migrator(), 'upgrade', target);
   if (command.flags['dry-run']) return dryRunOutput(output, await migrator().upgrade(target, { dryRun: true }));
-  const result = await migrator().upgrade(target);
-  output.result(result, (r) => [`applied: ${ids(r.applied)}`, `current: ${ids(r.current, '(base)')}`]);
+  output.result(await migrator().upgrade(target), upgradeLines);
   return 0;
 };
+
+export const upgradeLines = (r: UpgradeResult): string[] => [
+  `applied: ${ids(r.applied)}`,
+  `current: ${ids(r.current, '(base)')}`,
+];
+export const downgradeLines = (r: DowngradeResult): string[] => [
+  `reverted: ${ids(r.reverted)}`,
+  `current: ${ids(r.current, '(base)')}`,
+];
 
 const downgrade: Command = async ({ command, output, migrator }) => {
   allowOnly(command, ['sql', 'dry-run'], 1);
   const target = requireArg(command, 'a target (a revision id, base, or -1)');
   if (command.flags.sql) return offline(command, output, migrator(), 'downgrade', target);
   if (command.flags['dry-run']) return dryRunOutput(output, await migrator().downgrade(target, { dryRun: true }));
-  const result = await migrator().downgrade(target);
-  output.result(result, (r) => [`reverted: ${ids(r.reverted)}`, `current: ${ids(r.current, '(base)')}`]);
+  output.result(await migrator().downgrade(target), downgradeLines);
   return 0;
 };
 
@@ -40,7 +48,7 @@ const downgrade: Command = async ({ command, output, migrator }) => {
  */
 async function offline(
   command: ParsedCommand,
-  output: Output,
+  output: ResultSink,
   m: Migrator,
   operation: 'upgrade' | 'downgrade' | 'stamp',
   target: string,
@@ -52,7 +60,7 @@ async function offline(
   return 0;
 }
 
-function dryRunOutput(output: Output, result: DryRunResult): number {
+function dryRunOutput(output: ResultSink, result: DryRunResult): number {
   output.result(result, (r) => [
     `dry run (${r.direction === 'up' ? 'upgrade' : 'downgrade'}): rolled back, nothing changed`,
     ...(r.revisions.length === 0 ? ['nothing to run'] : []),
@@ -120,24 +128,26 @@ const branches: Command = async ({ command, output, migrator }) => {
 
 const history: Command = async ({ command, output, migrator }) => {
   allowOnly(command, ['rev_range', 'verbose'], 0);
-  const entries = inRange(await migrator().history(), command);
-  output.result({ history: entries }, (list) =>
-    table(
-      ['revision', 'parents', 'message', 'date', 'applied'],
-      list.history.map((e) => [
-        e.id + (e.isHead ? ' (head)' : ''),
-        e.parents.join(',') || '(base)',
-        e.message,
-        e.createdAt,
-        e.appliedAt ? e.appliedAt.toISOString() : e.applied ? 'yes' : 'no',
-      ]),
-    ),
-  );
+  output.result({ history: inRange(await migrator().history(), command) }, historyLines);
   return 0;
 };
 
+/** History as a table of revision, parents, message, date, applied. */
+export function historyLines(list: { history: readonly HistoryEntry[] }): string[] {
+  return table(
+    ['revision', 'parents', 'message', 'date', 'applied'],
+    list.history.map((e) => [
+      e.id + (e.isHead ? ' (head)' : ''),
+      e.parents.join(',') || '(base)',
+      e.message,
+      e.createdAt,
+      e.appliedAt ? e.appliedAt.toISOString() : e.applied ? 'yes' : 'no',
+    ]),
+  );
+}
+
 /** `-r from:to` (either side may be empty), ids or unique prefixes, in history's parents-first order. */
-function inRange(entries: HistoryEntry[], command: ParsedCommand): HistoryEntry[] {
+export function inRange(entries: HistoryEntry[], command: ParsedCommand): HistoryEntry[] {
   const range = command.flags.rev_range;
   if (range === undefined) return entries;
   const match = /^([^:]*):([^:]*)$/.exec(range);
@@ -185,21 +195,6 @@ const show: Command = async ({ command, output, migrator }) => {
     r.sql.trimEnd(),
   ]);
   return 0;
-};
-
-/** Exit 0 when up to date, 2 when not (pending or diverged): a gate for CI and init containers. */
-const status: Command = async ({ command, output, migrator }) => {
-  allowOnly(command, [], 0);
-  const s = await migrator().status();
-  output.result(s, (r) => [
-    r.upToDate ? 'up to date' : 'not up to date',
-    `current: ${ids(r.current, '(base)')}`,
-    `heads:   ${ids(r.heads)}`,
-    `pending: ${ids(r.pending)}`,
-    ...(r.unknown.length > 0 ? [`unknown to this bundle: ${ids(r.unknown)}`] : []),
-    ...(r.edited.length > 0 ? [`edited since applied: ${ids(r.edited)}`] : []),
-  ]);
-  return s.upToDate ? 0 : 2;
 };
 
 export const RUNTIME_COMMANDS: Record<string, Command> = {

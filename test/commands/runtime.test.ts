@@ -96,6 +96,8 @@ eachDialect('errors print message and code, never a stack, and exit 1', async (t
   t.match(ran.err, /status does not take --purge/);
   ran = await run(['upgrade', '--bogus'], config);
   t.match(ran.err, /UPSHIFT_COMMAND_USAGE: Unknown option '--bogus'/);
+  ran = await run(['status', '--db', 'main'], config);
+  t.match(ran.err, /--db "main": this configuration has one database/, '--db needs several databases');
   ran = await run(['downgrade'], config);
   t.match(ran.err, /downgrade needs a target/);
   ran = await run(['--help'], config);
@@ -119,4 +121,6 @@ eachDialect('errors print message and code, never a stack, and exit 1', async (t
   ]) {
     t.match(ran.out, new RegExp(`^  ${name}\\b`, 'm'), `--help lists ${name}`);
   }
+  for (const flag of ['--db <name>', '--tenant <schema>', '--all-tenants'])
+    t.match(ran.out, new RegExp(`^  ${flag}\\s`, 'm'), `--help lists ${flag}`);
 });
