@@ -34,8 +34,13 @@ export async function killMariadb(rounds: number, revisions = 3): Promise<KillFi
     const db = await createDatabase('mariadb');
     try {
       const victim = startWorker(db, { REVISIONS: revisions }, 'mariadb-ddl-worker.ts');
-      await Promise.race([victim.logged(/statement 1\b/), victim.done]);
-      await new Promise((r) => setTimeout(r, Math.random() * 250));
+      // Kill right after a statement that is not a revision's last one, plus a few milliseconds:
+      // the kill lands between two statements or inside the next, never after the whole run,
+      // however fast this machine's DDL is.
+      const revision = `rev${String(1 + Math.floor(Math.random() * revisions)).padStart(3, '0')}`;
+      const statement = 1 + Math.floor(Math.random() * 5);
+      await Promise.race([victim.logged(new RegExp(`${revision} statement ${statement}\\b`)), victim.done]);
+      await new Promise((r) => setTimeout(r, Math.random() * 5));
       victim.child.kill('SIGKILL');
       await victim.done;
       const progress = await db.query<{ completed: number; attempting: number }>(
