@@ -96,8 +96,14 @@ export class Database {
    * A transaction that begins after the deadline is rolled back at once.
    */
   begin(): Promise<Transaction> {
+    // kysely keeps the connection of a transaction whose BEGIN failed (on a connection that died
+    // while idle in the pool, say) checked out for good: the dialect's recovery gives it back.
+    const begun = this.connection.begin().catch(async (error: unknown) => {
+      await this.#recover?.(undefined).catch(() => undefined);
+      throw error;
+    });
     return within(
-      this.connection.begin(),
+      begun,
       this.connectionWaitMs,
       () =>
         new Error(
@@ -127,10 +133,13 @@ export class Database {
     }
   }
 
-  #recover: ((trx: Transaction) => Promise<void>) | undefined;
+  #recover: ((trx: Transaction | undefined) => Promise<void>) | undefined;
 
-  /** Set once by the dialect: how to give back a connection whose transaction could not be rolled back. */
-  recoverWith(recover: (trx: Transaction) => Promise<void>): void {
+  /**
+   * Set once by the dialect: how to give back a connection whose transaction could not be rolled
+   * back, or (`trx` undefined) could not begin.
+   */
+  recoverWith(recover: (trx: Transaction | undefined) => Promise<void>): void {
     this.#recover = recover;
   }
 

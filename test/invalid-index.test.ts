@@ -36,46 +36,49 @@ async function indexState(db: TestDatabase, name: string): Promise<string> {
   return rows.length === 0 ? 'missing' : rows[0]!.valid ? 'valid' : 'INVALID';
 }
 
-onPostgres(
-  'a cancelled (pg_cancel_backend) CREATE INDEX CONCURRENTLY leaves an INVALID index; the next upgrade drops and rebuilds it',
-  async (t, db) => {
-    const orm = await db.orm();
-    const { logger, lines } = memoryLogger();
-    await new Migrator({ orm, revisions: [base], logger }).upgrade();
-    // An old snapshot: the concurrent build waits for it after creating its (still INVALID) index.
-    const snapshot = await client(db, 'test old snapshot');
-    await snapshot.query('begin isolation level repeatable read');
-    await snapshot.query('select count(*) from busy');
-    const upgrade = new Migrator({ orm, revisions: [base, buildIndex], logger }).upgrade().catch((e: unknown) => e);
-    let pid: number | undefined;
-    for (let i = 0; i < 200 && pid === undefined; i++) {
-      const rows = await db.query<{ pid: number }>(
-        "select pid from pg_stat_activity where query ilike 'create index concurrently%' and wait_event_type = 'Lock' and to_regclass('busy_v') is not null",
+for (const fault of ['pg_cancel_backend', 'pg_terminate_backend'] as const)
+  onPostgres(
+    `a CREATE INDEX CONCURRENTLY stopped by ${fault} leaves an INVALID index; the next upgrade drops and rebuilds it`,
+    async (t, db) => {
+      const orm = await db.orm();
+      const { logger, lines } = memoryLogger();
+      await new Migrator({ orm, revisions: [base], logger }).upgrade();
+      // An old snapshot: the concurrent build waits for it after creating its (still INVALID) index.
+      const snapshot = await client(db, 'test old snapshot');
+      await snapshot.query('begin isolation level repeatable read');
+      await snapshot.query('select count(*) from busy');
+      const upgrade = new Migrator({ orm, revisions: [base, buildIndex], logger }).upgrade().catch((e: unknown) => e);
+      let pid: number | undefined;
+      for (let i = 0; i < 200 && pid === undefined; i++) {
+        const rows = await db.query<{ pid: number }>(
+          "select pid from pg_stat_activity where query ilike 'create index concurrently%' and wait_event_type = 'Lock' and to_regclass('busy_v') is not null",
+        );
+        pid = rows[0]?.pid;
+        if (pid === undefined) await new Promise((r) => setTimeout(r, 25));
+      }
+      t.ok(pid, 'the build is waiting for the old snapshot');
+      await db.query(`select ${fault}($1)`, [pid]);
+      const error = await upgrade;
+      t.match(
+        error,
+        fault === 'pg_cancel_backend'
+          ? { code: 'UPSHIFT_REVISION_FAILED', revisionId: 'idx_build', rolledBack: false }
+          : { code: 'UPSHIFT_DATABASE_ERROR', message: /lost its connection while applying revision "idx_build"/ },
+        'the killed build fails the upgrade, typed',
       );
-      pid = rows[0]?.pid;
-      if (pid === undefined) await new Promise((r) => setTimeout(r, 25));
-    }
-    t.ok(pid, 'the build is waiting for the old snapshot');
-    await db.query('select pg_cancel_backend($1)', [pid]);
-    const error = await upgrade;
-    t.match(
-      error,
-      { code: 'UPSHIFT_REVISION_FAILED', revisionId: 'idx_build', rolledBack: false },
-      'the killed build fails the upgrade, typed',
-    );
-    await snapshot.end();
-    t.equal(await indexState(db, 'busy_v'), 'INVALID', 'the killed build left an INVALID index');
-    t.same(await versionRows(db), ['idx_base']);
+      await snapshot.end();
+      t.equal(await indexState(db, 'busy_v'), 'INVALID', 'the killed build left an INVALID index');
+      t.same(await versionRows(db), ['idx_base']);
 
-    const again = await new Migrator({ orm, revisions: [base, buildIndex], logger }).upgrade();
-    t.same(again.applied, ['idx_build']);
-    t.equal(await indexState(db, 'busy_v'), 'valid', '"if not exists" did not keep the broken index: it was rebuilt');
-    t.ok(
-      lines.some((l) => l.level === 40 && /busy_v is INVALID/.test(String(l.msg))),
-      'a warning says it was dropped and rebuilt',
-    );
-  },
-);
+      const again = await new Migrator({ orm, revisions: [base, buildIndex], logger }).upgrade();
+      t.same(again.applied, ['idx_build']);
+      t.equal(await indexState(db, 'busy_v'), 'valid', '"if not exists" did not keep the broken index: it was rebuilt');
+      t.ok(
+        lines.some((l) => l.level === 40 && /busy_v is INVALID/.test(String(l.msg))),
+        'a warning says it was dropped and rebuilt',
+      );
+    },
+  );
 
 onPostgres(
   'a revision that swallows a failed concurrent build is InvalidIndexError and not recorded',

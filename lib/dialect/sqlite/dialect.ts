@@ -28,7 +28,10 @@ export class SqliteDialect implements Dialect {
 
   constructor(db: Database, name: string) {
     this.#db = db;
-    db.recoverWith((trx) => recoverConnection(db, trx));
+    // A BEGIN that fails leaves nothing to roll back; nothing is known to recover then.
+    db.recoverWith(async (trx) => {
+      if (trx) await recoverConnection(db, trx);
+    });
     this.#name = name;
     this.#tables = { table: quoteIdentifier(name), stateTable: quoteIdentifier(name + STATE_SUFFIX) };
     // The row vouches for the version table, so the read names it (never scanned: `where false`).
