@@ -13,6 +13,16 @@ export class LintState {
   /** Tables created by the revision being linted. */
   created = new Set<string>();
 
+  /** A copy to lint against without changing this one. */
+  clone(): LintState {
+    const copy = new LintState();
+    for (const [t, columns] of this.columns) copy.columns.set(t, new Map(columns));
+    for (const [t, checks] of this.notNullChecks)
+      copy.notNullChecks.set(t, new Map([...checks].map(([n, c]) => [n, { ...c }])));
+    copy.created = new Set(this.created);
+    return copy;
+  }
+
   startRevision(): void {
     this.created = new Set();
   }
