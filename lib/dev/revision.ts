@@ -60,6 +60,8 @@ export interface GeneratedRevision {
   /** The statements of up() and down(), in order. */
   up: string[];
   down: string[];
+  /** false when written `transaction: false` (safe: true, an index built concurrently). */
+  transaction: boolean;
   /** One line per statement that destroys data (also marked in the file and logged). */
   dataLoss: string[];
   /** One line per statement that may fail on a database holding rows, with the fix (also in the file and the log). */
@@ -215,6 +217,7 @@ export async function revision(
     path: first.path,
     up: first.step.up.map((s) => s.sql),
     down: first.step.down.map((s) => s.sql),
+    transaction: first.step.transaction,
     dataLoss,
     warnings,
     lint,
