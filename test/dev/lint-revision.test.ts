@@ -5,9 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { defineEntity, p } from '@mikro-orm/core';
 import { pathToFileURL } from 'node:url';
-import { Migrator, type Revision } from 'upshift';
+import { defineRevision, Migrator, type Revision } from 'upshift';
 import { check, init, revision, UnsafeDdlError } from 'upshift/dev';
-import { onPostgres } from '../helpers/each-dialect.ts';
+import { eachDialect, onPostgres } from '../helpers/each-dialect.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 import { loadEntries, loadRevisions, silent } from './load.ts';
 import { workspace } from './workspace.ts';
@@ -191,3 +191,59 @@ onPostgres(
     t.same(await db.query('select count(*)::int as n from note'), [{ n: ROWS }]);
   },
 );
+
+// The same hand-written revisions: an index created on an existing table is a finding on
+// PostgreSQL only; `safe` must be a boolean.
+const Thing = defineEntity({
+  name: 'Thing',
+  properties: { id: p.integer().primary(), label: p.string().index() },
+});
+const handWritten = [
+  defineRevision({
+    id: 'thing_0001',
+    parents: [],
+    message: 'create thing',
+    async up({ sql, dialect }) {
+      await sql(
+        dialect === 'postgresql'
+          ? 'create table "thing" ("id" serial primary key, "label" varchar(255) not null)'
+          : 'create table `thing` (`id` integer not null primary key autoincrement, `label` text not null)',
+      );
+    },
+    async down({ sql }) {
+      await sql('drop table "thing"');
+    },
+  }),
+  defineRevision({
+    id: 'thing_0002',
+    parents: ['thing_0001'],
+    message: 'index label',
+    async up({ sql }) {
+      await sql('create index "thing_label_index" on "thing" ("label")');
+    },
+    async down({ sql }) {
+      await sql('drop index "thing_label_index"');
+    },
+  }),
+];
+
+eachDialect('check() lints on PostgreSQL only; revision() refuses a safe that is not a boolean', async (t, db) => {
+  const orm = await db.orm([Thing]);
+  t.teardown(() => orm.close(true));
+  const result = check({ orm, revisions: handWritten, lint: 'error', logger: silent });
+  if (db.dialect === 'postgresql') {
+    const error = await result.catch((e: unknown) => e);
+    t.type(error, UnsafeDdlError);
+    t.same(
+      (error as UnsafeDdlError).findings.map((f) => [f.revision, f.rule]),
+      [['thing_0002', 'create-index-not-concurrently']],
+    );
+  } else t.same((await result).lint, [], 'SQLite: no lint');
+  const ws = workspace();
+  t.teardown(ws.remove);
+  await init({ dir: ws.dir });
+  await t.rejects(revision({ orm, dir: ws.dir, message: 'x', safe: 'yes' as never, logger: silent }), {
+    code: 'UPSHIFT_INVALID_OPTION',
+    option: 'safe',
+  });
+});

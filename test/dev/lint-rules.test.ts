@@ -1,7 +1,9 @@
 // Issue 25 item 2: each lint rule, positive and negative, on SQL strings (no database needed:
 // the lint reads the statements a revision sends). Existing table = not created in the revision.
 import t from 'tap';
-import { lintSql, lintStatements } from '../../lib/dev/lint/lint.ts';
+import { defineRevision } from 'upshift';
+import { lintRevisions, lintSql, lintStatements } from '../../lib/dev/lint/lint.ts';
+import { memoryLogger } from '../helpers/silent-logger.ts';
 import { sourceIgnores } from '../../lib/dev/lint/source-ignores.ts';
 import { LintState } from '../../lib/dev/lint/state.ts';
 
@@ -175,4 +177,24 @@ t.test('silencing: // comment on the line above the sql() call', async (t) => {
     ],
     'the next call only; a template literal matches its values; no reason silences nothing',
   );
+});
+
+t.test('lintRevisions: a revision that reads rows is linted up to its first read, and says so', async (t) => {
+  const log = memoryLogger();
+  const reads = defineRevision({
+    id: 'reads_0001',
+    parents: [],
+    message: 'drop then read',
+    async up({ sql }) {
+      await sql('alter table "note" drop column "body"');
+      const rows = await sql<{ n: number }>('select count(*) as n from note');
+      if (rows.length > 0) await sql('alter table "note" drop column "price"');
+    },
+  });
+  const { findings } = await lintRevisions([reads], log.logger);
+  t.same(
+    findings.map((f) => [f.revision, f.rule, f.statement]),
+    [['reads_0001', 'rename-or-drop-in-use', 'alter table "note" drop column "body"']],
+  );
+  t.ok(log.lines.some((l) => /reads_0001 up\(\) needs a database past its first 2 statement/.test(String(l.msg))));
 });
