@@ -132,8 +132,9 @@ export async function revision(
       return null;
     }
   }
-  const { irreversible, unconverged } = generated;
+  const { unconverged } = generated;
   const steps = await lintedSteps(orm, bundle, generated, options.safe === true, logger);
+  const irreversible = steps[0]!.step === 'main' ? generated.irreversible : undefined;
 
   // The chain's revisions follow each other: ids, parents and creation times in order.
   const started = Date.now();
@@ -153,7 +154,8 @@ export async function revision(
         up: step.up,
         down: step.down,
         foreignKeysOff: generated.foreignKeysOff,
-        irreversible: i === 0 ? irreversible : undefined,
+        // The reason belongs to MikroORM's down() of the main step; the chain's own steps have theirs.
+        irreversible: step.step === 'main' ? irreversible : undefined,
         notes: i === 0 && unconverged ? [unconverged] : [],
         transaction: step.transaction,
       },
