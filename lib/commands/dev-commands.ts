@@ -48,7 +48,7 @@ export function devCommands(target: Target): Record<string, Command> {
   };
 
   const revision: Command = async ({ command, output }) => {
-    allowOnly(command, ['message', 'autogenerate', 'empty'], 0);
+    allowOnly(command, ['message', 'autogenerate', 'empty', 'safe'], 0);
     if (command.flags.autogenerate && command.flags.empty)
       throw new CommandUsageError(command.name, 'Give --autogenerate or --empty, not both.');
     // Flask-Migrate: `revision` is empty unless --autogenerate, `migrate` autogenerates.
@@ -60,12 +60,18 @@ export function devCommands(target: Target): Record<string, Command> {
       dir: requireDir(target, command.name ?? 'revision'),
       message: requireMessage(command),
       autogenerate,
+      ...(command.flags.safe ? { safe: true } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     output.result({ revision: written }, (r) =>
       r.revision === null
         ? ['no changes: nothing written']
-        : [`wrote ${r.revision.path}`, `parents: ${ids(r.revision.parents, '(base)')}`],
+        : [
+            `wrote ${r.revision.path}`,
+            `parents: ${ids(r.revision.parents, '(base)')}`,
+            ...r.revision.chain.map((c) => `wrote ${c.path}${c.transaction ? '' : ' (transaction: false)'}`),
+            ...r.revision.lint.map((f) => `UNSAFE DDL [${f.rule}] in ${f.revision}: ${f.statement}`),
+          ],
     );
     return 0;
   };
@@ -84,10 +90,17 @@ export function devCommands(target: Target): Record<string, Command> {
   };
 
   const check: Command = async ({ command, output }) => {
-    allowOnly(command, [], 0);
-    const result = await (await dev()).check({ orm: options.orm, revisions: options.revisions });
+    allowOnly(command, ['lint'], 0);
+    const lint = lintFlag(command);
+    const result = await (await dev()).check({
+      orm: options.orm,
+      revisions: options.revisions,
+      ...(lint === undefined ? {} : { lint }),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     output.result(result, (r) => [
       `ok: ${r.revisions} revisions build the entities' schema${r.irreversible.length > 0 ? `; irreversible: ${ids(r.irreversible)}` : ''}`,
+      ...r.lint.map((f) => `UNSAFE DDL [${f.rule}] in ${f.revision}: ${f.statement}`),
     ]);
     return 0;
   };
@@ -119,6 +132,15 @@ export function devCommands(target: Target): Record<string, Command> {
   };
 
   return { init, revision, migrate: revision, merge, check, reset, sync };
+}
+
+/** `--lint=error|warn|off` → check()'s `lint` option (undefined: its default, warn). */
+function lintFlag(command: ParsedCommand): 'error' | 'warn' | false | undefined {
+  const value = command.flags.lint;
+  if (value === undefined) return undefined;
+  if (value === 'error' || value === 'warn') return value;
+  if (value === 'off') return false;
+  throw new CommandUsageError(command.name, `--lint takes error, warn or off (got "${value}").`);
 }
 
 function databaseName(orm: MikroORM): string {

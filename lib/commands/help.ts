@@ -19,10 +19,12 @@ Runtime commands
 
 Development commands (load upshift/dev)
   init                             create the revisions folder
-  revision -m <msg> [--autogenerate|--empty]
+  revision -m <msg> [--autogenerate|--empty] [--safe]
+                                   --safe (PostgreSQL): the lint's safe recipes, as a chain of revisions
   migrate -m <msg>                 revision --autogenerate
   merge -m <msg> [heads...]        join the heads
-  check                            the revisions build the entities' schema, one head
+  check [--lint=error|warn|off]    the revisions build the entities' schema, one head;
+                                   PostgreSQL: unsafe DDL is an error, a warning (default) or not checked
   sync                             rewrite index.ts entries from their files (after an edit)
   reset [--yes]                    to base and back to heads (development databases only)
 

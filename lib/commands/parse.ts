@@ -13,6 +13,8 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
   autogenerate: { type: 'boolean' },
   empty: { type: 'boolean' },
+  safe: { type: 'boolean' },
+  lint: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
   db: { type: 'string' },
   tenant: { type: 'string' },

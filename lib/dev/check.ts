@@ -4,8 +4,17 @@ import type { RevisionEntry } from '../lazy-revision.ts';
 import type { Revision } from '../revision.ts';
 import { resolveEntries } from './entries.ts';
 import { RevisionGraph } from '../revision-graph.ts';
-import { InvalidDevOptionError, RoundTripError, SchemaDriftError, UnmergedHeadsError } from './errors.ts';
-import { requireOrm } from './revision.ts';
+import type { AppLogger } from '../app-logger.ts';
+import {
+  InvalidDevOptionError,
+  RoundTripError,
+  SchemaDriftError,
+  UnmergedHeadsError,
+  UnsafeDdlError,
+} from './errors.ts';
+import { type LintFinding, lintRevisions } from './lint/lint.ts';
+import { loggerOf, requireOrm } from './revision.ts';
+import { dialectOf } from './shadow.ts';
 import type { DatabaseSchema } from '@mikro-orm/sql';
 import { driftOf } from './drift.ts';
 import { compareSchemas, readSchema } from './schema-diff.ts';
@@ -25,6 +34,13 @@ export interface CheckOptions {
    * holds upshift version rows (ShadowDatabaseRefusedError).
    */
   shadowDatabaseUrl?: string;
+  /**
+   * PostgreSQL: the lint of dangerous DDL over every revision's up(). 'warn' (default) logs the
+   * findings and returns them; 'error' throws UnsafeDdlError listing them (for CI); false skips it.
+   */
+  lint?: 'error' | 'warn' | false;
+  /** Where lint warnings go. Default: pino named "upshift". */
+  logger?: AppLogger;
 }
 
 export interface CheckResult {
@@ -36,6 +52,8 @@ export interface CheckResult {
    * (its diff does not converge on these tables): its limitation, not drift, so check() passes.
    */
   unconverged: { tables: string[]; statements: string[] } | undefined;
+  /** PostgreSQL, lint 'warn': the findings (each with its revision, rule, statement and recipe). */
+  lint: LintFinding[];
   durationMs: number;
 }
 
@@ -58,6 +76,21 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const graph = new RevisionGraph(revisions);
   const heads = graph.heads();
   if (heads.length > 1) throw new UnmergedHeadsError(heads, operation);
+  const lint = options.lint ?? 'warn';
+  if (lint !== 'error' && lint !== 'warn' && lint !== false)
+    throw new InvalidDevOptionError(operation, 'lint', "must be 'error', 'warn' or false.");
+  // Before the shadow: the lint needs no database, and CI learns of unsafe DDL at once.
+  let findings: LintFinding[] = [];
+  if (lint && dialectOf(orm, operation) === 'postgresql') {
+    const logger = loggerOf(options.logger);
+    findings = (await lintRevisions(graph.order, logger)).findings;
+    if (lint === 'error' && findings.length > 0) throw new UnsafeDdlError(findings);
+    for (const f of findings)
+      logger.warn(
+        { revision: f.revision, rule: f.rule, statement: f.statement },
+        `check(): revision ${f.revision} UNSAFE DDL [${f.rule}]: ${f.message}`,
+      );
+  }
 
   let shadow = await openShadow(orm, operation, options.shadowDatabaseUrl);
   try {
@@ -79,6 +112,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       revisions: revisions.length,
       irreversible,
       unconverged: drift.unconverged,
+      lint: findings,
       durationMs: Math.round(performance.now() - started),
     };
   } finally {

@@ -206,3 +206,23 @@ export class ShadowDatabaseRefusedError extends UpshiftError {
     this.url = url;
   }
 }
+
+/**
+ * check({ lint: 'error' }): revisions send PostgreSQL DDL that blocks a busy table or breaks the
+ * previous release during a rolling deploy. Lists every finding with its safe recipe.
+ */
+export class UnsafeDdlError extends UpshiftError {
+  readonly findings: { revision?: string | undefined; rule: string; statement: string; message: string }[];
+  constructor(findings: { revision?: string | undefined; rule: string; statement: string; message: string }[]) {
+    super(
+      'UPSHIFT_UNSAFE_DDL',
+      `check(): ${findings.length} statement(s) of the revisions are unsafe on a busy PostgreSQL database:\n` +
+        findings
+          .map((f) => `  revision ${f.revision ?? '?'} [${f.rule}]: ${f.statement}\n    ${f.message}`)
+          .join('\n') +
+        '\nRewrite them as the recipe says (revision({ safe: true }) writes the recipes for new revisions), or, where the statement is safe here, ' +
+        'silence it with a reason: "-- upshift-lint-ignore <rule>: <reason>" in the SQL, or "// upshift-lint-ignore <rule>: <reason>" on the line above its sql() call.',
+    );
+    this.findings = findings;
+  }
+}

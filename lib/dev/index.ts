@@ -2,7 +2,7 @@
 export { init } from './bundle.ts';
 export type { InitResult } from './bundle.ts';
 export { revision } from './revision.ts';
-export type { RevisionOptions, GeneratedRevision } from './revision.ts';
+export type { RevisionOptions, GeneratedRevision, ChainedRevision } from './revision.ts';
 export { merge } from './merge.ts';
 export type { MergeOptions, MergedRevision } from './merge.ts';
 export { check } from './check.ts';
@@ -23,7 +23,10 @@ export {
   StaleDeclarationError,
   GeneratedStatementError,
   TemplateError,
+  UnsafeDdlError,
 } from './errors.ts';
+export type { LintFinding } from './lint/lint.ts';
+export { RULE_IDS as LINT_RULES } from './lint/rules.ts';
 export { importMikroOrmMigrations } from './import-mikro-orm.ts';
 export type { ImportOptions, ImportedRevision } from './import-mikro-orm.ts';
 export { MigrationImportError } from '../errors.ts';

@@ -84,6 +84,8 @@ export interface RenderInput {
   irreversible?: string | undefined;
   /** Lines for the top of up(), for the reviewer. */
   notes?: readonly string[] | undefined;
+  /** false: written `transaction: false` (CREATE INDEX CONCURRENTLY refuses to run in a transaction). */
+  transaction?: boolean | undefined;
 }
 
 /**
@@ -108,6 +110,7 @@ export function renderRevision(template: string, input: RenderInput, where = TEM
   let text = template;
   if (input.irreversible) text = withoutDown(text, input.irreversible, where);
   if (input.foreignKeysOff?.length) text = withForeignKeysOff(text, input.foreignKeysOff, where);
+  if (input.transaction === false) text = withoutTransaction(text, where);
   // A method with nothing to send takes no parameter: `{ sql }` unused would fail an app's
   // noUnusedParameters (the empty and merge revisions).
   if (input.up.length === 0) text = withoutSqlParameter(text, 'up');
@@ -163,12 +166,35 @@ function withForeignKeysOff(template: string, reasons: readonly string[], where:
   return template.slice(0, up.index) + line(up[1]!) + template.slice(up.index);
 }
 
+/** The template with its `transaction:` line saying false (or one added before up()). */
+function withoutTransaction(template: string, where: string): string {
+  const line = (indent: string) =>
+    `${indent}transaction: false, // CREATE INDEX CONCURRENTLY cannot run inside a transaction block; each statement commits on its own\n`;
+  const transaction = TRANSACTION_LINE.exec(template);
+  if (transaction) {
+    return (
+      template.slice(0, transaction.index) +
+      line(transaction[1]!) +
+      template.slice(transaction.index + transaction[0].length)
+    );
+  }
+  const up = UP_METHOD.exec(template);
+  if (!up)
+    throw new TemplateError(
+      where,
+      'the revision must declare transaction: false, but the template has neither a "transaction:" line nor an up() method to put it next to.',
+    );
+  return template.slice(0, up.index) + line(up[1]!) + template.slice(up.index);
+}
+
 function renderBody(statements: readonly Statement[], notes: readonly string[]): string {
   const lines: string[] = notes.map((note) => `    // NOTE: ${commentText(note, '    // ')}`);
   if (statements.length === 0) return [...lines, '    // Nothing to do.'].join('\n');
   for (const statement of statements) {
     if (statement.dataLoss) lines.push(`    // DATA LOSS: ${commentText(statement.dataLoss, '    // ')}`);
     for (const warning of statement.warnings ?? []) lines.push(`    // WARNING: ${commentText(warning, '    // ')}`);
+    for (const f of statement.lint ?? [])
+      lines.push(`    // UNSAFE DDL [${f.rule}]: ${commentText(f.message, '    // ')}`);
     lines.push(`    await sql(${jsString(statement.sql)});`);
   }
   return lines.join('\n');

@@ -7,7 +7,9 @@ import type { AppLogger } from '../app-logger.ts';
 import { describeValue, REVISION_ID } from '../revision.ts';
 import { defaultLogger } from '../runtime.ts';
 import type { RevisionGraph } from '../revision-graph.ts';
-import { appendToIndex, loadBundle, resolveDir } from './bundle.ts';
+import { appendToIndex, type Bundle, loadBundle, resolveDir } from './bundle.ts';
+import { type LintFinding, lintRevisions, lintStatements } from './lint/lint.ts';
+import { type ChainStep, safeChain } from './safe-chain.ts';
 import { sync } from './sync.ts';
 import { InvalidDevOptionError, UnmergedHeadsError } from './errors.ts';
 import { generate, type GeneratedSql } from './generate.ts';
@@ -32,6 +34,22 @@ export interface RevisionOptions {
    * holds upshift version rows (ShadowDatabaseRefusedError).
    */
   shadowDatabaseUrl?: string;
+  /**
+   * PostgreSQL: write the lint's safe recipes instead of MikroORM's statements where one exists,
+   * as a chain of revisions (an index built CONCURRENTLY in a `transaction: false` revision, a
+   * constraint added NOT VALID then validated, SET NOT NULL through a validated CHECK). Default false.
+   */
+  safe?: boolean;
+}
+
+/** A revision of a safe chain written after the first. */
+export interface ChainedRevision {
+  id: string;
+  parents: string[];
+  path: string;
+  transaction: boolean;
+  up: string[];
+  down: string[];
 }
 
 export interface GeneratedRevision {
@@ -42,10 +60,19 @@ export interface GeneratedRevision {
   /** The statements of up() and down(), in order. */
   up: string[];
   down: string[];
+  /** false when written `transaction: false` (safe: true, an index built concurrently). */
+  transaction: boolean;
   /** One line per statement that destroys data (also marked in the file and logged). */
   dataLoss: string[];
   /** One line per statement that may fail on a database holding rows, with the fix (also in the file and the log). */
   warnings: string[];
+  /**
+   * PostgreSQL: the up() statements the lint finds dangerous on a busy database, each with its
+   * safe recipe (also marked `// UNSAFE DDL [rule]` in the file and logged), of every revision written.
+   */
+  lint: LintFinding[];
+  /** safe: true: the chain's revisions after this one, in order (empty otherwise). */
+  chain: ChainedRevision[];
   /** SQLite: why the revision runs with foreign keys off (`disableForeignKeys: true`); empty when it does not. */
   disableForeignKeys: string[];
   /** Why the revision has no down(), when it has none. */
@@ -72,6 +99,8 @@ export async function revision(
   const orm = autogenerate ? requireOrm(operation, options.orm) : undefined;
   const dir = resolveDir(operation, options.dir);
   const logger = loggerOf(options.logger);
+  if (options.safe !== undefined && typeof options.safe !== 'boolean')
+    throw new InvalidDevOptionError(operation, 'safe', 'must be true or false.');
   // Entries of revisions edited since they were written are brought in step first (item: no hand-pasted checksums).
   await sync({ dir });
   const bundle = await loadBundle(operation, dir);
@@ -103,63 +132,152 @@ export async function revision(
       return null;
     }
   }
-  const { up, down, irreversible, unconverged } = generated;
+  const { unconverged } = generated;
+  const steps = await lintedSteps(orm, bundle, generated, options.safe === true, logger);
+  const irreversible = steps[0]!.step === 'main' ? generated.irreversible : undefined;
 
-  const file = join(dir, `${id}_${slugOf(message)}.ts`);
-  const source = renderRevision(
-    template.text,
-    {
-      id,
-      parents: heads,
-      message,
-      createdAt: new Date().toISOString(),
-      up,
-      down,
-      foreignKeysOff: generated.foreignKeysOff,
-      irreversible,
-      notes: unconverged ? [unconverged] : [],
-    },
-    template.path,
-  );
-  // decorate: baseline() adds its marker before the file is first imported (and cached).
-  writeFileSync(file, decorate(source), { flag: 'wx' });
-  await appendToIndex(bundle.indexPath, file);
+  // The chain's revisions follow each other: ids, parents and creation times in order.
+  const started = Date.now();
+  const written: { id: string; parents: string[]; path: string; step: ChainStep }[] = [];
+  for (const [i, step] of steps.entries()) {
+    const stepId = i === 0 ? id : newRevisionId();
+    const parents = i === 0 ? heads : [written[i - 1]!.id];
+    const stepMessage = i === 0 ? message : `${message} (${STEP_MESSAGES[step.step]})`;
+    const file = join(dir, `${stepId}_${slugOf(stepMessage)}.ts`);
+    const source = renderRevision(
+      template.text,
+      {
+        id: stepId,
+        parents,
+        message: stepMessage,
+        createdAt: new Date(started + i).toISOString(),
+        up: step.up,
+        down: step.down,
+        foreignKeysOff: generated.foreignKeysOff,
+        // The reason belongs to MikroORM's down() of the main step; the chain's own steps have theirs.
+        irreversible: step.step === 'main' ? irreversible : undefined,
+        notes: i === 0 && unconverged ? [unconverged] : [],
+        transaction: step.transaction,
+      },
+      template.path,
+    );
+    // decorate: baseline() adds its marker before the file is first imported (and cached).
+    writeFileSync(file, i === 0 ? decorate(source) : source, { flag: 'wx' });
+    await appendToIndex(bundle.indexPath, file);
+    written.push({ id: stepId, parents, path: file, step });
+  }
 
   const dataLoss: string[] = [];
   const warnings: string[] = [];
-  for (const [direction, statements] of [
-    ['up', up],
-    ['down', down],
-  ] as const) {
-    for (const statement of statements) {
-      if (statement.dataLoss) {
-        dataLoss.push(`${direction}: ${statement.dataLoss}`);
-        logger.warn(
-          { revision: id, direction, statement: statement.sql },
-          `revision ${id} ${direction}() ${statement.dataLoss}: review it before you commit`,
-        );
-      }
-      for (const warning of statement.warnings ?? []) {
-        warnings.push(`${direction}: ${warning}`);
-        logger.warn({ revision: id, direction, statement: statement.sql }, `revision ${id} ${direction}() ${warning}`);
+  const lint: LintFinding[] = [];
+  for (const { id: rid, step } of written) {
+    for (const [direction, statements] of [
+      ['up', step.up],
+      ['down', step.down],
+    ] as const) {
+      for (const statement of statements) {
+        if (statement.dataLoss) {
+          dataLoss.push(`${direction}: ${statement.dataLoss}`);
+          logger.warn(
+            { revision: rid, direction, statement: statement.sql },
+            `revision ${rid} ${direction}() ${statement.dataLoss}: review it before you commit`,
+          );
+        }
+        for (const warning of statement.warnings ?? []) {
+          warnings.push(`${direction}: ${warning}`);
+          logger.warn(
+            { revision: rid, direction, statement: statement.sql },
+            `revision ${rid} ${direction}() ${warning}`,
+          );
+        }
+        for (const f of statement.lint ?? []) {
+          lint.push({
+            revision: rid,
+            rule: f.rule as LintFinding['rule'],
+            statement: statement.sql,
+            message: f.message,
+          });
+          logger.warn(
+            { revision: rid, rule: f.rule, statement: statement.sql },
+            `revision ${rid} up() UNSAFE DDL [${f.rule}]: ${f.message}`,
+          );
+        }
       }
     }
   }
+  const first = written[0]!;
   if (irreversible) logger.warn({ revision: id }, `revision ${id} has no down(): ${irreversible}`);
   if (unconverged) logger.warn({ revision: id, ignored: generated.ignored }, `revision ${id}: ${unconverged}`);
-  logger.info({ revision: id, path: file, up: up.length, down: down.length }, `revision ${id} written to ${file}`);
+  for (const w of written)
+    logger.info(
+      { revision: w.id, path: w.path, up: w.step.up.length, down: w.step.down.length },
+      `revision ${w.id} written to ${w.path}`,
+    );
   return {
-    id,
-    parents: heads,
-    path: file,
-    up: up.map((s) => s.sql),
-    down: down.map((s) => s.sql),
+    id: first.id,
+    parents: first.parents,
+    path: first.path,
+    up: first.step.up.map((s) => s.sql),
+    down: first.step.down.map((s) => s.sql),
+    transaction: first.step.transaction,
     dataLoss,
     warnings,
+    lint,
+    chain: written.slice(1).map((w) => ({
+      id: w.id,
+      parents: w.parents,
+      path: w.path,
+      transaction: w.step.transaction,
+      up: w.step.up.map((s) => s.sql),
+      down: w.step.down.map((s) => s.sql),
+    })),
     disableForeignKeys: generated.foreignKeysOff,
     irreversible,
     unconverged,
   };
+}
+
+const STEP_MESSAGES: Record<ChainStep['step'], string> = {
+  main: '',
+  concurrent: 'safe: indexes built concurrently',
+  validate: 'safe: constraints validated',
+  'not-null': 'safe: NOT NULL through the validated checks',
+};
+
+/**
+ * The revisions to write: one, or with `safe` the chain of safe-chain.ts. On PostgreSQL each
+ * statement of up() carries the lint's findings, read on top of what the bundle's revisions
+ * built (a CHECK validated by an earlier revision counts). down() is not linted.
+ */
+async function lintedSteps(
+  orm: MikroORM | undefined,
+  bundle: Bundle,
+  generated: GeneratedSql,
+  safe: boolean,
+  logger: Logger,
+): Promise<ChainStep[]> {
+  const single: ChainStep = { step: 'main', transaction: true, up: generated.up, down: generated.down };
+  if (!orm || dialectOf(orm, 'revision()') !== 'postgresql' || generated.up.length === 0) return [single];
+  const before = (await lintRevisions(bundle.graph.order, logger)).state;
+  let steps = [single];
+  if (safe) {
+    const findings = lintStatements(
+      generated.up.map((s) => s.sql),
+      { state: before.clone() },
+    );
+    steps = safeChain(generated.up, generated.down, findings);
+  }
+  const state = before;
+  return steps.map((step) => {
+    const findings = lintStatements(
+      step.up.map((s) => s.sql),
+      { state, transaction: step.transaction },
+    );
+    return {
+      ...step,
+      up: step.up.map((s, i) => ({ ...s, lint: findings[i]!.map(({ rule, message }) => ({ rule, message })) })),
+    };
+  });
 }
 
 /** The folder's own revision.ts.template when it has one (an app may edit it), else upshift's. */

@@ -24,6 +24,8 @@ export interface Statement {
   dataLoss?: string | undefined;
   /** Why it may fail on a database that holds rows, and the fix (one line each). */
   warnings?: string[] | undefined;
+  /** PostgreSQL: what the lint finds dangerous on a busy database, with the safe recipe (lint/). */
+  lint?: readonly { rule: string; message: string }[] | undefined;
 }
 
 /** MikroORM's comparison from one schema to another (`up`) and back (`down`). */
