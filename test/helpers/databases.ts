@@ -11,9 +11,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/core';
 
-export type DialectName = 'postgresql' | 'sqlite';
-/** MariaDB's test databases are typed apart until the suites that take a DialectName run on it. */
-export type AnyDialectName = DialectName | 'mariadb';
+export type DialectName = 'postgresql' | 'sqlite' | 'mariadb';
+export type AnyDialectName = DialectName;
 export const PG_ADMIN_URL = process.env.UPSHIFT_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase<D extends AnyDialectName = DialectName> {
@@ -165,6 +164,8 @@ async function createMariadb(): Promise<TestDatabase<'mariadb'>> {
   await admin.end();
   const url = MARIADB_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
   const own = await mysql.createConnection({ uri: url });
+  // The tests' own SQL quotes identifiers the standard way ("name"), as on the other databases.
+  await own.query("set session sql_mode = concat(@@sql_mode, ',ANSI_QUOTES')");
   const orms = ormsOn('mariadb', url);
   return {
     dialect: 'mariadb',

@@ -9,6 +9,8 @@ import {
 } from './databases.ts';
 
 export const DIALECTS: DialectName[] = ['postgresql', 'sqlite'];
+/** Every database the runtime supports. */
+export const DATABASES: DialectName[] = ['postgresql', 'sqlite', 'mariadb'];
 
 /**
  * Runs `body` once per database as a subtest, each on a fresh database dropped afterwards.
@@ -16,6 +18,14 @@ export const DIALECTS: DialectName[] = ['postgresql', 'sqlite'];
  */
 export function eachDialect(name: string, body: (t: TapTest, db: TestDatabase) => Promise<void>): void {
   forDialects(DIALECTS, name, body);
+}
+
+/**
+ * Like eachDialect, on MariaDB too: for the runtime's behaviour, which is the same on every
+ * database (MariaDB's differences are tested in mariadb-migrator.test.ts).
+ */
+export function eachDatabase(name: string, body: (t: TapTest, db: TestDatabase) => Promise<void>): void {
+  forDialects(DATABASES, name, body);
 }
 
 /** For what exists on MariaDB/MySQL (the dialect of issue 27, in progress: see README). */
@@ -45,6 +55,10 @@ function forDialects(
     t.test(`${name} [${dialect}]`, async (tt) => {
       if (dialect === 'postgresql' && !(await postgresAvailable())) {
         tt.plan(0, 'PostgreSQL is not reachable (set CI=true to make this a failure)');
+        return;
+      }
+      if (dialect === 'mariadb' && !(await mariadbAvailable())) {
+        tt.plan(0, 'MariaDB is not reachable (set CI=true to make this a failure)');
         return;
       }
       const db = await createDatabase(dialect);

@@ -5,12 +5,16 @@ export async function userTables(db: TestDatabase): Promise<string[]> {
   const rows =
     db.dialect === 'postgresql'
       ? await db.query<{ name: string }>("select tablename as name from pg_tables where schemaname = 'public'")
-      : await db.query<{ name: string }>(
+      : db.dialect === 'mariadb'
+        ? await db.query<{ name: string }>(
+            'select table_name as name from information_schema.tables where table_schema = database()',
+          )
+        : await db.query<{ name: string }>(
           "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'",
         );
   return rows
     .map((r) => r.name)
-    .filter((n) => n !== 'upshift_revisions' && n !== 'upshift_revisions_state')
+    .filter((n) => !['upshift_revisions', 'upshift_revisions_state', 'upshift_revisions_progress'].includes(n))
     .sort();
 }
 
