@@ -10,8 +10,8 @@ export async function userTables(db: TestDatabase): Promise<string[]> {
             'select table_name as name from information_schema.tables where table_schema = database()',
           )
         : await db.query<{ name: string }>(
-          "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'",
-        );
+            "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'",
+          );
   return rows
     .map((r) => r.name)
     .filter((n) => !['upshift_revisions', 'upshift_revisions_state', 'upshift_revisions_progress'].includes(n))

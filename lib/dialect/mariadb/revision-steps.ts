@@ -161,9 +161,20 @@ class StepRunner implements StepStatements {
     await db.run('commit', [], this.#trx);
     this.progressWritten = true;
     this.#committed = index;
-    await db.query(text, [...params], this.#trx);
-    this.#committed = index + 1;
     const fence = this.#parts.fence();
+    try {
+      await db.query(text, [...params], this.#trx);
+    } catch (error) {
+      // The server answered with an error: the statement did not take effect (DDL is atomic on
+      // MariaDB 10.6+). Said so now, so that a resume runs it again even if the schema is changed
+      // by hand meanwhile (the fingerprint is only for a statement whose end nobody saw).
+      await this.#run(
+        `update ${this.#parts.tables.progressTable} set \`attempting\` = \`completed\` where \`id\` = ? and ${fence.sql}`,
+        [this.#step.id, ...fence.params],
+      ).catch(() => undefined);
+      throw error;
+    }
+    this.#committed = index + 1;
     const { affected } = await this.#run(
       `update ${this.#parts.tables.progressTable} set \`completed\` = ? where \`id\` = ? and ${fence.sql}`,
       [index + 1, this.#step.id, ...fence.params],
