@@ -8,7 +8,7 @@ import {
 } from 'upshift';
 import { countingOptions } from './helpers/counting.ts';
 import { eachDatabase } from './helpers/each-dialect.ts';
-import type { TestDatabase } from './helpers/databases.ts';
+import type { AnyDialectName, TestDatabase } from './helpers/databases.ts';
 import { versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
 
@@ -46,7 +46,7 @@ function issueGraph(): Revision[] {
 }
 
 /** How many times each revision's up() has run (and not been undone), by id. */
-async function effects(db: TestDatabase): Promise<Record<string, number>> {
+async function effects(db: TestDatabase<AnyDialectName>): Promise<Record<string, number>> {
   const rows = await db.query<{ revision: string }>('select revision from effects');
   const counts: Record<string, number> = {};
   for (const { revision } of rows) counts[revision] = (counts[revision] ?? 0) + 1;

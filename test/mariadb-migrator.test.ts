@@ -11,7 +11,7 @@ import {
   type Revision,
 } from 'upshift';
 import { onMariadb } from './helpers/each-dialect.ts';
-import type { TestDatabase } from './helpers/databases.ts';
+import type { AnyDialectName, TestDatabase } from './helpers/databases.ts';
 import { chain } from './helpers/revisions.ts';
 import { userTables, versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
@@ -20,7 +20,7 @@ const tables = (...ids: string[]) => ids.map((id) => `t_${id}`).sort();
 const silent = () => memoryLogger().logger;
 
 /** Kills every connection to the test database but the test's own: the app's pool and the lock's. */
-async function killAppConnections(db: TestDatabase): Promise<number> {
+async function killAppConnections(db: TestDatabase<AnyDialectName>): Promise<number> {
   const name = db.location.split('/').pop()!;
   const rows = await db.query<{ id: number }>(
     'select id from information_schema.processlist where db = ? and id <> connection_id()',

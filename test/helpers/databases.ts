@@ -11,8 +11,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/core';
 
-export type DialectName = 'postgresql' | 'sqlite' | 'mariadb';
-export type AnyDialectName = DialectName;
+export type DialectName = 'postgresql' | 'sqlite';
+/** Every database; suites written for PostgreSQL and SQLite alone keep DialectName. */
+export type AnyDialectName = DialectName | 'mariadb';
 export const PG_ADMIN_URL = process.env.UPSHIFT_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase<D extends AnyDialectName = DialectName> {

@@ -1,7 +1,7 @@
-import type { TestDatabase } from './databases.ts';
+import type { AnyDialectName, TestDatabase } from './databases.ts';
 
 /** The user tables in the test database (not the version and state tables), sorted. */
-export async function userTables(db: TestDatabase): Promise<string[]> {
+export async function userTables(db: TestDatabase<AnyDialectName>): Promise<string[]> {
   const rows =
     db.dialect === 'postgresql'
       ? await db.query<{ name: string }>("select tablename as name from pg_tables where schemaname = 'public'")
@@ -18,7 +18,7 @@ export async function userTables(db: TestDatabase): Promise<string[]> {
     .sort();
 }
 
-export async function versionRows(db: TestDatabase, table = 'upshift_revisions'): Promise<string[]> {
+export async function versionRows(db: TestDatabase<AnyDialectName>, table = 'upshift_revisions'): Promise<string[]> {
   const rows = await db.query<{ id: string }>(`select id from "${table}" order by id`);
   return rows.map((r) => r.id);
 }
