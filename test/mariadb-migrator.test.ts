@@ -15,6 +15,7 @@ import type { AnyDialectName, TestDatabase } from './helpers/databases.ts';
 import { chain } from './helpers/revisions.ts';
 import { userTables, versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
+import { countedOrm } from './helpers/counting.ts';
 
 const tables = (...ids: string[]) => ids.map((id) => `t_${id}`).sort();
 const silent = () => memoryLogger().logger;
@@ -67,6 +68,23 @@ onMariadb('upgrade, downgrade, stamp, status, history through the Migrator', asy
     'every row has its time',
   );
   t.same(await db.query('select * from upshift_revisions_progress'), [], 'no progress row after clean runs');
+});
+
+onMariadb('an up-to-date database: one statement, no lock, even while another connection holds it', async (t, db) => {
+  await new Migrator({ orm: await db.orm(), revisions: chain(20), logger: silent() }).upgrade();
+  const name = `upshift:${db.location.split('/').pop()}.upshift_revisions`;
+  await db.query('select get_lock(?, 0)', [name]);
+  const { orm, statements } = await countedOrm(db);
+  const result = await new Migrator({
+    orm,
+    revisions: chain(20),
+    logger: silent(),
+    lock: { timeoutMs: 100 },
+  }).upgrade();
+  t.same(result.applied, []);
+  t.equal(statements.length, 1, `exactly one statement: ${statements.join(' | ')}`);
+  t.match(statements[0], /select `keys_digest` as `digest` from `upshift_revisions_state`/);
+  await db.query('select release_lock(?)', [name]);
 });
 
 onMariadb('a lock held by another connection: waits, then LockTimeoutError naming the holder', async (t, db) => {
