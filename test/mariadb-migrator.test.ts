@@ -312,3 +312,92 @@ onMariadb(
     await otherConnection?.end();
   },
 );
+
+onMariadb('a downgrade cut mid-revision: an upgrade is refused, the downgrade resumes', async (t, db) => {
+  let kill = false;
+  const revisions: Revision[] = [
+    defineRevision({
+      id: 'two_tables',
+      parents: [],
+      createdAt: '2026-01-01T00:00:01.000Z',
+      async up({ sql }) {
+        await sql('create table a (id int primary key)');
+        await sql('create table b (id int primary key)');
+      },
+      async down({ sql }) {
+        await sql('drop table b');
+        if (kill) {
+          kill = false;
+          await killAppConnections(db);
+        }
+        await sql('drop table a');
+      },
+    }),
+  ];
+  const first = await db.orm();
+  await new Migrator({ orm: first, revisions, logger: silent() }).upgrade();
+  kill = true;
+  t.type(
+    await new Migrator({ orm: first, revisions, logger: silent() }).downgrade('base').catch((e: unknown) => e),
+    UpshiftError,
+  );
+  await first.close(true);
+  t.same(await userTables(db), ['a'], 'its first statement committed');
+  t.same(await versionRows(db), ['two_tables'], 'still recorded: the downgrade did not finish');
+
+  const orm = await db.orm();
+  const m = new Migrator({ orm, revisions, logger: silent() });
+  const up = await m.upgrade('two_tables').catch((e: unknown) => e);
+  t.same(
+    up,
+    { applied: [], skipped: [], current: ['two_tables'], durationMs: (up as { durationMs: number }).durationMs },
+    'nothing to upgrade: it is recorded',
+  );
+  const error = await m.stamp('base').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.equal(error, undefined, 'stamp is the documented way out, and is not blocked');
+  await m.stamp('two_tables');
+  t.same(
+    (await m.downgrade('base')).reverted,
+    ['two_tables'],
+    'the downgrade resumes: "drop table b" is not sent again',
+  );
+  t.same(await userTables(db), []);
+  t.same(await db.query('select * from upshift_revisions_progress'), []);
+});
+
+onMariadb('an upgrade after a cut downgrade of another revision is refused, naming it', async (t, db) => {
+  let kill = false;
+  const make = (id: string, parents: string[], second: number) =>
+    defineRevision({
+      id,
+      parents,
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString(),
+      async up({ sql }) {
+        await sql(`create table ${id}_a (id int primary key)`);
+        await sql(`create table ${id}_b (id int primary key)`);
+      },
+      async down({ sql }) {
+        await sql(`drop table ${id}_b`);
+        if (kill) {
+          kill = false;
+          await killAppConnections(db);
+        }
+        await sql(`drop table ${id}_a`);
+      },
+    });
+  const revisions = [make('base_rev', [], 1), make('top_rev', ['base_rev'], 2)];
+  const first = await db.orm();
+  await new Migrator({ orm: first, revisions, logger: silent() }).upgrade();
+  kill = true;
+  await new Migrator({ orm: first, revisions, logger: silent() }).downgrade('-1').catch(() => undefined);
+  await first.close(true);
+  const orm = await db.orm();
+  await db.query("delete from upshift_revisions where id = 'top_rev'"); // a hand edit: top_rev now looks pending
+  const error = await new Migrator({ orm, revisions, logger: silent() }).upgrade().catch((e: unknown) => e);
+  t.type(error, RevisionNotResumableError);
+  t.match((error as Error).message, /"top_rev".*interrupted while being reverted/);
+  t.same(await userTables(db), ['base_rev_a', 'base_rev_b', 'top_rev_a'], 'nothing ran');
+});
