@@ -260,6 +260,11 @@ onMariadb('what MariaDB cannot do honestly is refused with ConfigurationError, b
     'tenants',
   );
   t.throws(() => new Migrator({ orm, revisions: chain(1), schema: 'x' }), { name: 'ConfigurationError' }, 'schema');
+  t.throws(
+    () => new Migrator({ orm, revisions: chain(1), lock: { scope: 'transaction' } }),
+    { name: 'ConfigurationError', message: /GET_LOCK/ },
+    'lock.scope "transaction"',
+  );
   t.same(await userTables(db), [], 'nothing ran');
   const [tablesLeft] = await db.query<{ n: number }>(
     "select count(*) as n from information_schema.tables where table_schema = database() and table_name like 'upshift%'",

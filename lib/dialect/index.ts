@@ -57,6 +57,11 @@ export function createDialect(orm: MikroORM, db: Database, options: DialectOptio
         `new Migrator(options): the "${options.schema !== undefined ? 'schema' : 'searchPath'}" option is for PostgreSQL; on MariaDB/MySQL a schema is a database: set the ORM's dbName instead. Remove it.`,
       );
     }
+    if (options.lockScope === 'transaction') {
+      throw new ConfigurationError(
+        'new Migrator(options): lock.scope "transaction" is for PostgreSQL behind a transaction-pooling proxy; on MariaDB/MySQL the lock is GET_LOCK on a connection of its own. Remove it.',
+      );
+    }
     return new MariaDbDialect(db, options.name);
   }
   throw new ConfigurationError(
