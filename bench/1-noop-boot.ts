@@ -10,10 +10,9 @@ import pg from 'pg';
 import { createDb, type DialectName } from './support/db.ts';
 import { fmtMs, interleave, median, ratio, type BenchOptions, type Recorder } from './support/report.ts';
 import { standalone, type Scenario } from './support/scenario.ts';
-import { ALTERNATIVES, openTool, TOOL_LABEL, type ToolHandle, type ToolName } from './support/tools.ts';
+import { alternativesOn, openTool, TOOL_LABEL, type ToolHandle, type ToolName } from './support/tools.ts';
 
 const N = 200;
-const TOOLS: ToolName[] = ['upshift', ...ALTERNATIVES];
 
 export const scenario: Scenario = {
   id: '1-noop-boot',
@@ -24,6 +23,8 @@ export const scenario: Scenario = {
 };
 
 async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder): Promise<void> {
+  const ALTERNATIVES = alternativesOn(dialect);
+  const TOOLS: ToolName[] = ['upshift', ...ALTERNATIVES];
   const spec = { n: N };
   const handles = new Map<ToolName, ToolHandle>();
   const statements = new Map<ToolName, number>();
@@ -128,6 +129,14 @@ async function openBareRead(dialect: DialectName, location: string, sql: string)
           client.release();
         }
       },
+      close: () => pool.end(),
+    };
+  }
+  if (dialect === 'mariadb') {
+    const { default: mysql } = await import('mysql2/promise');
+    const pool = mysql.createPool({ uri: location, connectionLimit: 1 });
+    return {
+      read: async () => ((await pool.query(sql))[0] as unknown[])[0],
       close: () => pool.end(),
     };
   }

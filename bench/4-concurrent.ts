@@ -21,7 +21,7 @@ import { standalone, type Scenario } from './support/scenario.ts';
 import { LAYOUT, LAYOUT_LABEL, TOOL_LABEL, upshiftIn, type ToolName } from './support/tools.ts';
 
 const N = 20;
-const PROCESSES: Record<DialectName, number> = { postgresql: 8, sqlite: 4 };
+const PROCESSES: Record<DialectName, number> = { postgresql: 8, sqlite: 4, mariadb: 8 };
 
 export const scenario: Scenario = {
   id: '4-concurrent',
@@ -109,6 +109,7 @@ function firstLine(text: string): string {
 }
 
 async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder): Promise<void> {
+  if (dialect === 'mariadb') return runOnMariadb(options, rec);
   const trials = options.quick ? 1 : 10;
   const main: ToolName[] = ['upshift', 'upshift-all', 'kysely-in-app', 'kysely'];
   const results = new Map<ToolName, Trial[]>(main.map((t) => [t, []]));
@@ -160,6 +161,40 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
         : `; upshift's default (a transaction each): ${fmtMs(defaultMs)} = ${ratio(defaultMs, kyMs)}`) +
       `; kysely alone, with no MikroORM in its process: ${fmtMs(aloneMs)} (${TOOL_LABEL[like]} ${ratio(upMs, aloneMs)})`,
     pass: dialect === 'postgresql' ? upMs <= kyMs : null,
+  });
+}
+
+/**
+ * MariaDB: upshift (a transaction each, its only layout there) against MikroORM's own migrator
+ * and knex, interleaved, 8 processes each; kysely is not benchmarked there.
+ */
+async function runOnMariadb(options: BenchOptions, rec: Recorder): Promise<void> {
+  const dialect = 'mariadb';
+  const trials = options.quick ? 1 : 5;
+  const tools: ToolName[] = ['upshift', 'mikro-orm', 'knex'];
+  const results = new Map<ToolName, Trial[]>(tools.map((t) => [t, []]));
+  for (let i = 0; i < trials; i++)
+    for (let k = 0; k < tools.length; k++) {
+      const tool = tools[(k + i) % tools.length]!;
+      results.get(tool)!.push(await trial(tool, dialect));
+    }
+  const cleanOf = (list: Trial[]) => `${list.filter((t) => t.clean).length}/${list.length}`;
+  for (const [tool, list] of results) {
+    const why = [...new Set(list.filter((t) => !t.clean).map((t) => t.why))].slice(0, 2).join(' | ');
+    rec.figure({
+      dialect,
+      name: `${TOOL_LABEL[tool]}: release → last exit`,
+      value: median(list.map((t) => t.ms)),
+      unit: 'ms',
+      detail: `${cleanOf(list)} trials clean; slowest process: migrate ${fmtMs(median(list.map((t) => t.migrateMs ?? 0)))}${why ? `; ${why}` : ''}`,
+    });
+  }
+  const ours = results.get('upshift')!;
+  rec.goal({
+    dialect,
+    goal: '(4) every concurrent trial clean',
+    measured: `upshift ${cleanOf(ours)} clean (@mikro-orm/migrations ${cleanOf(results.get('mikro-orm')!)}, knex ${cleanOf(results.get('knex')!)})`,
+    pass: ours.every((t) => t.clean),
   });
 }
 

@@ -1,5 +1,4 @@
 import type { HeldLock } from './dialect/dialect.ts';
-import { quoteIdentifier } from './dialect/dialect.ts';
 import { AdoptionError } from './errors.ts';
 import { recordedNotRun, appliedEntry } from './recorded.ts';
 import type { Runtime } from './runtime.ts';
@@ -23,8 +22,9 @@ export async function adoptMikroOrmHistory(rt: Runtime, lock: HeldLock): Promise
   if (!table) return undefined;
   // A tenant's migrator (searchPath set) looks only in its own schema, never in the app's table.
   const schema = rt.options.searchPath?.[0];
-  const qualified = schema ? `${quoteIdentifier(schema)}.${quoteIdentifier(table)}` : quoteIdentifier(table);
-  const select = `select "name" from ${qualified}`;
+  const q = (name: string) => rt.dialect.quote(name);
+  const qualified = schema ? `${q(schema)}.${q(table)}` : q(table);
+  const select = `select ${q('name')} from ${qualified}`;
   // Probed outside the unit: on PostgreSQL a missing table would abort the unit's transaction.
   try {
     await rt.db.query(`${select} where 1 = 0`);

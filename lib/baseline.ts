@@ -1,5 +1,4 @@
 import type { HeldLock } from './dialect/dialect.ts';
-import { quoteIdentifier } from './dialect/dialect.ts';
 import { BaselineMismatchError } from './errors.ts';
 import { appliedEntry, recordedNotRun } from './recorded.ts';
 import type { Runtime } from './runtime.ts';
@@ -47,8 +46,9 @@ export async function baselineExisting(rt: Runtime, lock: HeldLock): Promise<App
 
 async function readable(rt: Runtime, table: string, columns: readonly string[]): Promise<boolean> {
   const schema = rt.options.searchPath?.[0];
-  const name = schema ? `${quoteIdentifier(schema)}.${quoteIdentifier(table)}` : quoteIdentifier(table);
-  const list = columns.map((c) => (c === '*' ? c : quoteIdentifier(c))).join(', ');
+  const q = (identifier: string) => rt.dialect.quote(identifier);
+  const name = schema ? `${q(schema)}.${q(table)}` : q(table);
+  const list = columns.map((c) => (c === '*' ? c : q(c))).join(', ');
   try {
     await rt.db.query(`select ${list} from ${name} where 1 = 0`);
     return true;

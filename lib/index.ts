@@ -53,4 +53,5 @@ export {
   BaselineMismatchError,
   DdlLockTimeoutError,
   InvalidIndexError,
+  RevisionNotResumableError,
 } from './errors.ts';

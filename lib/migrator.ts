@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Bundle } from './bundle.ts';
 import { Database } from './database.ts';
-import { createDialect } from './dialect/index.ts';
+import { createDialect, refuseIfUnsupported } from './dialect/index.ts';
 import { typed } from './driver-errors.ts';
 import { current, history, status } from './operations/inspect.ts';
 import { downgrade } from './operations/downgrade.ts';
@@ -12,6 +12,7 @@ import { offlineSql, type OfflineOperation, type OfflineOptions } from './operat
 import { checkTransactionFlags, resolveOptions, type MigratorOptions } from './options.ts';
 import type { DowngradeResult, DryRunResult, HistoryEntry, StampResult, Status, UpgradeResult } from './results.ts';
 import { Runtime } from './runtime.ts';
+import type { Refusable } from './dialect/dialect.ts';
 import { stampRequest, type StampOptions } from './stamp.ts';
 
 /**
@@ -33,8 +34,15 @@ export class Migrator {
       lockScope: resolved.lockScope,
       searchPath: resolved.searchPath,
     });
+    if (resolved.transaction === 'all') refuseIfUnsupported(dialect, 'transactionAll', 'new Migrator(options)');
     checkTransactionFlags(resolved, bundle.revisions, dialect.runsOutsideTransactions);
     this.#rt = new Runtime({ options: resolved, bundle, db, dialect, logger: options.logger as Logger | undefined });
+  }
+
+  /** Runs `work` unless this database refuses it (ConfigurationError, no statement sent). */
+  async #refusing<T>(what: Refusable, call: string, work: () => Promise<T>): Promise<T> {
+    refuseIfUnsupported(this.#rt.dialect, what, `migrator.${call}()`);
+    return work();
   }
 
   /** Ids of the bundled heads. No database access. */
@@ -50,7 +58,11 @@ export class Migrator {
   /** `{ dryRun: true }`: runs the plan under the lock in a transaction that is rolled back. */
   upgrade(target: string | undefined, options: { dryRun: true }): Promise<DryRunResult>;
   upgrade(target = 'heads', options?: { dryRun?: boolean }): Promise<UpgradeResult | DryRunResult> {
-    if (options?.dryRun === true) return typed('upgrade', dryRun(this.#rt, 'up', target));
+    if (options?.dryRun === true)
+      return typed(
+        'upgrade',
+        this.#refusing('dryRun', 'upgrade', () => dryRun(this.#rt, 'up', target)),
+      );
     return typed('upgrade', upgrade(this.#rt, target));
   }
 
@@ -59,7 +71,11 @@ export class Migrator {
   /** `{ dryRun: true }`: runs the plan under the lock in a transaction that is rolled back. */
   downgrade(target: string, options: { dryRun: true }): Promise<DryRunResult>;
   downgrade(target: string, options?: { dryRun?: boolean }): Promise<DowngradeResult | DryRunResult> {
-    if (options?.dryRun === true) return typed('downgrade', dryRun(this.#rt, 'down', target));
+    if (options?.dryRun === true)
+      return typed(
+        'downgrade',
+        this.#refusing('dryRun', 'downgrade', () => dryRun(this.#rt, 'down', target)),
+      );
     return typed('downgrade', downgrade(this.#rt, target));
   }
 
@@ -68,7 +84,10 @@ export class Migrator {
    * against a recording context. With `from`, no connection is made.
    */
   sql(operation: OfflineOperation, target?: string, options?: OfflineOptions): Promise<string> {
-    return typed('sql', (async () => offlineSql(this.#rt, operation, target, options))());
+    return typed(
+      'sql',
+      this.#refusing('offlineSql', 'sql', async () => offlineSql(this.#rt, operation, target, options)),
+    );
   }
 
   /**

@@ -12,7 +12,7 @@ export interface RevisionContext {
   /** The migrator's logger, with the revision id bound. */
   logger: Logger;
   /** Which database this is, for the rare revision that must differ between them. */
-  dialect: 'postgresql' | 'sqlite';
+  dialect: 'postgresql' | 'sqlite' | 'mariadb';
 }
 
 export interface Revision {

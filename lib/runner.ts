@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { checksumOf } from './checksum.ts';
 import type { Database } from './database.ts';
 import { ddlLimitsFor, type DdlOptions } from './ddl-options.ts';
-import type { DdlGuard, Dialect, HeldLock, StatementGuard, Unit } from './dialect/dialect.ts';
+import type { DdlGuard, Dialect, HeldLock, StatementGuard, StepStatements, Unit } from './dialect/dialect.ts';
 import { CommitFailure } from './dialect/held-lock.ts';
 import { asUpshiftError, classify, describeDriverError, hintFor } from './driver-errors.ts';
 import {
@@ -119,7 +119,12 @@ async function step(
   // checks before the version row that the revision left no INVALID index.
   const statements =
     !unit.trx && run.ddl ? run.ddl.guard.outside(revision.id, ddlLimitsFor(run.ddl.options, revision.ddl)) : undefined;
-  const durationMs = await invoke(revision, direction, unit.trx, statements ? { ...run, statements } : run);
+  // MariaDB/MySQL: the lock runs the statements itself, recording progress as each DDL commits.
+  const durationMs = run.lock.runStep
+    ? await run.lock.runStep(unit, { id: revision.id, direction, checksum: checksumOf(revision) }, (steps) =>
+        invoke(revision, direction, unit.trx, { ...run, steps }),
+      )
+    : await invoke(revision, direction, unit.trx, statements ? { ...run, statements } : run);
   await statements?.finish();
   if (direction === 'up') await unit.record([rowOf(revision, durationMs)]);
   else await unit.unrecord([revision.id]);
@@ -314,6 +319,8 @@ export interface InvokeContext {
   schema?: string | undefined;
   /** Runs ctx.sql of a revision that has no transaction, where the dialect bounds it. */
   statements?: StatementGuard | undefined;
+  /** Runs ctx.sql through the lock's per-statement progress (HeldLock.runStep: MariaDB/MySQL). */
+  steps?: StepStatements | undefined;
 }
 
 /** Runs a revision's up or down with its context; returns how long it took, in ms. */
@@ -331,11 +338,13 @@ export async function invoke(
   const ctx: RevisionContext = {
     sql: (text, params = []) => {
       noteStatement(text);
+      if (run.steps) return run.steps.sql(text, params) as Promise<never[]>;
       return run.statements && !trx
         ? (run.statements.run(text, params) as Promise<never[]>)
         : run.db.query(text, params, trx);
     },
     get em() {
+      run.steps?.usesEntityManager();
       return (em ??= run.db.entityManager(trx, run.schema));
     },
     get logger() {
@@ -350,6 +359,8 @@ export async function invoke(
   } catch (error) {
     // A statement run by the DDL guard that never got its lock: typed as such, named by the guard.
     if (error instanceof DdlLockTimeoutError) throw error;
+    // Statements that committed on their own (DDL on MariaDB/MySQL) are not rolled back.
+    if (run.steps?.committedSome) throw new RevisionFailedError(revision.id, direction, error, false, 'run', 'partly');
     throw new RevisionFailedError(revision.id, direction, error, trx !== undefined);
   }
   return performance.now() - started;

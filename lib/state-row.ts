@@ -62,12 +62,7 @@ export async function refreshStateRow(db: Database, dialect: Dialect, tables: Ta
   try {
     done = await dialect.whileNoOneWrites(async (trx) => {
       const digests = appliedDigests(await store.readApplied(trx));
-      await db.run(
-        `insert into ${tables.stateTable} ("id", "${STATE_COLUMNS.keys}", "${STATE_COLUMNS.ids}") values (1, ?, ?) ` +
-          `on conflict ("id") do update set "${STATE_COLUMNS.keys}" = excluded."${STATE_COLUMNS.keys}", "${STATE_COLUMNS.ids}" = excluded."${STATE_COLUMNS.ids}"`,
-        [digests.keys, digests.ids],
-        trx,
-      );
+      await db.run(dialect.stateRowUpsert(tables.stateTable), [digests.keys, digests.ids], trx);
       // A tenant's row in the registry of all tenants, in the same transaction (PostgreSQL tenants).
       await dialect.writeRegistryRow?.(trx, digests);
       return 'written' as const;

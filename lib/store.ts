@@ -6,6 +6,9 @@ import { LockLostError } from './errors.ts';
 /** Rows per statement when many are written at once: short SQL, far below any parameter limit. */
 const BATCH = 500;
 
+/** The version table's columns, in the order valuesOf() gives them. */
+const ROW_COLUMNS = ['id', 'parents', 'message', 'checksum', 'applied_at', 'duration_ms', 'applied_by'] as const;
+
 /** One row of the version table. */
 export interface AppliedRevision {
   id: string;
@@ -47,12 +50,19 @@ export class Store {
     this.tables = tables;
   }
 
+  /** An identifier quoted as this database quotes them. */
+  readonly #q = (name: string): string => this.#dialect.quote(name);
+
+  #columns(names: readonly string[]): string {
+    return names.map(this.#q).join(', ');
+  }
+
   /** The whole applied set in one query. A missing table is an empty set (the first boot). */
   async readApplied(trx?: Transaction, { withAppliedAt = false } = {}): Promise<AppliedRevision[]> {
     let rows: Row[];
     try {
       rows = await this.#db.query(
-        `select "id", "parents", "checksum"${withAppliedAt ? ', "applied_at"' : ''} from ${this.tables.table}`,
+        `select ${this.#columns(['id', 'parents', 'checksum', ...(withAppliedAt ? ['applied_at'] : [])])} from ${this.tables.table}`,
         [],
         trx,
       );
@@ -78,9 +88,10 @@ export class Store {
     withChecksums: boolean,
     read: (sql: string) => Promise<Row | undefined> = (sql) => this.#dialect.readRow(sql),
   ): Promise<AppliedKeys> {
-    const key = withChecksums ? `"id" || ' ' || "checksum"` : '"id"';
+    const q = this.#q;
+    const key = withChecksums ? this.#dialect.concat(q('id'), "' '", q('checksum')) : q('id');
     const sql = (this.#readKeysSql[key] ??=
-      `select count(*) as "count", ${this.#dialect.joinedList(key)} as "keys" from ${this.tables.table}`);
+      `select count(*) as ${q('count')}, ${this.#dialect.joinedList(key)} as ${q('keys')} from ${this.tables.table}`);
     let row: Row | undefined;
     try {
       row = await read(sql);
@@ -95,7 +106,7 @@ export class Store {
   async appliedAmong(trx: Transaction, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await this.#db.query<{ id: string }>(
-      `select "id" from ${this.tables.table} where "id" in (${ids.map(() => '?').join(', ')})`,
+      `select ${this.#q('id')} from ${this.tables.table} where ${this.#q('id')} in (${ids.map(() => '?').join(', ')})`,
       ids,
       trx,
     );
@@ -105,8 +116,7 @@ export class Store {
   /** Records one revision in the caller's transaction, only while the lock is still held. */
   async record(trx: Transaction | undefined, fence: Fence, row: RecordDetails): Promise<void> {
     const inserted = await this.#db.run(
-      `insert into ${this.tables.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") ` +
-        `select ?, ?, ?, ?, ?, ?, ? where ${fence.sql}`,
+      `insert into ${this.tables.table} (${this.#columns(ROW_COLUMNS)}) select ?, ?, ?, ?, ?, ?, ? where ${fence.sql}`,
       [...valuesOf(row, new Date().toISOString()), ...fence.params],
       trx,
     );
@@ -123,7 +133,7 @@ export class Store {
     for (let start = 0; start < rows.length; start += BATCH) {
       const batch = rows.slice(start, start + BATCH);
       const inserted = await this.#db.run(
-        `insert into ${this.tables.table} ("id", "parents", "message", "checksum", "applied_at", "duration_ms", "applied_by") values ` +
+        `insert into ${this.tables.table} (${this.#columns(ROW_COLUMNS)}) values ` +
           batch.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', '),
         batch.flatMap((row) => valuesOf(row, appliedAt)),
         trx,
@@ -136,7 +146,7 @@ export class Store {
   /** Removes one revision's row in the caller's transaction, only while the lock is still held. */
   async unrecord(trx: Transaction | undefined, fence: Fence, id: string): Promise<void> {
     const deleted = await this.#db.run(
-      `delete from ${this.tables.table} where "id" = ? and ${fence.sql}`,
+      `delete from ${this.tables.table} where ${this.#q('id')} = ? and ${fence.sql}`,
       [id, ...fence.params],
       trx,
     );
@@ -148,7 +158,7 @@ export class Store {
     for (let start = 0; start < ids.length; start += BATCH) {
       const batch = ids.slice(start, start + BATCH);
       const deleted = await this.#db.run(
-        `delete from ${this.tables.table} where "id" in (${batch.map(() => '?').join(', ')})`,
+        `delete from ${this.tables.table} where ${this.#q('id')} in (${batch.map(() => '?').join(', ')})`,
         batch,
         trx,
       );
@@ -161,7 +171,12 @@ export class Store {
 
   /** Rewrites a kept row's checksum: how stamp() accepts an edited revision. */
   async updateChecksum(trx: Transaction, id: string, checksum: string): Promise<void> {
-    await this.#db.run(`update ${this.tables.table} set "checksum" = ? where "id" = ?`, [checksum, id], trx);
+    const q = this.#q;
+    await this.#db.run(
+      `update ${this.tables.table} set ${q('checksum')} = ? where ${q('id')} = ?`,
+      [checksum, id],
+      trx,
+    );
   }
 }
 

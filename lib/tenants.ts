@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Bundle } from './bundle.ts';
 import { Database } from './database.ts';
-import { createDialect } from './dialect/index.ts';
+import { createDialect, refuseIfUnsupported } from './dialect/index.ts';
 import type { Dialect, TenantRegistry } from './dialect/dialect.ts';
 import { typed } from './driver-errors.ts';
 import { ConfigurationError, type UpshiftError } from './errors.ts';
@@ -77,6 +77,7 @@ export class TenantMigrator {
       schema: undefined,
       lockScope: this.#resolved.lockScope,
     });
+    refuseIfUnsupported(this.#shared, 'tenants', 'new TenantMigrator(options)');
     if (!this.#shared.readStateDigests || !this.#shared.tenantRegistry)
       throw new ConfigurationError('new TenantMigrator(options): a schema per tenant needs PostgreSQL.');
     checkTransactionFlags(this.#resolved, this.#bundle.revisions, this.#shared.runsOutsideTransactions);

@@ -11,9 +11,9 @@ import { Migrator, type RevisionEntry } from 'upshift';
 import { importMikroOrmMigrations } from 'upshift/dev';
 import { authorsAndBooks, authorsOnly, mikroMigrations } from './fixtures/adopt-app.ts';
 import pg from 'pg';
-import { eachDialect, onPostgres, type TapTest } from './helpers/each-dialect.ts';
+import { eachDatabase, onPostgres, type TapTest } from './helpers/each-dialect.ts';
 import { leftovers } from './helpers/faults.ts';
-import type { TestDatabase } from './helpers/databases.ts';
+import type { AnyDialectName, TestDatabase } from './helpers/databases.ts';
 import { pino } from 'pino';
 import { startWorker } from './helpers/workers.ts';
 import { workspace } from './dev/workspace.ts';
@@ -30,7 +30,7 @@ interface MikroApp {
  * A database MikroORM migrated: migration 1 (authors) generated and run by MikroORM, with a row;
  * migration 2 (books) generated but not run. Both imported into an upshift revisions folder.
  */
-async function mikroMigratedApp(t: TapTest, db: TestDatabase): Promise<MikroApp> {
+async function mikroMigratedApp(t: TapTest, db: TestDatabase<AnyDialectName>): Promise<MikroApp> {
   const ws = workspace();
   t.teardown(() => ws.remove());
   // The migration files import @mikro-orm/migrations, as an app's do.
@@ -66,7 +66,7 @@ async function bundleOf(index: string): Promise<RevisionEntry[]> {
   return ((await import(`${pathToFileURL(index).href}?${Math.random()}`)) as { revisions: RevisionEntry[] }).revisions;
 }
 
-eachDialect('first boot records what MikroORM applied, runs the rest', async (t, db) => {
+eachDatabase('first boot records what MikroORM applied, runs the rest', async (t, db) => {
   const app = await mikroMigratedApp(t, db);
   const orm = await db.orm();
   const migrator = new Migrator({
@@ -95,7 +95,7 @@ eachDialect('first boot records what MikroORM applied, runs the rest', async (t,
   t.equal((await db.query('select name from mikro_orm_migrations')).length, 1, "MikroORM's table is only read");
 });
 
-eachDialect('several replicas booting at once switch over exactly once', async (t, db) => {
+eachDatabase('several replicas booting at once switch over exactly once', async (t, db) => {
   const app = await mikroMigratedApp(t, db);
   const workers = Array.from({ length: 4 }, () => startWorker(db, { REVISIONS: app.revisionsIndex }, ADOPT_WORKER));
   await Promise.all(workers.map((w) => w.ready));
@@ -112,7 +112,7 @@ eachDialect('several replicas booting at once switch over exactly once', async (
   );
 });
 
-eachDialect('a MikroORM migration the bundle lacks: AdoptionError, nothing recorded or run', async (t, db) => {
+eachDatabase('a MikroORM migration the bundle lacks: AdoptionError, nothing recorded or run', async (t, db) => {
   const app = await mikroMigratedApp(t, db);
   await db.query(
     "insert into mikro_orm_migrations (name, executed_at) values ('Migration20990101000000_later', current_timestamp)",

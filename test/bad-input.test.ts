@@ -11,7 +11,7 @@ import {
   UnknownTargetError,
   type UpshiftError,
 } from 'upshift';
-import { eachDialect } from './helpers/each-dialect.ts';
+import { eachDatabase } from './helpers/each-dialect.ts';
 import { chain } from './helpers/revisions.ts';
 import { countedOrm } from './helpers/counting.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
@@ -19,7 +19,7 @@ import { userTables } from './helpers/schema.ts';
 
 const r = (id: string, parents: string[]) => defineRevision({ id, parents, up() {}, down() {} });
 
-eachDialect('bad input raises its typed error before any statement runs', async (t, db) => {
+eachDatabase('bad input raises its typed error before any statement runs', async (t, db) => {
   const { orm, statements } = await countedOrm(db);
   const logger = memoryLogger().logger;
 

@@ -7,8 +7,8 @@ import {
   type Revision,
 } from 'upshift';
 import { countingOptions } from './helpers/counting.ts';
-import { eachDialect } from './helpers/each-dialect.ts';
-import type { TestDatabase } from './helpers/databases.ts';
+import { eachDatabase } from './helpers/each-dialect.ts';
+import type { AnyDialectName, TestDatabase } from './helpers/databases.ts';
 import { versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
 
@@ -46,7 +46,7 @@ function issueGraph(): Revision[] {
 }
 
 /** How many times each revision's up() has run (and not been undone), by id. */
-async function effects(db: TestDatabase): Promise<Record<string, number>> {
+async function effects(db: TestDatabase<AnyDialectName>): Promise<Record<string, number>> {
   const rows = await db.query<{ revision: string }>('select revision from effects');
   const counts: Record<string, number> = {};
   for (const { revision } of rows) counts[revision] = (counts[revision] ?? 0) + 1;
@@ -55,7 +55,7 @@ async function effects(db: TestDatabase): Promise<Record<string, number>> {
 
 const WRITE = /\b(insert|update|delete|create|drop|alter)\b/i;
 
-eachDialect(
+eachDatabase(
   'stamp("d2") from {d1, c2} leaves {d1, d2}, and the next upgrade re-runs nothing (issue 21.11)',
   async (t, db) => {
     const orm = await db.orm();
@@ -83,7 +83,7 @@ eachDialect(
   },
 );
 
-eachDialect(
+eachDatabase(
   "stamp(target, { purge: true }) records exactly the target's ancestors; without it, a newer release's row is never orphaned",
   async (t, db) => {
     const orm = await db.orm();
@@ -120,7 +120,7 @@ eachDialect(
   },
 );
 
-eachDialect(
+eachDatabase(
   '"+1" and "-1" with two possible branches throw AmbiguousTargetError before any statement writes (issue 21.12)',
   async (t, db) => {
     const { options, statements } = countingOptions();

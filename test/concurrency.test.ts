@@ -1,15 +1,15 @@
 import { startWorker } from './helpers/workers.ts';
-import { eachDialect } from './helpers/each-dialect.ts';
+import { eachDatabase } from './helpers/each-dialect.ts';
 import { versionRows } from './helpers/schema.ts';
 import { revisionId } from './helpers/revisions.ts';
 
 const REVISIONS = 20;
 const expected = Array.from({ length: REVISIONS }, (_, i) => revisionId('rev', i + 1));
 
-eachDialect(
+eachDatabase(
   'separate processes upgrading one fresh database at once apply each revision exactly once',
   async (t, db) => {
-    const processes = db.dialect === 'postgresql' ? 8 : 4;
+    const processes = db.dialect === 'sqlite' ? 4 : 8;
     const workers = Array.from({ length: processes }, () => startWorker(db, { REVISIONS, BARRIER: 1, DELAY_MS: 2 }));
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.go(); // the barrier: all start together

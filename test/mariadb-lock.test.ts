@@ -92,22 +92,3 @@ onMariadb('GET_LOCK dies with its process: a SIGKILLed holder leaves no stale lo
   t.equal(await waiter.stillHeld(), true);
   await waiter.release();
 });
-
-onMariadb('new Migrator() refuses MariaDB with a typed error before any statement, saying why', async (t, db) => {
-  const { Migrator } = await import('../lib/index.ts');
-  const orm = await db.orm();
-  const error = (() => {
-    try {
-      new Migrator({ orm, revisions: [] });
-    } catch (e) {
-      return e;
-    }
-  })() as { code?: string; message?: string };
-  t.equal(error?.code, 'UPSHIFT_CONFIGURATION');
-  t.match(error?.message, /MariaDB\/MySQL is not supported yet/);
-  t.same(
-    await db.query('select table_name from information_schema.tables where table_schema = database()'),
-    [],
-    'nothing was created',
-  );
-});

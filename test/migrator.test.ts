@@ -1,5 +1,5 @@
 import { Migrator } from 'upshift';
-import { eachDialect, onPostgres } from './helpers/each-dialect.ts';
+import { eachDatabase, onPostgres } from './helpers/each-dialect.ts';
 import { branchAndMerge, chain } from './helpers/revisions.ts';
 import { userTables, versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
@@ -7,7 +7,7 @@ import { countedOrm } from './helpers/counting.ts';
 
 const tables = (...ids: string[]) => ids.map((id) => `t_${id}`).sort();
 
-eachDialect('linear chain: upgrade, relative steps, downgrade, stamp', async (t, db) => {
+eachDatabase('linear chain: upgrade, relative steps, downgrade, stamp', async (t, db) => {
   const orm = await db.orm();
   const { logger } = memoryLogger();
   const m = new Migrator({ orm, revisions: chain(5), logger });
@@ -42,7 +42,7 @@ eachDialect('linear chain: upgrade, relative steps, downgrade, stamp', async (t,
   t.same((await m.stamp('base')).removed, ['rev0001', 'rev0002', 'rev0003']);
 });
 
-eachDialect('history and status', async (t, db) => {
+eachDatabase('history and status', async (t, db) => {
   const orm = await db.orm();
   const m = new Migrator({ orm, revisions: chain(3), logger: memoryLogger().logger });
   let status = await m.status();
@@ -77,7 +77,7 @@ eachDialect('history and status', async (t, db) => {
   t.same(status.pending, []);
 });
 
-eachDialect('a graph with a branch and a merge', async (t, db) => {
+eachDatabase('a graph with a branch and a merge', async (t, db) => {
   const orm = await db.orm();
   const m = new Migrator({ orm, revisions: branchAndMerge(), logger: memoryLogger().logger });
   t.same((await m.upgrade('left')).applied, ['base0', 'b1xx', 'left'], 'one branch only');
@@ -97,7 +97,7 @@ eachDialect('a graph with a branch and a merge', async (t, db) => {
   t.same((await m.upgrade('+2')).applied, ['right', 'merge'], 'one path from {left}: right, then the merge');
 });
 
-eachDialect('custom table name and logging through the given logger', async (t, db) => {
+eachDatabase('custom table name and logging through the given logger', async (t, db) => {
   const orm = await db.orm();
   const { logger, lines } = memoryLogger();
   const m = new Migrator({ orm, revisions: chain(2), logger, tableName: 'schema_history' });

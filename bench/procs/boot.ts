@@ -1,6 +1,6 @@
 /**
  * One application boot, as a whole process: imports → ORM init → migration call → close → exit.
- *   node --conditions=upshift-source bench/procs/boot.ts <floor|floor-connected|upshift|mikro-orm> <postgresql|sqlite> <location> <bundleDir> [ts|js] [upshiftEntry] [index|static-index]
+ *   node --conditions=upshift-source bench/procs/boot.ts <floor|floor-connected|upshift|mikro-orm> <postgresql|sqlite|mariadb> <location> <bundleDir> [ts|js] [upshiftEntry] [index|static-index]
  * floor: the same process with no migration call (and no migration import) at all.
  * floor-connected: the floor plus one `select 1` through MikroORM, which opens the first connection.
  * js + upshiftEntry: the compiled bundle and the compiled upshift (what production loads).
@@ -9,8 +9,13 @@ const [mode, dialect, location, bundle, ext = 'ts', upshiftEntry = 'upshift', in
   2,
 ) as [string, string, string, string, string?, string?, string?];
 const common = { entities: [], discovery: { warnWhenNoEntities: false } };
-const driver = dialect === 'postgresql' ? await import('@mikro-orm/postgresql') : await import('@mikro-orm/sqlite');
-const target = dialect === 'postgresql' ? { clientUrl: location } : { dbName: location };
+const driver =
+  dialect === 'postgresql'
+    ? await import('@mikro-orm/postgresql')
+    : dialect === 'mariadb'
+      ? await import('@mikro-orm/mariadb')
+      : await import('@mikro-orm/sqlite');
+const target = dialect === 'sqlite' ? { dbName: location } : { clientUrl: location };
 
 if (mode === 'floor') {
   const orm = await driver.MikroORM.init({ ...target, ...common } as never);

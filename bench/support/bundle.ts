@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transformSync } from 'esbuild';
 import { declaredEntry } from '../../lib/dev/bundle.ts';
 import { validateRevision } from '../../lib/revision.ts';
+import type { DialectName } from './db.ts';
 import { pad, revisionName, revisionSql, type WorkSpec } from './tools.ts';
 
 export const GENERATED = join(dirname(fileURLToPath(import.meta.url)), '..', '.generated');
@@ -22,7 +23,12 @@ export const GENERATED = join(dirname(fileURLToPath(import.meta.url)), '..', '.g
  * revisions/static-index, the same revisions as plain static imports (an index written before
  * declared entries existed).
  */
-export async function writeBundle(name: string, spec: WorkSpec, compiled = false): Promise<string> {
+export async function writeBundle(
+  name: string,
+  spec: WorkSpec,
+  compiled = false,
+  dialect: DialectName = 'postgresql',
+): Promise<string> {
   const dir = join(GENERATED, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'revisions'), { recursive: true });
@@ -32,7 +38,7 @@ export async function writeBundle(name: string, spec: WorkSpec, compiled = false
   const mikroImports: string[] = [];
   for (let i = 1; i <= spec.n; i++) {
     const id = revisionName(i);
-    const sql = revisionSql(i, spec);
+    const sql = revisionSql(i, spec, dialect);
     files.set(
       join('revisions', `${id}.ts`),
       // As revisions-template/ writes it.
@@ -41,7 +47,7 @@ export async function writeBundle(name: string, spec: WorkSpec, compiled = false
         `  createdAt: '${new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString()}',\n` +
         '  transaction: true,\n' +
         `  async up({ sql }) {\n${sql.map((s) => `    await sql(${JSON.stringify(s)});\n`).join('')}  },\n` +
-        `  async down({ sql }) {\n    await sql('drop table "bench_${pad(i)}"');\n  },\n} satisfies Revision;\n`,
+        `  async down({ sql }) {\n    await sql('drop table bench_${pad(i)}');\n  },\n} satisfies Revision;\n`,
     );
     revImports.push(`import ${id} from './${id}.ts';`);
     const cls = `Migration${pad(i)}`;

@@ -1,6 +1,6 @@
 /**
- * Real databases for the bench: a fresh PostgreSQL database (unique name, dropped afterwards) or
- * a fresh SQLite file in a temp folder. Every bench database is created here and dropped here.
+ * Real databases for the bench: a fresh PostgreSQL or MariaDB database (unique name, dropped
+ * afterwards) or a fresh SQLite file in a temp folder. Every bench database is created here and dropped here.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +9,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/core';
 
-export type DialectName = 'postgresql' | 'sqlite';
+export type DialectName = 'postgresql' | 'sqlite' | 'mariadb';
+/** What a full run covers; MariaDB runs with --db=mariadb (bench/mariadb.ts). */
 export const DIALECTS: readonly DialectName[] = ['postgresql', 'sqlite'];
+export const MARIADB_ADMIN_URL = process.env.UPSHIFT_BENCH_MARIADB ?? 'mysql://root@127.0.0.1:3306/mysql';
 export const PG_ADMIN_URL = process.env.UPSHIFT_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 export interface BenchDb {
@@ -23,7 +25,12 @@ export interface BenchDb {
 const live = new Set<BenchDb>();
 
 export async function createDb(dialect: DialectName, label = 'b'): Promise<BenchDb> {
-  const db = dialect === 'postgresql' ? await createPostgres(label) : createSqlite(label);
+  const db =
+    dialect === 'postgresql'
+      ? await createPostgres(label)
+      : dialect === 'mariadb'
+        ? await createMariadb(label)
+        : createSqlite(label);
   live.add(db);
   return db;
 }
@@ -52,6 +59,30 @@ async function createPostgres(label: string): Promise<BenchDb> {
     async drop() {
       live.delete(db);
       await admin((c) => c.query(`drop database if exists "${name}" with (force)`));
+    },
+  };
+  return db;
+}
+
+async function mariadbAdmin<T>(work: (c: import('mysql2/promise').Connection) => Promise<T>): Promise<T> {
+  const { default: mysql } = await import('mysql2/promise');
+  const connection = await mysql.createConnection({ uri: MARIADB_ADMIN_URL });
+  try {
+    return await work(connection);
+  } finally {
+    await connection.end();
+  }
+}
+
+async function createMariadb(label: string): Promise<BenchDb> {
+  const name = `upshift_bench_${label}_${randomBytes(5).toString('hex')}`;
+  await mariadbAdmin((c) => c.query(`create database \`${name}\``));
+  const db: BenchDb = {
+    dialect: 'mariadb',
+    location: MARIADB_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`),
+    async drop() {
+      live.delete(db);
+      await mariadbAdmin((c) => c.query(`drop database if exists \`${name}\``));
     },
   };
   return db;
@@ -90,6 +121,10 @@ export async function openOrm(dialect: DialectName, location: string, options: O
     const { MikroORM } = await import('@mikro-orm/postgresql');
     return (await MikroORM.init({ clientUrl: location, ...config } as never)) as unknown as MikroORM;
   }
+  if (dialect === 'mariadb') {
+    const { MikroORM } = await import('@mikro-orm/mariadb');
+    return (await MikroORM.init({ clientUrl: location, ...config } as never)) as unknown as MikroORM;
+  }
   const { MikroORM } = await import('@mikro-orm/sqlite');
   return (await MikroORM.init({ dbName: location, ...config } as never)) as unknown as MikroORM;
 }
@@ -116,6 +151,18 @@ export async function inspect<T = Record<string, unknown>>(
       return (await client.query(sql)).rows as T[];
     } finally {
       await client.end();
+    }
+  }
+  if (dialect === 'mariadb') {
+    const { default: mysql } = await import('mysql2/promise');
+    const connection = await mysql.createConnection({ uri: location });
+    try {
+      // The bench's SQL quotes identifiers the standard way, as on the other databases.
+      await connection.query("set session sql_mode = concat(@@sql_mode, ',ANSI_QUOTES')");
+      const [rows] = await connection.query(sql);
+      return rows as T[];
+    } finally {
+      await connection.end();
     }
   }
   const { default: Sqlite } = await import('better-sqlite3');

@@ -129,13 +129,13 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
 
 export interface BenchOptions {
   quick: boolean;
-  dialects: readonly ('postgresql' | 'sqlite')[];
+  dialects: readonly ('postgresql' | 'sqlite' | 'mariadb')[];
 }
 
 export function parseArgs(argv: readonly string[]): BenchOptions {
   const only = argv.find((a) => a.startsWith('--db='))?.slice(5);
   return {
     quick: argv.includes('--quick'),
-    dialects: only === 'postgresql' || only === 'sqlite' ? [only] : ['postgresql', 'sqlite'],
+    dialects: only === 'postgresql' || only === 'sqlite' || only === 'mariadb' ? [only] : ['postgresql', 'sqlite'],
   };
 }

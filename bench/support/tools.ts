@@ -24,24 +24,25 @@ export interface WorkSpec {
 export const pad = (i: number) => String(i).padStart(5, '0');
 export const revisionName = (i: number) => `r${pad(i)}`;
 
-/** The statements of revision i (1-based): identical for every tool. */
-export function revisionSql(i: number, spec: WorkSpec): string[] {
-  const table = `bench_${pad(i)}`;
+/** The statements of revision i (1-based): identical for every tool (backticks on MariaDB). */
+export function revisionSql(i: number, spec: WorkSpec, dialect: DialectName = 'postgresql'): string[] {
+  const q = (name: string) => (dialect === 'mariadb' ? `\`${name}\`` : `"${name}"`);
+  const table = q(`bench_${pad(i)}`);
   const sql = [
-    `create table "${table}" ("id" integer primary key, "label" varchar(50) not null)`,
-    `insert into "${table}" ("id", "label") values (1, '${revisionName(i)}')`,
+    `create table ${table} (${q('id')} integer primary key, ${q('label')} varchar(50) not null)`,
+    `insert into ${table} (${q('id')}, ${q('label')}) values (1, '${revisionName(i)}')`,
   ];
   if (spec.sideEffects) {
-    if (i === 1) sql.unshift('create table "applied_log" ("revision" varchar(64) not null)');
-    sql.push(`insert into "applied_log" ("revision") values ('${revisionName(i)}')`);
+    if (i === 1) sql.unshift(`create table ${q('applied_log')} (${q('revision')} varchar(64) not null)`);
+    sql.push(`insert into ${q('applied_log')} (${q('revision')}) values ('${revisionName(i)}')`);
   }
   return sql;
 }
 
-export function upshiftRevisions(spec: WorkSpec): Revision[] {
+export function upshiftRevisions(spec: WorkSpec, dialect: DialectName = 'postgresql'): Revision[] {
   const list: Revision[] = [];
   for (let i = 1; i <= spec.n; i++) {
-    const statements = revisionSql(i, spec);
+    const statements = revisionSql(i, spec, dialect);
     list.push(
       defineRevision({
         id: revisionName(i),
@@ -52,7 +53,7 @@ export function upshiftRevisions(spec: WorkSpec): Revision[] {
           for (const s of statements) await sql(s);
         },
         async down({ sql }) {
-          await sql(`drop table "bench_${pad(i)}"`);
+          await sql(`drop table bench_${pad(i)}`);
         },
       }),
     );
@@ -96,7 +97,14 @@ export const LAYOUT_LABEL: Record<Layout, string> = {
 export const LAYOUT: Record<DialectName, Record<Alternative, Layout>> = {
   postgresql: { 'mikro-orm': 'one', kysely: 'one', knex: 'one', umzug: 'each' },
   sqlite: { 'mikro-orm': 'one', kysely: 'none', knex: 'one', umzug: 'each' },
+  // MariaDB commits each DDL statement: "one transaction" is nominal there, and upshift has only 'each'.
+  mariadb: { 'mikro-orm': 'one', kysely: 'none', knex: 'one', umzug: 'each' },
 };
+
+/** The alternatives benchmarked on each database (MariaDB: MikroORM's own migrator and knex). */
+export function alternativesOn(dialect: DialectName): readonly Alternative[] {
+  return dialect === 'mariadb' ? ['mikro-orm', 'knex'] : ALTERNATIVES;
+}
 
 /**
  * upshift configured in an alternative's layout, so that a comparison is like for like: one
@@ -182,7 +190,12 @@ async function openUpshift(
   transaction: 'each' | 'all',
 ): Promise<ToolHandle> {
   const orm = await openOrm(dialect, location, ormQueryHook(options));
-  const migrator = new Migrator({ orm, revisions: upshiftRevisions(spec), logger: benchLogger(), transaction });
+  const migrator = new Migrator({
+    orm,
+    revisions: upshiftRevisions(spec, dialect),
+    logger: benchLogger(),
+    transaction,
+  });
   return {
     connect: connectOrm(orm),
     migrate: async () => void (await migrator.upgrade()),
@@ -199,7 +212,7 @@ async function openMikroOrm(
   const { Migrator: OrmMigrator, Migration } = await import('@mikro-orm/migrations');
   const migrationsList = [];
   for (let i = 1; i <= spec.n; i++) {
-    const statements = revisionSql(i, spec);
+    const statements = revisionSql(i, spec, dialect);
     const name = `Migration${pad(i)}`;
     migrationsList.push({
       name,
@@ -232,6 +245,7 @@ async function openKysely(
   spec: WorkSpec,
   options: OpenOptions,
 ): Promise<ToolHandle> {
+  if (dialect === 'mariadb') throw new Error('kysely is not benchmarked on MariaDB');
   const { Kysely, PostgresDialect, SqliteDialect } = await import('kysely');
   const kdialect =
     dialect === 'postgresql'
@@ -305,7 +319,9 @@ async function openKnex(
   const knex =
     dialect === 'postgresql'
       ? knexFactory({ client: 'pg', connection: location })
-      : knexFactory({ client: 'better-sqlite3', connection: { filename: location }, useNullAsDefault: true });
+      : dialect === 'mariadb'
+        ? knexFactory({ client: 'mysql2', connection: location })
+        : knexFactory({ client: 'better-sqlite3', connection: { filename: location }, useNullAsDefault: true });
   const on = options.onStatement;
   if (on) knex.on('query', (q: { sql: string }) => on(q.sql));
   const names = Array.from({ length: spec.n }, (_, k) => revisionName(k + 1));
@@ -313,7 +329,7 @@ async function openKnex(
     getMigrations: async () => names,
     getMigrationName: (name: string) => name,
     getMigration: async (name: string) => {
-      const statements = revisionSql(Number(name.slice(1)), spec);
+      const statements = revisionSql(Number(name.slice(1)), spec, dialect);
       return {
         async up(k: typeof knex) {
           for (const s of statements) await k.raw(s);
@@ -339,6 +355,7 @@ async function openUmzug(
   spec: WorkSpec,
   options: OpenOptions,
 ): Promise<ToolHandle> {
+  if (dialect === 'mariadb') throw new Error('plain umzug is not benchmarked on MariaDB');
   const { Umzug } = await import('umzug');
   const orm = await openOrm(dialect, location, ormQueryHook(options));
   const conn = orm.em.getConnection() as unknown as AbstractSqlConnection;
@@ -385,8 +402,23 @@ async function openBare(
 ): Promise<ToolHandle> {
   const units: string[][] = [];
   for (let i = 1; i <= spec.n; i++) {
-    if (oneTransaction && units.length > 0) units[0]!.push(...revisionSql(i, spec));
-    else units.push(revisionSql(i, spec));
+    if (oneTransaction && units.length > 0) units[0]!.push(...revisionSql(i, spec, dialect));
+    else units.push(revisionSql(i, spec, dialect));
+  }
+  if (dialect === 'mariadb') {
+    const { default: mysql } = await import('mysql2/promise');
+    const connection = await mysql.createConnection({ uri: location });
+    return {
+      connect: async () => undefined, // connected above
+      async migrate() {
+        for (const unit of units) {
+          await connection.query('begin');
+          for (const s of unit) await connection.query(s);
+          await connection.query('commit');
+        }
+      },
+      close: () => connection.end(),
+    };
   }
   if (dialect === 'postgresql') {
     const client = new pg.Client({ connectionString: location });

@@ -53,7 +53,7 @@ export function dialectOf(orm: MikroORM, operation: string): DialectName {
     throw new InvalidDevOptionError(
       operation,
       'orm',
-      `uses ${platform.constructor.name}; upshift supports PostgreSQL and SQLite (MariaDB/MySQL: issue 27, not done yet).`,
+      `uses ${platform.constructor.name}; upshift/dev supports PostgreSQL and SQLite (on MariaDB/MySQL the runtime Migrator works, but autogenerate, check() and the shadow database are not done yet).`,
     );
   return name;
 }

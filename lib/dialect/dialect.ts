@@ -11,7 +11,22 @@ import type { AppliedRevision, RecordDetails } from '../store.ts';
  * the model). Nothing outside lib/dialect/ asks which database or which kind of lock it has.
  */
 export interface Dialect {
-  readonly name: 'postgresql' | 'sqlite';
+  readonly name: DialectName;
+  /**
+   * What this database cannot do that the others can, each with the reason, checked before any
+   * statement (ConfigurationError): MariaDB/MySQL commit DDL implicitly, so nothing that relies
+   * on rolling a revision's DDL back (dry runs, one transaction for the whole run) can be honest.
+   */
+  readonly refuses?: Readonly<Partial<Record<Refusable, string>>>;
+  /** An identifier quoted for this database (ANSI double quotes; backticks on MariaDB/MySQL). */
+  quote(name: string): string;
+  /** SQL concatenating the given SQL expressions (`||` is OR on MariaDB/MySQL). */
+  concat(...parts: string[]): string;
+  /**
+   * The statement that writes the state row (id 1) whether or not it exists, with the two digests
+   * as its parameters (`keys`, then `ids`).
+   */
+  stateRowUpsert(stateTable: string): string;
   /**
    * Whether a revision with `transaction: false` runs outside any transaction here (PostgreSQL,
    * for CREATE INDEX CONCURRENTLY), or in one like any other (SQLite, where the write lock is a
@@ -82,6 +97,11 @@ export interface Dialect {
   writeRegistryRow?(trx: Transaction, digests: { keys: string; ids: string }): Promise<void>;
 }
 
+export type DialectName = 'postgresql' | 'sqlite' | 'mariadb';
+
+/** What a dialect may refuse (Dialect.refuses). */
+export type Refusable = 'dryRun' | 'offlineSql' | 'transactionAll' | 'tenants';
+
 /** Where the registry of tenants is: the dialect's own business (see postgresql/tenant-registry.ts). */
 export interface TenantRegistry {
   readonly table: string;
@@ -115,8 +135,37 @@ export interface HeldLock {
    * off around the transaction, every reference checked before its COMMIT).
    */
   unit<T>(work: (unit: Unit) => Promise<T>, options?: UnitOptions): Promise<T>;
+  /**
+   * Runs one revision step in `unit` where a dialect must run its statements itself (MariaDB/MySQL:
+   * each DDL statement commits on its own, so progress is recorded per statement and a cut revision
+   * resumes). `invoke` runs the revision with the given statement runner and returns its duration;
+   * runStep returns it too. Absent elsewhere: the runner invokes the revision in the unit's transaction.
+   */
+  runStep?(
+    unit: Unit,
+    step: RevisionStepInfo,
+    invoke: (statements: StepStatements) => Promise<number>,
+  ): Promise<number>;
   /** Lets go of the lock. Never throws, never hangs: a lock it cannot release dies with its connection. */
   release(): Promise<void>;
+}
+
+/** The step runStep is asked to run. */
+export interface RevisionStepInfo {
+  readonly id: string;
+  readonly direction: 'up' | 'down';
+  /** The revision's checksum: a resume refuses a revision whose code changed since it was cut. */
+  readonly checksum: string;
+}
+
+/** How a revision's ctx.sql and ctx.em reach the database during runStep. */
+export interface StepStatements {
+  /** Runs the revision's next ctx.sql statement (or skips it, when it committed before a crash). */
+  sql(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /** Called when the revision first uses ctx.em: from then on it cannot be resumed. */
+  usesEntityManager(): void;
+  /** True when some of its statements have committed by now (DDL): a failure cannot roll them back. */
+  readonly committedSome: boolean;
 }
 
 export interface UnitOptions {
@@ -176,4 +225,17 @@ export interface StatementGuard {
   run(text: string, params: readonly unknown[]): Promise<Row[]>;
   /** Throws an UpshiftError when the revision left the database in a state it must not record. */
   finish(): Promise<void>;
+}
+
+/** `||`: string concatenation in standard SQL (PostgreSQL, SQLite). */
+export function ansiConcat(...parts: string[]): string {
+  return parts.join(' || ');
+}
+
+/** The state-row upsert of PostgreSQL and SQLite (3.24+): `on conflict ... do update`. */
+export function onConflictStateRowUpsert(stateTable: string, columns: { keys: string; ids: string }): string {
+  return (
+    `insert into ${stateTable} ("id", "${columns.keys}", "${columns.ids}") values (1, ?, ?) ` +
+    `on conflict ("id") do update set "${columns.keys}" = excluded."${columns.keys}", "${columns.ids}" = excluded."${columns.ids}"`
+  );
 }

@@ -1,10 +1,11 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Database } from '../database.ts';
 import { ConfigurationError } from '../errors.ts';
-import type { Dialect } from './dialect.ts';
+import type { Dialect, Refusable } from './dialect.ts';
 import { PostgreSqlDialect } from './postgresql/dialect.ts';
 import type { Registry } from './postgresql/tenant-registry.ts';
 import { SqliteDialect } from './sqlite/dialect.ts';
+import { MariaDbDialect } from './mariadb/dialect.ts';
 
 export interface DialectOptions {
   name: string;
@@ -51,15 +52,28 @@ export function createDialect(orm: MikroORM, db: Database, options: DialectOptio
     return new SqliteDialect(db, options.name);
   }
   if (platform === 'mysql') {
-    // Refused before any statement: the lock (mariadb/get-lock.ts) exists, but the version table,
-    // fencing in the runner and resuming a revision cut between two implicitly committed DDL
-    // statements do not yet, and a migrator without them could half-apply a revision silently.
-    throw new ConfigurationError(
-      'new Migrator(options): MariaDB/MySQL is not supported yet (issue 27: DDL commits implicitly there, so a revision cut ' +
-        "between two statements must be resumable before upshift may run one). Use PostgreSQL or SQLite, or MikroORM's own migrator meanwhile.",
-    );
+    if (options.schema !== undefined || options.searchPath !== undefined) {
+      throw new ConfigurationError(
+        `new Migrator(options): the "${options.schema !== undefined ? 'schema' : 'searchPath'}" option is for PostgreSQL; on MariaDB/MySQL a schema is a database: set the ORM's dbName instead. Remove it.`,
+      );
+    }
+    if (options.lockScope === 'transaction') {
+      throw new ConfigurationError(
+        'new Migrator(options): lock.scope "transaction" is for PostgreSQL behind a transaction-pooling proxy; on MariaDB/MySQL the lock is GET_LOCK on a connection of its own. Remove it.',
+      );
+    }
+    return new MariaDbDialect(db, options.name);
   }
   throw new ConfigurationError(
-    `new Migrator(options): upshift supports PostgreSQL and SQLite, but this ORM uses ${orm.em.getPlatform().constructor.name}.`,
+    `new Migrator(options): upshift supports PostgreSQL, SQLite and MariaDB/MySQL, but this ORM uses ${orm.em.getPlatform().constructor.name}.`,
   );
+}
+
+/** ConfigurationError when the dialect cannot do `what` honestly (Dialect.refuses), before any statement. */
+export function refuseIfUnsupported(dialect: Dialect, what: Refusable, call: string): void {
+  const reason = dialect.refuses?.[what];
+  if (reason)
+    throw new ConfigurationError(
+      `${call}: not available on ${dialect.name === 'mariadb' ? 'MariaDB/MySQL' : dialect.name}: ${reason}.`,
+    );
 }

@@ -19,6 +19,8 @@ export class RevisionFailedError extends UpshiftError {
     cause: unknown,
     rolledBack: boolean,
     phase: FailurePhase = 'run',
+    /** 'partly': some of its statements committed on their own (DDL on MariaDB/MySQL) and are recorded as progress. */
+    kept: 'outside' | 'partly' = 'outside',
   ) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(
@@ -28,7 +30,9 @@ export class RevisionFailedError extends UpshiftError {
         : `Revision "${revisionId}" failed during ${direction}(): ${reason}. `) +
         (rolledBack
           ? 'Its changes were rolled back; fix the revision and run again.'
-          : 'It ran outside a transaction (transaction: false), so some of its statements may have taken effect: inspect the database before running again.'),
+          : kept === 'partly'
+            ? "MariaDB/MySQL committed its DDL statements that ran before the failure, and the progress table records how far it got: run again with the same revision to resume from the failed statement, or see RevisionNotResumableError's recovery steps if you change it."
+            : 'It ran outside a transaction (transaction: false), so some of its statements may have taken effect: inspect the database before running again.'),
       { cause },
     );
     this.revisionId = revisionId;

@@ -70,7 +70,8 @@ async function rehearse(
     let em: EntityManager | undefined;
     const ctx: RevisionContext = {
       sql: (text, params = []) => {
-        statements.push(shown(text, params, rt.dialect.name));
+        // Dry runs are refused on MariaDB/MySQL before this point (Dialect.refuses).
+        statements.push(shown(text, params, rt.dialect.name as SqlFlavor));
         return rt.db.query(text, params, trx);
       },
       get em() {

@@ -3,6 +3,7 @@ import { quoteIdentifier, STATE_SUFFIX, type Tables } from '../dialect/dialect.t
 import { createTablesStatement } from '../dialect/postgresql/ddl.ts';
 import { createTableStatements } from '../dialect/sqlite/ddl.ts';
 import { ConfigurationError, IrreversibleRevisionError } from '../errors.ts';
+import type { SqlFlavor } from '../offline/inline.ts';
 import { renderScript, type ScriptStep } from '../offline/script.ts';
 import { downgradePlan, upgradePlan, validateTarget } from '../plan.ts';
 import { describeValue } from '../revision.ts';
@@ -76,7 +77,8 @@ export async function offlineSql(
     : `assuming ${[options.from].flat().join(', ') || 'base'} applied`;
   return renderScript(
     {
-      flavor: rt.dialect.name,
+      // Offline SQL is refused on MariaDB/MySQL before this point (Dialect.refuses).
+      flavor: rt.dialect.name as SqlFlavor,
       tables,
       ddl: ddlFor(rt, tables),
       mode: rt.options.transaction,

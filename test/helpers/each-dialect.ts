@@ -4,11 +4,14 @@ import {
   createDatabase,
   mariadbAvailable,
   postgresAvailable,
+  type AnyDialectName,
   type DialectName,
   type TestDatabase,
 } from './databases.ts';
 
 export const DIALECTS: DialectName[] = ['postgresql', 'sqlite'];
+/** Every database the runtime supports. */
+export const DATABASES: AnyDialectName[] = ['postgresql', 'sqlite', 'mariadb'];
 
 /**
  * Runs `body` once per database as a subtest, each on a fresh database dropped afterwards.
@@ -16,6 +19,17 @@ export const DIALECTS: DialectName[] = ['postgresql', 'sqlite'];
  */
 export function eachDialect(name: string, body: (t: TapTest, db: TestDatabase) => Promise<void>): void {
   forDialects(DIALECTS, name, body);
+}
+
+/**
+ * Like eachDialect, on MariaDB too: for the runtime's behaviour, which is the same on every
+ * database (MariaDB's differences are tested in mariadb-migrator.test.ts).
+ */
+export function eachDatabase(
+  name: string,
+  body: (t: TapTest, db: TestDatabase<AnyDialectName>) => Promise<void>,
+): void {
+  forDialects(DATABASES, name, body);
 }
 
 /** For what exists on MariaDB/MySQL (the dialect of issue 27, in progress: see README). */
@@ -36,10 +50,10 @@ export function onPostgres(name: string, body: (t: TapTest, db: TestDatabase) =>
   forDialects(['postgresql'], name, body);
 }
 
-function forDialects(
-  dialects: readonly DialectName[],
+function forDialects<D extends AnyDialectName>(
+  dialects: readonly D[],
   name: string,
-  body: (t: TapTest, db: TestDatabase) => Promise<void>,
+  body: (t: TapTest, db: TestDatabase<D>) => Promise<void>,
 ): void {
   for (const dialect of dialects) {
     t.test(`${name} [${dialect}]`, async (tt) => {
@@ -47,7 +61,11 @@ function forDialects(
         tt.plan(0, 'PostgreSQL is not reachable (set CI=true to make this a failure)');
         return;
       }
-      const db = await createDatabase(dialect);
+      if (dialect === 'mariadb' && !(await mariadbAvailable())) {
+        tt.plan(0, 'MariaDB is not reachable (set CI=true to make this a failure)');
+        return;
+      }
+      const db = (await createDatabase(dialect as never)) as TestDatabase<D>;
       tt.teardown(() => db.drop());
       await body(tt, db);
     });

@@ -74,7 +74,7 @@ export async function killMariadb(rounds: number, revisions = 3): Promise<KillFi
 }
 
 /** What differs from head: every table with its 3 columns added, its index and its 2 rows; no progress row. */
-async function headProblems(db: TestDatabase<'mariadb'>, revisions: number): Promise<string[]> {
+export async function headProblems(db: TestDatabase<'mariadb'>, revisions: number): Promise<string[]> {
   const problems: string[] = [];
   const query = <T>(sql: string, params?: unknown[]) => db.query<T>(sql, params);
   const rows = await query<{ id: string }>('select id from upshift_revisions order by id');

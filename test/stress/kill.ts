@@ -2,7 +2,8 @@
  * Kill test: per database, ROUNDS (30) rounds of: a fresh database, a real process upgrading 20
  * revisions with side-effect rows, SIGKILL at a random moment, then a clean upgrade() by a new
  * process. Counts the rounds whose final state is exactly head with every side-effect row once.
- * MariaDB: test/stress/kill-mariadb.ts (revisions of DDL statements, resumed after the kill).
+ * MariaDB: test/stress/kill-mariadb.ts (revisions of DDL statements, resumed after the kill), then
+ * test/stress/kill-mariadb-migrator.ts (the same through the real Migrator in a worker process).
  * Run: node --conditions=upshift-source test/stress/kill.ts
  */
 import { createDatabase, postgresAvailable, type DialectName } from '../helpers/databases.ts';
@@ -11,6 +12,7 @@ import { boundary, noStaleLock } from '../deploy/boundary.ts';
 import { startWorker } from '../helpers/workers.ts';
 import { mariadbAvailable } from '../helpers/databases.ts';
 import { killMariadb } from './kill-mariadb.ts';
+import { killMariadbMigrator } from './kill-mariadb-migrator.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 30);
 const N = 20;
@@ -60,14 +62,20 @@ for (const dialect of ['postgresql', 'sqlite'] as DialectName[]) {
 }
 // MariaDB: its resumable runner only (the Migrator refuses MariaDB until the dialect is complete).
 if (await mariadbAvailable()) {
-  const m = await killMariadb(ROUNDS);
-  for (const failure of m.failures) console.error(`mariadb ${failure}`);
-  console.log(
-    `mariadb: ${m.atHead}/${m.rounds} rounds exactly at head, ${m.typedRefusals} with the typed resume error ` +
-      `(killed inside a revision: ${m.cutMidRevision}, of which during a statement: ${m.cutInsideStatement}, stale locks: ${m.staleLocks}; a statement run twice fails its round)`,
-  );
-  total += m.rounds;
-  good += m.atHead + m.typedRefusals;
+  const parts = [
+    ['mariadb (bare modules)', () => killMariadb(ROUNDS)],
+    ['mariadb (Migrator)', () => killMariadbMigrator(ROUNDS)],
+  ] as const;
+  for (const [label, rounds] of parts) {
+    const m = await rounds();
+    for (const failure of m.failures) console.error(`${label} ${failure}`);
+    console.log(
+      `${label}: ${m.atHead}/${m.rounds} rounds exactly at head, ${m.typedRefusals} with the typed resume error ` +
+        `(killed inside a revision: ${m.cutMidRevision}, of which during a statement: ${m.cutInsideStatement}, stale locks: ${m.staleLocks}; a statement run twice fails its round)`,
+    );
+    total += m.rounds;
+    good += m.atHead + m.typedRefusals;
+  }
 } else console.log('mariadb: skipped (not reachable)');
 console.log(`kill rounds: ${total}, exactly at head with every side-effect row once: ${good}`);
 process.exitCode = good === total ? 0 : 1;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../crypto.ts';
 import { within } from '../../deadline.ts';
 import type { LockHolder } from '../../errors.ts';
 import { acquireWithin, type LockOptions } from '../../lock.ts';
@@ -26,7 +26,7 @@ const MAX_NAME = 64;
 export function lockName(database: string, table: string): string {
   const full = `upshift:${database}.${table}`;
   if (full.length <= MAX_NAME) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 16);
+  const hash = sha256Hex(full).slice(0, 16);
   return `${full.slice(0, MAX_NAME - hash.length - 1)}~${hash}`;
 }
 

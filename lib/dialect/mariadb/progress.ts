@@ -99,7 +99,8 @@ export async function markAttempt(
   const { affected } = await run(
     `insert into ${tables.progressTable} (\`id\`, \`checksum\`, \`completed\`, \`attempting\`, \`schema_before\`, \`total\`, \`resumable\`, \`started_at\`, \`started_by\`) ` +
       `select ?, ?, ?, ?, ?, ?, ?, ?, ? from dual where ${fence.sql} ` +
-      'on duplicate key update `completed` = values(`completed`), `attempting` = values(`attempting`), `schema_before` = values(`schema_before`)',
+      'on duplicate key update `checksum` = values(`checksum`), `completed` = values(`completed`), `attempting` = values(`attempting`), ' +
+      '`schema_before` = values(`schema_before`), `total` = values(`total`), `resumable` = values(`resumable`)',
     [
       row.id,
       row.checksum,

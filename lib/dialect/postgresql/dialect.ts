@@ -7,7 +7,17 @@ import { ConfigurationError } from '../../errors.ts';
 import { acquireWithin, type LockOptions } from '../../lock.ts';
 import { STATE_COLUMNS } from '../../state-row.ts';
 import { Store } from '../../store.ts';
-import { quoteLiteral, type DdlGuard, type Dialect, type HeldLock, type Tables, type UnitOptions } from '../dialect.ts';
+import {
+  ansiConcat,
+  onConflictStateRowUpsert,
+  quoteIdentifier,
+  quoteLiteral,
+  type DdlGuard,
+  type Dialect,
+  type HeldLock,
+  type Tables,
+  type UnitOptions,
+} from '../dialect.ts';
 import { openLockSession, type PgLockPool } from './lock-session.ts';
 import { NativeRead } from './native-read.ts';
 import { releaseDeadClients } from './pool-repair.ts';
@@ -28,6 +38,8 @@ export interface PostgreSqlOptions {
 export class PostgreSqlDialect implements Dialect {
   readonly name = 'postgresql' as const;
   readonly runsOutsideTransactions = true;
+  readonly quote = quoteIdentifier;
+  readonly concat = ansiConcat;
   readonly #db: Database;
   readonly #placement: Placement;
   readonly #native: NativeRead;
@@ -133,6 +145,10 @@ export class PostgreSqlDialect implements Dialect {
 
   isMissingColumn(error: unknown): boolean {
     return (error as { code?: unknown } | null)?.code === '42703'; // undefined_column
+  }
+
+  stateRowUpsert(stateTable: string): string {
+    return onConflictStateRowUpsert(stateTable, STATE_COLUMNS);
   }
 
   joinedList(expression: string): string {

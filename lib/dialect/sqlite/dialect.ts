@@ -4,6 +4,8 @@ import type { LockOptions } from '../../lock.ts';
 import { STATE_COLUMNS } from '../../state-row.ts';
 import { Store } from '../../store.ts';
 import {
+  ansiConcat,
+  onConflictStateRowUpsert,
   quoteIdentifier,
   STATE_SUFFIX,
   type Dialect,
@@ -17,6 +19,8 @@ import { recoverConnection, SqliteWriteLock, WriteLockTaker, type BetterSqlite }
 export class SqliteDialect implements Dialect {
   readonly name = 'sqlite' as const;
   readonly runsOutsideTransactions = false;
+  readonly quote = quoteIdentifier;
+  readonly concat = ansiConcat;
   readonly #db: Database;
   readonly #name: string;
   /** SQLite has no schemas to resolve: the names are the same on every connection. */
@@ -83,6 +87,10 @@ export class SqliteDialect implements Dialect {
 
   isMissingColumn(error: unknown): boolean {
     return error instanceof Error && /no such column/i.test(error.message);
+  }
+
+  stateRowUpsert(stateTable: string): string {
+    return onConflictStateRowUpsert(stateTable, STATE_COLUMNS);
   }
 
   joinedList(expression: string): string {

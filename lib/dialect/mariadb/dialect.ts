@@ -1,0 +1,161 @@
+import type { Transaction } from '@mikro-orm/core';
+import type { Database, Row } from '../../database.ts';
+import { ConfigurationError } from '../../errors.ts';
+import { acquireWithin, type LockOptions } from '../../lock.ts';
+import { STATE_COLUMNS } from '../../state-row.ts';
+import { Store } from '../../store.ts';
+import type { Dialect, HeldLock, Refusable, Tables, UnitOptions } from '../dialect.ts';
+import { type MysqlTables, mysqlBootRead, mysqlTables, quoteMysqlIdentifier } from './ddl.ts';
+import { GetLockSession, lockName, type MysqlPool } from './get-lock.ts';
+import { MariaDbLock } from './lock.ts';
+import { releaseBrokenConnections } from './pool-repair.ts';
+
+/** Why MariaDB/MySQL refuse what PostgreSQL and SQLite do (ConfigurationError, before any statement). */
+const REFUSALS: Record<Refusable, string> = {
+  dryRun:
+    'a dry run executes the revisions in a transaction that is rolled back, but MariaDB/MySQL commit every DDL statement implicitly, so it would apply them for real. Use migrator.sql() on PostgreSQL, or a copy of the database',
+  offlineSql:
+    'offline SQL scripts rely on one transaction per revision and on the PostgreSQL/SQLite version-table DDL; on MariaDB/MySQL DDL commits implicitly and upshift records progress per statement, which a script cannot do',
+  transactionAll:
+    'transaction: "all" promises one transaction for the whole run, but MariaDB/MySQL commit every DDL statement implicitly. Use transaction: "each" (the default)',
+  tenants: 'a schema per tenant is a PostgreSQL feature (a MariaDB/MySQL schema is a database)',
+};
+
+/** MySQL/MariaDB error numbers upshift tells apart. */
+const ER_NO_SUCH_TABLE = 1146;
+const ER_BAD_DB_ERROR = 1049;
+const ER_BAD_FIELD_ERROR = 1054;
+const ER_LOCK_WAIT_TIMEOUT = 1205;
+const ER_LOCK_NOWAIT = 3572; // MySQL 8; MariaDB reports NOWAIT as 1205
+
+export class MariaDbDialect implements Dialect {
+  readonly name = 'mariadb' as const;
+  readonly runsOutsideTransactions = false;
+  readonly refuses = REFUSALS;
+  readonly quote = quoteMysqlIdentifier;
+  readonly #db: Database;
+  readonly #tableName: string;
+  /** Unqualified: MariaDB/MySQL resolve them in the connection's current database. */
+  readonly #tables: MysqlTables;
+  #database: Promise<string> | undefined;
+
+  constructor(db: Database, tableName: string) {
+    this.#db = db;
+    this.#tableName = tableName;
+    this.#tables = mysqlTables(tableName);
+    db.recoverWith(async () => {
+      releaseBrokenConnections(await db.nativeClient<MysqlPool>());
+    });
+  }
+
+  concat(...parts: string[]): string {
+    return `concat(${parts.join(', ')})`;
+  }
+
+  stateRowUpsert(stateTable: string): string {
+    const keys = quoteMysqlIdentifier(STATE_COLUMNS.keys);
+    const ids = quoteMysqlIdentifier(STATE_COLUMNS.ids);
+    return (
+      `insert into ${stateTable} (\`id\`, ${keys}, ${ids}) values (1, ?, ?) ` +
+      `on duplicate key update ${keys} = values(${keys}), ${ids} = values(${ids})`
+    );
+  }
+
+  /** The connection's current database (the lock's name includes it); checked once. */
+  async locate(): Promise<Tables> {
+    await this.#databaseName();
+    return this.#tables;
+  }
+
+  #databaseName(): Promise<string> {
+    this.#database ??= (async () => {
+      const [row] = await this.#db.query<{ name: string | null }>('select database() as `name`');
+      if (!row?.name)
+        throw new ConfigurationError(
+          "upshift: the ORM's MariaDB/MySQL connection has no current database. Set dbName (or a database in clientUrl).",
+        );
+      return row.name;
+    })();
+    this.#database.catch(() => (this.#database = undefined));
+    return this.#database;
+  }
+
+  async readStateDigest(kind: 'keys' | 'ids'): Promise<string | undefined> {
+    try {
+      return (await this.readRow(mysqlBootRead(kind, this.#tables)))?.digest as string | undefined;
+    } catch (error) {
+      if (this.isMissingTable(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async readRow(sql: string): Promise<Row | undefined> {
+    return (await this.#db.query(sql))[0];
+  }
+
+  isMissingTable(error: unknown): boolean {
+    const errno = errnoOf(error);
+    return errno === ER_NO_SUCH_TABLE || errno === ER_BAD_DB_ERROR;
+  }
+
+  isMissingColumn(error: unknown): boolean {
+    return errnoOf(error) === ER_BAD_FIELD_ERROR;
+  }
+
+  joinedList(expression: string): string {
+    // group_concat stops at group_concat_max_len (MariaDB: 1 MiB; MySQL: 1 KiB): AppliedKeys
+    // then counts fewer keys than rows and the caller reads the table row by row instead.
+    return `group_concat(${expression} separator ',')`;
+  }
+
+  /**
+   * A locking read of every row, in share mode, NOWAIT: InnoDB's next-key locks then keep every
+   * insert, update and delete out until this commits, and a writer busy now makes it fail at once.
+   */
+  async whileNoOneWrites<T>(work: (trx: Transaction) => Promise<T>): Promise<T | undefined | 'missing'> {
+    const trx = await this.#db.begin();
+    try {
+      await this.#db.query(`select \`id\` from ${this.#tables.table} lock in share mode nowait`, [], trx);
+    } catch (error) {
+      await this.#db.rollback(trx);
+      if (this.isMissingTable(error)) return 'missing';
+      const errno = errnoOf(error);
+      if (errno === ER_LOCK_WAIT_TIMEOUT || errno === ER_LOCK_NOWAIT) return undefined;
+      throw error;
+    }
+    return this.#db.transaction(work, async () => trx);
+  }
+
+  runAlone<T>(work: (trx: Transaction | undefined) => Promise<T>, _options: UnitOptions = {}): Promise<T> {
+    return this.#db.transaction(work);
+  }
+
+  async acquire<W>(options: LockOptions<W>): Promise<{ lock: HeldLock } | { abandoned: W }> {
+    const database = await this.#databaseName();
+    const pool = await this.#db.nativeClient<MysqlPool>();
+    if (!pool)
+      throw new ConfigurationError(
+        'upshift: the MariaDB/MySQL lock takes a connection of its own from the mysql2 pool MikroORM makes, but this ORM was given a Kysely instance or dialect in driverOptions. Let MikroORM make its pool.',
+      );
+    const session = await GetLockSession.open(pool, lockName(database, this.#tableName), this.#db.connectionWaitMs);
+    const store = new Store(this.#db, this, this.#tables);
+    const lock = new MariaDbLock(this.#db, store, session, this.#tableName, this.#tables);
+    let outcome: Awaited<ReturnType<typeof acquireWithin<W>>>;
+    try {
+      outcome = await acquireWithin(lock, options);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+    if ('acquired' in outcome) return { lock };
+    await lock.release();
+    return outcome;
+  }
+}
+
+/** The server's error number, on mysql2's error or MikroORM's wrapper of it. */
+function errnoOf(error: unknown): number | undefined {
+  const e = error as { errno?: unknown; cause?: { errno?: unknown } } | null;
+  const errno = e?.errno ?? e?.cause?.errno;
+  return typeof errno === 'number' ? errno : undefined;
+}
