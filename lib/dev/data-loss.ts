@@ -1,4 +1,4 @@
-import type { DatabaseSchema, DatabaseTable } from '@mikro-orm/sql';
+import type { Column, DatabaseSchema, DatabaseTable } from '@mikro-orm/sql';
 import { rebuiltTables } from './sqlite-rewrite.ts';
 
 /**
@@ -14,8 +14,13 @@ const DROP_TABLE = new RegExp(String.raw`^drop\s+table\s+(?:if\s+exists\s+)?${QU
 const ALTER_TABLE = new RegExp(String.raw`^alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?${QUALIFIED}\s+`, 'i');
 const DROP_COLUMN = new RegExp(String.raw`(?:^|,)\s*drop\s+(?:column\s+)?(?:if\s+exists\s+)?(${PART})`, 'gi');
 const ALTER_TYPE = new RegExp(String.raw`(?:^|,)\s*alter\s+(?:column\s+)?(${PART})\s+(?:set\s+data\s+)?type\s`, 'gi');
+// MariaDB/MySQL: `modify [column] c <type> ...` and `change [column] old new <type> ...`, the new
+// type read from the statement itself (the target schema's spelling of a type varies).
+const MYSQL_TYPE = String.raw`((?:enum|set)\s*\((?:\s*'(?:[^']|'')*'\s*,?)*\)|[a-z]+(?:\s+precision)?(?:\s*\([^)]*\))?(?:\s+unsigned)?)`;
+const MODIFY = new RegExp(String.raw`(?:^|,)\s*modify\s+(?:column\s+)?(${PART})\s+${MYSQL_TYPE}`, 'gi');
+const CHANGE = new RegExp(String.raw`(?:^|,)\s*change\s+(?:column\s+)?(${PART})\s+${PART}\s+${MYSQL_TYPE}`, 'gi');
 
-export type LossDialect = 'postgresql' | 'sqlite';
+export type LossDialect = 'postgresql' | 'sqlite' | 'mariadb';
 
 export function dataLossOf(
   sql: string,
@@ -45,11 +50,31 @@ export function dataLossOf(
     const before = tableOf(from, table)?.getColumn(column)?.type;
     const after = tableOf(to, table)?.getColumn(column)?.type;
     if (before && after && !isNarrowing(before, after, dialect)) continue;
-    losses.push(
-      `changes the type of ${quoted(table, column)} from ${before ?? 'its current type'} to ${after ?? 'a new type'}, which may not hold every existing value`,
-    );
+    losses.push(typeChange(table, column, before, after));
+  }
+  if (dialect === 'mariadb') {
+    for (const change of [...actions.matchAll(MODIFY), ...actions.matchAll(CHANGE)]) {
+      const column = unquote(change[1]!);
+      const before = mysqlTypeOf(tableOf(from, table)?.getColumn(column));
+      const after = change[2]!;
+      if (before && !isNarrowing(before, after, dialect)) continue;
+      losses.push(typeChange(table, column, before, after));
+    }
   }
   return losses.length > 0 ? losses.join('; ') : undefined;
+}
+
+function typeChange(table: string, column: string, before: string | undefined, after: string | undefined): string {
+  return `changes the type of ${quoted(table, column)} from ${before ?? 'its current type'} to ${after ?? 'a new type'}, which may not hold every existing value`;
+}
+
+/** A MariaDB/MySQL column's full type as MikroORM reads or builds it: unsigned and enum values included. */
+function mysqlTypeOf(column: Column | undefined): string | undefined {
+  if (!column) return undefined;
+  const type = column.type.trim();
+  if (/^enum$/i.test(type) && column.enumItems?.length)
+    return `enum(${column.enumItems.map((item) => `'${String(item).replaceAll("'", "''")}'`).join(',')})`;
+  return column.unsigned && !/\bunsigned\b/i.test(type) ? `${type} unsigned` : type;
 }
 
 function rebuildLoss(
@@ -91,9 +116,28 @@ export function unquote(qualified: string): string {
     .join('.');
 }
 
-const INTEGER_RANK: Record<string, number> = { smallint: 1, int2: 1, integer: 2, int: 2, int4: 2, bigint: 3, int8: 3 };
-const FLOAT_RANK: Record<string, number> = { real: 1, float4: 1, 'double precision': 2, double: 2, float8: 2 };
-const TEXT = new Set(['text', 'clob']);
+const INTEGER_RANK: Record<string, number> = {
+  tinyint: 0,
+  smallint: 1,
+  int2: 1,
+  mediumint: 1.5,
+  integer: 2,
+  int: 2,
+  int4: 2,
+  bigint: 3,
+  int8: 3,
+};
+const FLOAT_RANK: Record<string, number> = {
+  real: 1,
+  float4: 1,
+  float: 1,
+  'double precision': 2,
+  double: 2,
+  float8: 2,
+};
+const TEXT = new Set(['text', 'clob', 'mediumtext', 'longtext']);
+/** MariaDB/MySQL's text types by the bytes they hold: a smaller one truncates. */
+const MYSQL_TEXT_RANK: Record<string, number> = { tinytext: 0, text: 1, mediumtext: 2, longtext: 3 };
 
 /**
  * True unless the new type certainly holds every value of the old one. On SQLite a declared type
@@ -105,6 +149,10 @@ export function isNarrowing(fromType: string, toType: string, dialect: LossDiale
     const a = sqliteAffinity(fromType);
     const b = sqliteAffinity(toType);
     if (a === b || b === 'blob') return false;
+  }
+  if (dialect === 'mariadb') {
+    const verdict = mysqlNarrowing(fromType, toType);
+    if (verdict !== undefined) return verdict;
   }
   const a = parseType(fromType);
   const b = parseType(toType);
@@ -124,6 +172,43 @@ export function isNarrowing(fromType: string, toType: string, dialect: LossDiale
     return bp - bs < ap - as || bs < as;
   }
   return true;
+}
+
+/**
+ * MariaDB/MySQL's own cases, or undefined for the common rules: enum values (a value left out is
+ * lost), signedness (a negative does not fit unsigned, the upper half of unsigned does not fit the
+ * signed type of the same size), integer display widths (not a range) and the text types' sizes.
+ */
+function mysqlNarrowing(fromType: string, toType: string): boolean | undefined {
+  const from = fromType.trim().toLowerCase();
+  const to = toType.trim().toLowerCase();
+  const fromEnum = enumValues(from);
+  const toEnum = enumValues(to);
+  if (fromEnum && toEnum) return fromEnum.some((value) => !toEnum.includes(value));
+  if (fromEnum && (TEXT.has(to) || to === 'text')) return false;
+  if (fromEnum && /^varchar\((\d+)\)$/.test(to))
+    return fromEnum.some((value) => value.length > Number(/\((\d+)\)/.exec(to)![1]));
+  if (toEnum) return true;
+  const integer = (type: string) => {
+    const match = /^([a-z]+)(?:\s*\(\d+\))?(\s+unsigned)?$/.exec(type);
+    return match && match[1]! in INTEGER_RANK ? { rank: INTEGER_RANK[match[1]!]!, unsigned: !!match[2] } : undefined;
+  };
+  const a = integer(from);
+  const b = integer(to);
+  if (a && b) {
+    if (a.unsigned === b.unsigned) return b.rank < a.rank;
+    return a.unsigned ? b.rank <= a.rank : true;
+  }
+  if (from in MYSQL_TEXT_RANK && to in MYSQL_TEXT_RANK) return MYSQL_TEXT_RANK[to]! < MYSQL_TEXT_RANK[from]!;
+  if (to === 'tinytext') return !/^(?:var)?char\((\d+)\)$/.test(from) || Number(/\((\d+)\)/.exec(from)![1]) > 63;
+  return undefined;
+}
+
+function enumValues(type: string): string[] | undefined {
+  const body = /^enum\s*\((.*)\)$/s.exec(type)?.[1];
+  return body === undefined
+    ? undefined
+    : [...body.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replaceAll("''", "'"));
 }
 
 /** SQLite's rules for the affinity of a declared type (section 3.1 of "Datatypes In SQLite"). */

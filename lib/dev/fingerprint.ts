@@ -2,8 +2,9 @@ import { SHADOW_UPSHIFT_TABLES, type Shadow } from './shadow.ts';
 
 /**
  * A hash of the shadow database's schema in one query: tables, columns (type, length, precision,
- * nullability, default, comment), indexes, constraints and enum types on PostgreSQL; the stored
- * DDL of every object on SQLite. check() compares fingerprints to test each revision's round
+ * nullability, default, comment), indexes, constraints and enum types on PostgreSQL; the same
+ * from information_schema on MariaDB/MySQL (whose enums are column types); the stored DDL of
+ * every object on SQLite. check() compares fingerprints to test each revision's round
  * trip, because reading the whole schema through MikroORM three times per revision is what made
  * it take seconds. Fingerprints may differ where schemas are equal (SQLite keeps DDL text, which
  * a rebuild can reformat): check() then falls back to MikroORM's exact comparison, so a
@@ -16,9 +17,8 @@ export async function schemaFingerprint(shadow: Shadow): Promise<string> {
     // third of running it, and check() runs it three times per revision.
     if (pool) return (await pool.query({ name: 'upshift_schema_fingerprint', text: POSTGRESQL })).rows[0]!.fp;
   }
-  const [row] = (await shadow.orm.em
-    .getConnection()
-    .execute(shadow.dialect === 'postgresql' ? POSTGRESQL : SQLITE)) as { fp: string | null }[];
+  const query = shadow.dialect === 'postgresql' ? POSTGRESQL : shadow.dialect === 'mariadb' ? MARIADB : SQLITE;
+  const [row] = (await shadow.orm.em.getConnection().execute(query)) as { fp: string | null }[];
   return row?.fp ?? '';
 }
 
@@ -83,3 +83,27 @@ const SQLITE = `select group_concat(item, char(10)) as "fp" from (
   select type || ':' || name || ':' || coalesce(sql, '') as item from sqlite_master
   where name not like 'sqlite_%' and tbl_name not in ${UPSHIFT_TABLES} order by item
 )`;
+
+// MariaDB/MySQL: information_schema of the connection's database. Each item's md5 is cut to 60
+// bits and summed as an unsigned integer (sum() of integers is exact: DECIMAL); a column's
+// position is left out, since a column that down() drops and up() adds again comes back last.
+// The table's AUTO_INCREMENT counter and row statistics are not schema and are left out too.
+// check_constraints.table_name is MariaDB's (its CHECK names are per table).
+const MARIADB_ITEM = (item: string, from: string) =>
+  `select cast(conv(substr(md5(${item}), 1, 15), 16, 10) as unsigned) as h from ${from}`;
+const MARIADB_OWN = (column: string) => `table_schema = database() and ${column} not in ${UPSHIFT_TABLES}`;
+const MARIADB = `select concat(count(*), ':', coalesce(sum(h), 0)) as fp from (
+  ${MARIADB_ITEM("concat_ws(':', 't', table_name, table_type, engine, table_collation, create_options, table_comment)", `information_schema.tables where ${MARIADB_OWN('table_name')}`)}
+  union all
+  ${MARIADB_ITEM("concat_ws(':', 'c', table_name, column_name, column_type, is_nullable, coalesce(column_default, '(none)'), extra, collation_name, column_comment, generation_expression)", `information_schema.columns where ${MARIADB_OWN('table_name')}`)}
+  union all
+  ${MARIADB_ITEM("concat_ws(':', 'i', table_name, index_name, non_unique, seq_in_index, column_name, sub_part, index_type, index_comment)", `information_schema.statistics where ${MARIADB_OWN('table_name')}`)}
+  union all
+  ${MARIADB_ITEM("concat_ws(':', 'k', table_name, constraint_name, column_name, ordinal_position, referenced_table_name, referenced_column_name)", `information_schema.key_column_usage where ${MARIADB_OWN('table_name')}`)}
+  union all
+  ${MARIADB_ITEM("concat_ws(':', 'r', table_name, constraint_name, update_rule, delete_rule, referenced_table_name)", `information_schema.referential_constraints where constraint_schema = database() and table_name not in ${UPSHIFT_TABLES}`)}
+  union all
+  ${MARIADB_ITEM("concat_ws(':', 'x', table_name, constraint_name, check_clause)", `information_schema.check_constraints where ${MARIADB_OWN('table_name').replace('table_schema', 'constraint_schema')}`)}
+  union all
+  ${MARIADB_ITEM("concat_ws(':', 'v', table_name, view_definition)", `information_schema.views where ${MARIADB_OWN('table_name')}`)}
+) items`;

@@ -5,7 +5,7 @@
  * IrreversibleRevisionError, with a comment saying why.
  */
 export function irreversibleReason(
-  dialect: 'postgresql' | 'sqlite',
+  dialect: 'postgresql' | 'sqlite' | 'mariadb',
   up: readonly string[],
   down: readonly string[],
 ): string | undefined {

@@ -30,20 +30,27 @@ export function redacted(url: string): string {
   }
 }
 
+const PROTOCOLS = {
+  postgresql: { test: /^postgres(ql)?:$/, example: 'postgresql://user:password@host:port/database' },
+  mariadb: { test: /^(mysql|mariadb):$/, example: 'mysql://user:password@host:port/database' },
+};
+
 /** MikroORM options that point at the URL's server and database, over the app's configuration. */
-export function connectionOptions(url: string): Record<string, unknown> {
+export function connectionOptions(
+  url: string,
+  dialect: keyof typeof PROTOCOLS = 'postgresql',
+): Record<string, unknown> {
+  const { test, example } = PROTOCOLS[dialect];
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ShadowDatabaseError(
-      `shadowDatabaseUrl is not a URL (expected postgresql://user:password@host:port/database): ${redacted(url)}`,
-    );
+    throw new ShadowDatabaseError(`shadowDatabaseUrl is not a URL (expected ${example}): ${redacted(url)}`);
   }
   const dbName = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!/^postgres(ql)?:$/.test(parsed.protocol) || !dbName) {
+  if (!test.test(parsed.protocol) || !dbName) {
     throw new ShadowDatabaseError(
-      `shadowDatabaseUrl must be a postgresql:// URL naming a database, got ${redacted(url)}`,
+      `shadowDatabaseUrl must be a ${example.slice(0, example.indexOf(':'))}:// URL naming a database, got ${redacted(url)}`,
     );
   }
   return {

@@ -7,22 +7,33 @@ import { Migrator } from '../migrator.ts';
 import { runAlone } from '../runner.ts';
 import type { Revision } from '../revision.ts';
 import { RevisionFailedError } from '../errors.ts';
-import { STATE_SUFFIX } from '../dialect/dialect.ts';
+import { PROGRESS_SUFFIX, STATE_SUFFIX } from '../dialect/dialect.ts';
 import { createDialect, platformOf } from '../dialect/index.ts';
 import { InvalidDevOptionError, RoundTripError, ShadowDatabaseError } from './errors.ts';
 import { connectionOptions, emptyShadow, redacted, refuseUnsafeShadow, SHADOW_MARKER_TABLE } from './shadow-url.ts';
+import {
+  createMariadbShadow,
+  dropMariadbShadow,
+  emptyMariadbShadow,
+  refuseUnsafeMariadbShadow,
+} from './shadow-mariadb.ts';
 
-export type DialectName = 'postgresql' | 'sqlite';
+export type DialectName = 'postgresql' | 'sqlite' | 'mariadb';
 
 /** The version table of the shadow database; never part of the entities' schema. */
 export const SHADOW_VERSION_TABLE = 'upshift_revisions';
 /** upshift's own tables in the shadow database: the version table and the state table beside it. */
-export const SHADOW_UPSHIFT_TABLES = [SHADOW_VERSION_TABLE, SHADOW_VERSION_TABLE + STATE_SUFFIX, SHADOW_MARKER_TABLE];
+export const SHADOW_UPSHIFT_TABLES = [
+  SHADOW_VERSION_TABLE,
+  SHADOW_VERSION_TABLE + STATE_SUFFIX,
+  SHADOW_VERSION_TABLE + PROGRESS_SUFFIX,
+  SHADOW_MARKER_TABLE,
+];
 
 /**
  * A throw-away database with the app's entities and driver, where upshift/dev replays the
- * revisions. SQLite: an in-memory database. PostgreSQL: a database created for the occasion on
- * the app's server and dropped (with force) afterwards. Neither reads nor writes the app's own
+ * revisions. SQLite: an in-memory database. PostgreSQL and MariaDB/MySQL: a database created for
+ * the occasion on the app's server and dropped (with force on PostgreSQL) afterwards. Neither reads nor writes the app's own
  * database: the app's ORM only lends its configuration.
  */
 export interface Shadow {
@@ -49,18 +60,19 @@ export function dialectOf(orm: MikroORM, operation: string): DialectName {
       'must be an initialized MikroORM instance (await MikroORM.init(...)).',
     );
   const name = platformOf(orm);
-  if (!name || name === 'mysql')
+  if (!name)
     throw new InvalidDevOptionError(
       operation,
       'orm',
-      `uses ${platform.constructor.name}; upshift/dev supports PostgreSQL and SQLite (on MariaDB/MySQL the runtime Migrator works, but autogenerate, check() and the shadow database are not done yet).`,
+      `uses ${platform.constructor.name}; upshift/dev supports PostgreSQL, SQLite and MariaDB/MySQL.`,
     );
-  return name;
+  return name === 'mysql' ? 'mariadb' : name;
 }
 
 /**
- * `shadowDatabaseUrl` (PostgreSQL): a database someone else created, emptied before and after
- * use instead of created and dropped (shadow-url.ts says which ones are refused).
+ * `shadowDatabaseUrl` (PostgreSQL, MariaDB/MySQL): a database someone else created, emptied
+ * before and after use instead of created and dropped (shadow-url.ts and shadow-mariadb.ts say
+ * which ones are refused).
  */
 export async function openShadow(appOrm: MikroORM, operation: string, shadowDatabaseUrl?: string): Promise<Shadow> {
   const dialect = dialectOf(appOrm, operation);
@@ -75,17 +87,21 @@ export async function openShadow(appOrm: MikroORM, operation: string, shadowData
   };
   if (shadowDatabaseUrl !== undefined) {
     if (typeof shadowDatabaseUrl !== 'string')
-      throw new InvalidDevOptionError(operation, 'shadowDatabaseUrl', 'must be a postgresql:// URL string.');
-    if (dialect !== 'postgresql') {
+      throw new InvalidDevOptionError(operation, 'shadowDatabaseUrl', 'must be a URL string naming a database.');
+    if (dialect === 'sqlite') {
       throw new InvalidDevOptionError(
         operation,
         'shadowDatabaseUrl',
-        'is for PostgreSQL servers that refuse CREATE DATABASE; on SQLite the shadow is an in-memory database.',
+        'is for PostgreSQL and MariaDB/MySQL servers that refuse CREATE DATABASE; on SQLite the shadow is an in-memory database.',
       );
     }
     let orm: MikroORM;
     try {
-      orm = await OrmClass.init({ ...base, ...connectionOptions(shadowDatabaseUrl), pool: { min: 0, max: 4 } });
+      orm = await OrmClass.init({
+        ...base,
+        ...connectionOptions(shadowDatabaseUrl, dialect),
+        pool: { min: 0, max: 4 },
+      });
       await orm.em.getConnection().execute('select 1');
     } catch (error) {
       if (error instanceof ShadowDatabaseError) throw error;
@@ -94,16 +110,18 @@ export async function openShadow(appOrm: MikroORM, operation: string, shadowData
         error,
       );
     }
+    const empty = dialect === 'mariadb' ? emptyMariadbShadow : emptyShadow;
     try {
-      await refuseUnsafeShadow(appOrm, orm, shadowDatabaseUrl);
-      await emptyShadow(orm);
+      if (dialect === 'mariadb') await refuseUnsafeMariadbShadow(appOrm, orm, redacted(shadowDatabaseUrl));
+      else await refuseUnsafeShadow(appOrm, orm, shadowDatabaseUrl);
+      await empty(orm);
     } catch (error) {
       await orm.close(true).catch(() => undefined);
       throw error;
     }
     return shadowOf(orm, dialect, async () => {
       try {
-        await emptyShadow(orm);
+        await empty(orm);
       } finally {
         await orm.close(true);
       }
@@ -114,6 +132,7 @@ export async function openShadow(appOrm: MikroORM, operation: string, shadowData
     return shadowOf(orm, dialect, async () => orm.close(true));
   }
   const name = `upshift_shadow_${process.pid}_${randomBytes(4).toString('hex')}`; // the pid tells whose it is
+  if (dialect === 'mariadb') return openMariadbShadow(appOrm, OrmClass, base, name);
   // MikroORM's init discovers the entities and does not connect: it runs while the server
   // creates the database, which takes about as long.
   const ormReady = OrmClass.init({ ...base, dbName: name, pool: { min: 0, max: 4 } });
@@ -174,20 +193,63 @@ export async function openShadow(appOrm: MikroORM, operation: string, shadowData
   });
 }
 
+/**
+ * MariaDB/MySQL: a database created for the occasion on the app's server and dropped afterwards.
+ * The ORM is made while the server creates the database (init does not connect).
+ */
+async function openMariadbShadow(
+  appOrm: MikroORM,
+  OrmClass: { init(options: object): Promise<MikroORM> },
+  base: object,
+  name: string,
+): Promise<Shadow> {
+  const ormReady = OrmClass.init({ ...base, dbName: name, pool: { min: 0, max: 4 } });
+  ormReady.catch(() => undefined);
+  try {
+    await createMariadbShadow(appOrm, name);
+  } catch (error) {
+    await ormReady.then(
+      (orm) => orm.close(true),
+      () => undefined,
+    );
+    throw error;
+  }
+  let orm: MikroORM;
+  try {
+    orm = await ormReady;
+  } catch (error) {
+    await dropMariadbShadow(appOrm, name).catch(() => undefined);
+    throw new ShadowDatabaseError(
+      `MikroORM could not start on the shadow database "${name}": ${(error as Error).message}`,
+      error,
+    );
+  }
+  return shadowOf(orm, 'mariadb', async () => {
+    try {
+      await orm.close(true);
+    } finally {
+      await dropMariadbShadow(appOrm, name);
+    }
+  });
+}
+
 function shadowOf(orm: MikroORM, dialect: DialectName, close: () => Promise<void>): Shadow {
   const logger = pino({ level: 'silent' });
   const db = new Database(orm);
-  const alone = createDialect(orm, db, { name: SHADOW_VERSION_TABLE, schema: undefined, lockScope: 'transaction' });
   // Nobody else uses a shadow, so the lock only has to be cheap: a transaction-scoped lock on the
   // ORM's own connection instead of a new connection per step (check() takes three steps per
-  // revision). Revisions that must run outside a transaction need the session lock.
+  // revision). Revisions that must run outside a transaction need the session lock, and so does
+  // MariaDB/MySQL, whose only lock is GET_LOCK on a connection of its own.
+  const lockScope = (revisions: readonly Revision[]) =>
+    dialect !== 'mariadb' && revisions.every((r) => r.transaction) ? 'transaction' : 'session';
+  const alone = createDialect(orm, db, { name: SHADOW_VERSION_TABLE, schema: undefined, lockScope: lockScope([]) });
   const migrator = (revisions: readonly Revision[]) =>
     new Migrator({
       orm,
       revisions,
       logger,
       tableName: SHADOW_VERSION_TABLE,
-      lock: { timeoutMs: 10_000, scope: revisions.every((r) => r.transaction) ? 'transaction' : 'session' },
+      lock: { timeoutMs: 10_000, scope: lockScope(revisions) },
     });
   return {
     orm,

@@ -195,6 +195,8 @@ export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** The state table's name: the version table's, with this suffix (tableName leaves room for it). */
 export const STATE_SUFFIX = '_state';
+/** MariaDB/MySQL: the table of per-statement progress beside the version table. */
+export const PROGRESS_SUFFIX = '_progress';
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

@@ -1,3 +1,4 @@
+import { PROGRESS_SUFFIX, STATE_SUFFIX } from '../dialect.ts';
 import { STATE_COLUMNS } from '../../state-row.ts';
 
 /** MariaDB/MySQL quote identifiers with backticks (double quotes are strings without ANSI_QUOTES). */
@@ -16,8 +17,8 @@ export interface MysqlTables {
 export function mysqlTables(name: string): MysqlTables {
   return {
     table: quoteMysqlIdentifier(name),
-    stateTable: quoteMysqlIdentifier(`${name}_state`),
-    progressTable: quoteMysqlIdentifier(`${name}_progress`),
+    stateTable: quoteMysqlIdentifier(name + STATE_SUFFIX),
+    progressTable: quoteMysqlIdentifier(name + PROGRESS_SUFFIX),
   };
 }
 
