@@ -5,7 +5,10 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { defineRevision } from 'upshift';
 import { check, RoundTripError } from 'upshift/dev';
-import { eachDialect } from '../helpers/each-dialect.ts';
+import { eachDatabase } from '../helpers/each-dialect.ts';
+
+/** Identifiers quoted as the revision's database does: MariaDB's double quotes are strings. */
+const q = (dialect: string, sql: string) => (dialect === 'mariadb' ? sql.replaceAll('"', '`') : sql);
 
 const Note = defineEntity({
   name: 'Note',
@@ -18,12 +21,16 @@ const createNote = defineRevision({
   parents: [],
   message: 'create note',
   async up({ sql, dialect }) {
-    const text = dialect === 'postgresql' ? 'varchar(255)' : 'text';
-    const id = dialect === 'postgresql' ? 'serial primary key' : 'integer not null primary key autoincrement';
-    await sql(`create table "note" ("id" ${id}, "body" ${text} not null)`);
+    const text = dialect === 'sqlite' ? 'text' : 'varchar(255)';
+    const id = {
+      postgresql: 'serial primary key',
+      sqlite: 'integer not null primary key autoincrement',
+      mariadb: 'int unsigned not null auto_increment primary key',
+    }[dialect];
+    await sql(q(dialect, `create table "note" ("id" ${id}, "body" ${text} not null)`));
   },
-  async down({ sql }) {
-    await sql('drop table "note"');
+  async down({ sql, dialect }) {
+    await sql(q(dialect, 'drop table "note"'));
   },
 });
 
@@ -33,20 +40,22 @@ function addStamp(down: (sql: (text: string) => Promise<unknown>, dialect: strin
     parents: ['note_0001'],
     message: 'add stamp with an index',
     async up({ sql, dialect }) {
-      await sql(`alter table "note" add column "stamp" ${dialect === 'postgresql' ? 'varchar(255)' : 'text'} null`);
-      await sql('create index "note_stamp_index" on "note" ("stamp")');
+      await sql(
+        q(dialect, `alter table "note" add column "stamp" ${dialect === 'sqlite' ? 'text' : 'varchar(255)'} null`),
+      );
+      await sql(q(dialect, 'create index "note_stamp_index" on "note" ("stamp")'));
     },
     async down({ sql, dialect }) {
-      await down(sql, dialect);
+      await down((text) => sql(q(dialect, text)), dialect);
     },
   });
 }
 
-eachDialect('check() names a revision whose down() leaves an index behind', async (t, db) => {
+eachDatabase('check() names a revision whose down() leaves an index behind', async (t, db) => {
   const orm = await db.orm([Note]);
   const leaky = addStamp(async (sql, dialect) => {
     // Drops the column but "forgets" the index: only possible where dropping the column keeps it.
-    if (dialect === 'postgresql') await sql('alter table "note" drop column "stamp"');
+    if (dialect !== 'sqlite') await sql('alter table "note" drop column "stamp"');
     else await sql('drop index "note_stamp_index"');
     await sql('create index "note_body_index" on "note" ("body")');
   });
@@ -60,10 +69,10 @@ eachDialect('check() names a revision whose down() leaves an index behind', asyn
   );
 });
 
-eachDialect('check() passes a down() that restores the same schema with different DDL text', async (t, db) => {
+eachDatabase('check() passes a down() that restores the same schema with different DDL text', async (t, db) => {
   const orm = await db.orm([Note]);
   const rebuilding = addStamp(async (sql, dialect) => {
-    if (dialect === 'postgresql') {
+    if (dialect !== 'sqlite') {
       await sql('alter table "note" drop column "stamp"');
       return;
     }
@@ -90,13 +99,13 @@ function flaky(id: string, parent: string) {
     id,
     parents: [parent],
     message: 'not the same twice',
-    async up({ sql }) {
+    async up({ sql, dialect }) {
       calls += 1;
-      await sql(`create table "flaky_${calls % 2 === 1 ? 'a' : 'b'}" ("id" integer not null primary key)`);
+      await sql(q(dialect, `create table "flaky_${calls % 2 === 1 ? 'a' : 'b'}" ("id" integer not null primary key)`));
     },
-    async down({ sql }) {
-      await sql('drop table if exists "flaky_a"');
-      await sql('drop table if exists "flaky_b"');
+    async down({ sql, dialect }) {
+      await sql(q(dialect, 'drop table if exists "flaky_a"'));
+      await sql(q(dialect, 'drop table if exists "flaky_b"'));
     },
   });
 }
@@ -106,13 +115,13 @@ const after = (id: string, parent: string, reversible: boolean) =>
     id,
     parents: [parent],
     message: 'a revision after the flaky one',
-    async up({ sql }) {
-      await sql(`create table "${id}" ("id" integer not null primary key)`);
+    async up({ sql, dialect }) {
+      await sql(q(dialect, `create table "${id}" ("id" integer not null primary key)`));
     },
     ...(reversible
       ? {
-          async down({ sql }: { sql: (text: string) => Promise<unknown> }) {
-            await sql(`drop table "${id}"`);
+          async down({ sql, dialect }: { sql: (text: string) => Promise<unknown>; dialect: string }) {
+            await sql(q(dialect, `drop table "${id}"`));
           },
         }
       : {}),
@@ -123,7 +132,7 @@ for (const [where, next] of [
   ['followed by a reversible revision', true],
   ['followed by an irreversible revision', false],
 ] as const) {
-  eachDialect(`check() names a revision whose up() applied again builds another schema (${where})`, async (t, db) => {
+  eachDatabase(`check() names a revision whose up() applied again builds another schema (${where})`, async (t, db) => {
     const orm = await db.orm([]);
     const revisions = [
       createNote,
