@@ -108,6 +108,29 @@ function firstLine(text: string): string {
   return (text.split('\n').find((l) => /error/i.test(l)) ?? text.split('\n')[0] ?? '').trim().slice(0, 200);
 }
 
+/** "clean/all" of a tool's trials. */
+function cleanOf(list: Trial[]): string {
+  return `${list.filter((t) => t.clean).length}/${list.length}`;
+}
+
+/**
+ * The per-trial summary, a figure per tool: the median time from the release to the last exit,
+ * how many trials were clean, the slowest process's own migrate and close times (medians), and
+ * the first two reasons a trial was not clean.
+ */
+function recordFigures(dialect: DialectName, results: Map<ToolName, Trial[]>, rec: Recorder): void {
+  for (const [tool, list] of results) {
+    const why = [...new Set(list.filter((t) => !t.clean).map((t) => t.why))].slice(0, 2).join(' | ');
+    rec.figure({
+      dialect,
+      name: `${TOOL_LABEL[tool]}: release → last exit`,
+      value: median(list.map((t) => t.ms)),
+      unit: 'ms',
+      detail: `${cleanOf(list)} trials clean; slowest process: migrate ${fmtMs(median(list.map((t) => t.migrateMs ?? 0)))}, close ${fmtMs(median(list.map((t) => t.closeMs ?? 0)))}${why ? `; ${why}` : ''}`,
+    });
+  }
+}
+
 async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder): Promise<void> {
   if (dialect === 'mariadb') return runOnMariadb(options, rec);
   const trials = options.quick ? 1 : 10;
@@ -125,20 +148,9 @@ async function runOn(dialect: DialectName, options: BenchOptions, rec: Recorder)
     results.set(tool, []);
     for (let i = 0; i < 3; i++) results.get(tool)!.push(await trial(tool, dialect));
   }
-  for (const [tool, list] of results) {
-    const clean = list.filter((t) => t.clean);
-    const why = [...new Set(list.filter((t) => !t.clean).map((t) => t.why))].slice(0, 2).join(' | ');
-    rec.figure({
-      dialect,
-      name: `${TOOL_LABEL[tool]}: release → last exit`,
-      value: median(list.map((t) => t.ms)),
-      unit: 'ms',
-      detail: `${clean.length}/${list.length} trials clean; slowest process: migrate ${fmtMs(median(list.map((t) => t.migrateMs ?? 0)))}, close ${fmtMs(median(list.map((t) => t.closeMs ?? 0)))}${why ? `; ${why}` : ''}`,
-    });
-  }
+  recordFigures(dialect, results, rec);
   const ky = results.get('kysely-in-app')!;
   const ours = (['upshift', 'upshift-all'] as const).map((tool) => ({ tool, list: results.get(tool)! }));
-  const cleanOf = (list: Trial[]) => `${list.filter((t) => t.clean).length}/${list.length}`;
   rec.goal({
     dialect,
     goal: '(4) every concurrent trial clean',
@@ -178,17 +190,7 @@ async function runOnMariadb(options: BenchOptions, rec: Recorder): Promise<void>
       const tool = tools[(k + i) % tools.length]!;
       results.get(tool)!.push(await trial(tool, dialect));
     }
-  const cleanOf = (list: Trial[]) => `${list.filter((t) => t.clean).length}/${list.length}`;
-  for (const [tool, list] of results) {
-    const why = [...new Set(list.filter((t) => !t.clean).map((t) => t.why))].slice(0, 2).join(' | ');
-    rec.figure({
-      dialect,
-      name: `${TOOL_LABEL[tool]}: release → last exit`,
-      value: median(list.map((t) => t.ms)),
-      unit: 'ms',
-      detail: `${cleanOf(list)} trials clean; slowest process: migrate ${fmtMs(median(list.map((t) => t.migrateMs ?? 0)))}${why ? `; ${why}` : ''}`,
-    });
-  }
+  recordFigures(dialect, results, rec);
   const ours = results.get('upshift')!;
   rec.goal({
     dialect,

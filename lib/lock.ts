@@ -65,6 +65,27 @@ export async function acquireWithin<W>(
   }
 }
 
+/**
+ * Waits for `lock` as acquireWithin does and hands it over only when held: when the wait ends
+ * any other way (the work done by another instance, a timeout, a failure), the lock's connection
+ * is released before this returns or throws, so nothing is left open.
+ */
+export async function acquireOrRelease<L extends LockAttempt & { release(): Promise<void> }, W>(
+  lock: L,
+  options: LockOptions<W>,
+): Promise<{ lock: L } | { abandoned: W }> {
+  let outcome: Awaited<ReturnType<typeof acquireWithin<W>>>;
+  try {
+    outcome = await acquireWithin(lock, options);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  if ('acquired' in outcome) return { lock };
+  await lock.release();
+  return outcome;
+}
+
 async function poll<W>(
   attempt: LockAttempt,
   { timeoutMs, logger, whileWaiting }: LockOptions<W>,

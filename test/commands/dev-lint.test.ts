@@ -1,21 +1,9 @@
 // `revision --safe` and `check --lint=error|warn|off` through runCommand (PostgreSQL).
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { defineEntity, p } from '@mikro-orm/core';
-import type { RevisionEntry } from 'upshift';
 import { onPostgres } from '../helpers/each-dialect.ts';
-import { silent } from '../dev/load.ts';
+import { loadEntries, silent } from '../dev/load.ts';
 import { workspace } from '../dev/workspace.ts';
 import { run, runJson } from './helpers.ts';
-
-let loads = 0;
-async function bundle(dir: string): Promise<readonly RevisionEntry[]> {
-  return (
-    (await import(`${pathToFileURL(join(dir, 'index.ts')).href}?t=${++loads}`)) as {
-      revisions: readonly RevisionEntry[];
-    }
-  ).revisions;
-}
 
 const note = (indexed: boolean) =>
   defineEntity({
@@ -41,7 +29,7 @@ onPostgres('revision --safe writes the chain; check --lint=error fails on unsafe
       revision: { chain: unknown[]; lint: { rule: string }[]; transaction: boolean; up: string[] };
     }>(['migrate', '-m', 'index body', ...(safe ? ['--safe'] : [])], { ...base, orm: after });
     t.equal(made.code, 0);
-    const config = { ...base, orm: after, revisions: await bundle(ws.dir) };
+    const config = { ...base, orm: after, revisions: await loadEntries(ws.dir) };
     if (safe) {
       // Nothing else changed: the revision building the index concurrently is the whole chain.
       t.same(made.json.revision.chain, []);

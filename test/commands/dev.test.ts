@@ -1,24 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { defineEntity, p } from '@mikro-orm/core';
-import type { RevisionEntry } from 'upshift';
 import { eachDialect } from '../helpers/each-dialect.ts';
 import { userTables } from '../helpers/schema.ts';
-import { silent } from '../dev/load.ts';
+import { loadEntries, silent } from '../dev/load.ts';
 import { workspace } from '../dev/workspace.ts';
 import { run, runJson } from './helpers.ts';
-
-let loads = 0;
-/** The bundle as a freshly started script would import it. */
-async function bundle(dir: string): Promise<readonly RevisionEntry[]> {
-  return (
-    (await import(`${pathToFileURL(join(dir, 'index.ts')).href}?t=${++loads}`)) as {
-      revisions: readonly RevisionEntry[];
-    }
-  ).revisions;
-}
 
 const Note = defineEntity({
   name: 'Note',
@@ -50,7 +38,7 @@ eachDialect('init, migrate, revision --empty, sync, check, reset through runComm
   t.same(empty.json.revision.parents, [made.json.revision.id], 'revision is empty by default, on top of the head');
   t.notMatch(readFileSync(empty.json.revision.path, 'utf8'), /cmd_note/);
 
-  ran = await run(['check'], { ...base, revisions: await bundle(ws.dir) });
+  ran = await run(['check'], { ...base, revisions: await loadEntries(ws.dir) });
   t.equal(ran.code, 0, 'check passes');
   t.match(ran.out, /^ok: 2 revisions/);
 
@@ -64,7 +52,7 @@ eachDialect('init, migrate, revision --empty, sync, check, reset through runComm
     readFileSync(edited, 'utf8').replace(/async up\([^)]*\) \{/, "async up({ sql }) {\n    await sql('select 1');"),
   );
   const inCopy = { ...base, dir: copy };
-  ran = await run(['check'], { ...inCopy, revisions: await bundle(copy) });
+  ran = await run(['check'], { ...inCopy, revisions: await loadEntries(copy) });
   t.equal(ran.code, 1);
   t.match(ran.err, /^error UPSHIFT_STALE_DECLARATION: [\s\S]*run sync/);
   const synced = await runJson<{ updated: string[] }>(['sync'], { ...inCopy, revisions: [] });
@@ -74,9 +62,9 @@ eachDialect('init, migrate, revision --empty, sync, check, reset through runComm
     [],
     'a second sync changes nothing',
   );
-  t.equal((await run(['check'], { ...inCopy, revisions: await bundle(copy) })).code, 0, 'check passes after sync');
+  t.equal((await run(['check'], { ...inCopy, revisions: await loadEntries(copy) })).code, 0, 'check passes after sync');
 
-  const config = { ...base, revisions: await bundle(ws.dir) };
+  const config = { ...base, revisions: await loadEntries(ws.dir) };
   t.equal((await run(['upgrade'], config)).code, 0);
   t.ok((await userTables(db)).includes('cmd_note'));
   await db.query(`insert into cmd_note (id, body) values (1, 'x')`);
@@ -122,7 +110,7 @@ eachDialect('two git branches each add a revision: a clean merge, then check ask
   t.match(index, `id: '${left.json.revision.id}'`);
   t.match(index, `id: '${right.json.revision.id}'`);
 
-  const merged = { ...base, revisions: await bundle(ws.dir) };
+  const merged = { ...base, revisions: await loadEntries(ws.dir) };
   const heads = await runJson<{ heads: string[] }>(['heads'], merged);
   t.same(
     [...heads.json.heads].sort(),
@@ -135,7 +123,7 @@ eachDialect('two git branches each add a revision: a clean merge, then check ask
   const joined = await runJson<{ revision: { parents: string[] } }>(['merge', '-m', 'join'], base);
   t.equal(joined.code, 0);
   t.same([...joined.json.revision.parents].sort(), [left.json.revision.id, right.json.revision.id].sort());
-  const after = { ...base, revisions: await bundle(ws.dir) };
+  const after = { ...base, revisions: await loadEntries(ws.dir) };
   t.equal((await runJson<{ heads: string[] }>(['heads'], after)).json.heads.length, 1, 'one head after merge');
   t.equal((await run(['check'], after)).code, 0, 'check passes');
   t.equal((await run(['upgrade'], after)).code, 0);

@@ -21,24 +21,9 @@ import { openOrm, PG_ADMIN_URL, postgresAvailable } from '../helpers/databases.t
 import { files, silent } from './load.ts';
 import { snapshot } from './snapshot.ts';
 import { workspace } from './workspace.ts';
+import { createThing } from './create-thing.ts';
 
 const Thing = () => defineEntity({ name: 'Thing', properties: { id: p.integer().primary(), label: p.string() } });
-
-const createThing = defineRevision({
-  id: 'thing_0001',
-  parents: [],
-  message: 'create thing',
-  async up({ sql, dialect }) {
-    await sql(
-      dialect === 'postgresql'
-        ? 'create table "thing" ("id" serial primary key, "label" varchar(255) not null)'
-        : 'create table `thing` (`id` integer not null primary key autoincrement, `label` text not null)',
-    );
-  },
-  async down({ sql }) {
-    await sql('drop table "thing"');
-  },
-});
 
 t.test('init() writes the template and refuses a non-empty folder', async (t) => {
   const ws = workspace();

@@ -11,6 +11,7 @@ import { eachDialect, onPostgres } from '../helpers/each-dialect.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 import { loadEntries, loadRevisions, silent } from './load.ts';
 import { workspace } from './workspace.ts';
+import { createThing } from './create-thing.ts';
 
 const Author = defineEntity({ name: 'Author', properties: { id: p.integer().primary(), name: p.string() } });
 const model = (v: 1 | 2) => [
@@ -199,21 +200,7 @@ const Thing = defineEntity({
   properties: { id: p.integer().primary(), label: p.string().index() },
 });
 const handWritten = [
-  defineRevision({
-    id: 'thing_0001',
-    parents: [],
-    message: 'create thing',
-    async up({ sql, dialect }) {
-      await sql(
-        dialect === 'postgresql'
-          ? 'create table "thing" ("id" serial primary key, "label" varchar(255) not null)'
-          : 'create table `thing` (`id` integer not null primary key autoincrement, `label` text not null)',
-      );
-    },
-    async down({ sql }) {
-      await sql('drop table "thing"');
-    },
-  }),
+  createThing,
   defineRevision({
     id: 'thing_0002',
     parents: ['thing_0001'],

@@ -1,7 +1,7 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Database, Row } from '../../database.ts';
 import { ConfigurationError } from '../../errors.ts';
-import { acquireWithin, type LockOptions } from '../../lock.ts';
+import { acquireOrRelease, type LockOptions } from '../../lock.ts';
 import { STATE_COLUMNS } from '../../state-row.ts';
 import { Store } from '../../store.ts';
 import type { Dialect, HeldLock, Refusable, Tables, UnitOptions } from '../dialect.ts';
@@ -140,16 +140,7 @@ export class MariaDbDialect implements Dialect {
     const session = await GetLockSession.open(pool, lockName(database, this.#tableName), this.#db.connectionWaitMs);
     const store = new Store(this.#db, this, this.#tables);
     const lock = new MariaDbLock(this.#db, store, session, this.#tableName, this.#tables);
-    let outcome: Awaited<ReturnType<typeof acquireWithin<W>>>;
-    try {
-      outcome = await acquireWithin(lock, options);
-    } catch (error) {
-      await lock.release();
-      throw error;
-    }
-    if ('acquired' in outcome) return { lock };
-    await lock.release();
-    return outcome;
+    return acquireOrRelease(lock, options);
   }
 }
 

@@ -4,7 +4,7 @@ import { PostgreSqlDdlGuard } from './ddl-limits.ts';
 import { sha256Int64 } from '../../crypto.ts';
 import type { Database, Row } from '../../database.ts';
 import { ConfigurationError } from '../../errors.ts';
-import { acquireWithin, type LockOptions } from '../../lock.ts';
+import { acquireOrRelease, type LockOptions } from '../../lock.ts';
 import { STATE_COLUMNS } from '../../state-row.ts';
 import { Store } from '../../store.ts';
 import {
@@ -196,16 +196,7 @@ export class PostgreSqlDialect implements Dialect {
     }
     const session = await openLockSession(pool as PgLockPool, this.#db.connectionWaitMs);
     const lock = new PostgreSqlSessionLock(session, lockKey(location, this.#placement), parts);
-    let outcome: Awaited<ReturnType<typeof acquireWithin<W>>>;
-    try {
-      outcome = await acquireWithin(lock, options);
-    } catch (error) {
-      await lock.release();
-      throw error;
-    }
-    if ('acquired' in outcome) return { lock };
-    await lock.release();
-    return outcome;
+    return acquireOrRelease(lock, options);
   }
 }
 
