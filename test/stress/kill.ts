@@ -60,7 +60,7 @@ for (const dialect of ['postgresql', 'sqlite'] as DialectName[]) {
   total += ROUNDS;
   good += ok;
 }
-// MariaDB: its resumable runner only (the Migrator refuses MariaDB until the dialect is complete).
+// MariaDB: the resumable runner by itself, then the whole Migrator (a revision that reads rows is refused, typed).
 if (await mariadbAvailable()) {
   const parts = [
     ['mariadb (bare modules)', () => killMariadb(ROUNDS)],
