@@ -3,10 +3,10 @@
 // and created again exactly as they were (new OIDs, same schema): down() then up() does that.
 import { schemaFingerprint } from '../../lib/dev/fingerprint.ts';
 import type { Shadow } from '../../lib/dev/shadow.ts';
-import { eachDialect, onPostgres, type TapTest } from '../helpers/each-dialect.ts';
-import type { TestDatabase } from '../helpers/databases.ts';
+import { eachDialect, onMariadb, onPostgres, type TapTest } from '../helpers/each-dialect.ts';
+import type { AnyDialectName, TestDatabase } from '../helpers/databases.ts';
 
-async function probe(db: TestDatabase) {
+async function probe(db: TestDatabase<AnyDialectName>) {
   const orm = await db.orm([]);
   const shadow = { orm, dialect: db.dialect } as unknown as Shadow;
   const connection = orm.em.getConnection();
@@ -21,7 +21,7 @@ async function probe(db: TestDatabase) {
 /** Each change must move the fingerprint, and undoing it must bring it back. */
 async function seesEach(
   t: TapTest,
-  db: TestDatabase,
+  db: TestDatabase<AnyDialectName>,
   base: string[],
   changes: Record<string, [change: string[], undo: string[]]>,
 ) {
@@ -119,3 +119,102 @@ onPostgres('the schema fingerprint sees what only PostgreSQL can change in place
     },
   );
 });
+
+onMariadb(
+  'the schema fingerprint sees each kind of change MariaDB can make, and not a drop and re-create',
+  async (t, db) => {
+    const create = [
+      "create table `author` (`id` int unsigned not null auto_increment primary key, `name` varchar(50) not null default 'x', unique (`name`))",
+      'create table `book` (`id` int unsigned not null auto_increment primary key, `author_id` int unsigned not null, `title` varchar(100) null, ' +
+        'constraint `book_author_id_foreign` foreign key (`author_id`) references `author` (`id`) on delete cascade)',
+      'create index `book_title_index` on `book` (`title`)',
+    ];
+    const { fingerprint, sql } = await probe(db);
+    await sql(...create);
+    const before = await fingerprint();
+    await sql("insert into `author` (`name`) values ('a'), ('b')");
+    t.equal(await fingerprint(), before, 'rows (and the AUTO_INCREMENT counter) are not schema');
+    await sql('drop table `book`', 'drop table `author`');
+    t.not(await fingerprint(), before, 'differs without the tables');
+    await sql(...create);
+    t.equal(await fingerprint(), before, 'equal once re-created');
+    await sql('drop table `book`', 'drop table `author`');
+
+    await seesEach(
+      t,
+      db,
+      [
+        "create table `note` (`id` int not null primary key, `body` varchar(50) not null, `n` int null, `mood` enum('ok', 'sad') not null default 'ok', " +
+          '`g` int as (`n` * 2) stored)',
+        'create table `other` (`id` int not null primary key, `note_id` int null)',
+      ],
+      {
+        'a table': [['create table `extra` (`id` int not null primary key)'], ['drop table `extra`']],
+        'a column': [['alter table `note` add `stamp` varchar(20) null'], ['alter table `note` drop column `stamp`']],
+        'a column type': [
+          ['alter table `note` modify `body` varchar(60) not null'],
+          ['alter table `note` modify `body` varchar(50) not null'],
+        ],
+        signedness: [['alter table `note` modify `n` int unsigned null'], ['alter table `note` modify `n` int null']],
+        nullability: [
+          ['alter table `note` modify `body` varchar(50) null'],
+          ['alter table `note` modify `body` varchar(50) not null'],
+        ],
+        'a default': [['alter table `note` alter `n` set default 1'], ['alter table `note` alter `n` drop default']],
+        'an enum value': [
+          ["alter table `note` modify `mood` enum('ok', 'sad', 'glad') not null default 'ok'"],
+          ["alter table `note` modify `mood` enum('ok', 'sad') not null default 'ok'"],
+        ],
+        "a generated column's expression": [
+          ['alter table `note` modify `g` int as (`n` * 3) stored'],
+          ['alter table `note` modify `g` int as (`n` * 2) stored'],
+        ],
+        'a column comment': [
+          ["alter table `note` modify `body` varchar(50) not null comment 'text'"],
+          ['alter table `note` modify `body` varchar(50) not null'],
+        ],
+        'a table comment': [["alter table `note` comment = 'notes'"], ["alter table `note` comment = ''"]],
+        'a collation': [
+          ['alter table `note` modify `body` varchar(50) collate utf8mb4_bin not null'],
+          ['alter table `note` modify `body` varchar(50) not null'],
+        ],
+        'an index': [['create index `note_body_index` on `note` (`body`)'], ['drop index `note_body_index` on `note`']],
+        'an index on a prefix': [
+          ['create index `note_body_index` on `note` (`body`(10))'],
+          ['drop index `note_body_index` on `note`'],
+        ],
+        'a unique index': [
+          ['create unique index `note_body_unique` on `note` (`body`)'],
+          ['drop index `note_body_unique` on `note`'],
+        ],
+        'a check constraint': [
+          ['alter table `note` add constraint `note_n_check` check (`n` > 0)'],
+          ['alter table `note` drop constraint `note_n_check`'],
+        ],
+        'a foreign key': [
+          [
+            'alter table `other` add constraint `other_note_id_foreign` foreign key (`note_id`) references `note` (`id`)',
+          ],
+          [
+            'alter table `other` drop foreign key `other_note_id_foreign`',
+            'alter table `other` drop index `other_note_id_foreign`',
+          ],
+        ],
+        'a view': [['create view `note_view` as select `id` from `note`'], ['drop view `note_view`']],
+      },
+    );
+    // A foreign key's rule, alone: same columns, same target, another ON DELETE.
+    const fk = (rule: string) => [
+      'alter table `other` drop foreign key `other_note_id_foreign`',
+      `alter table \`other\` add constraint \`other_note_id_foreign\` foreign key (\`note_id\`) references \`note\` (\`id\`) on delete ${rule}`,
+    ];
+    await sql(
+      'alter table `other` add constraint `other_note_id_foreign` foreign key (`note_id`) references `note` (`id`) on delete restrict',
+    );
+    const restrict = await fingerprint();
+    await sql(...fk('cascade'));
+    t.not(await fingerprint(), restrict, "changes with: a foreign key's ON DELETE rule");
+    await sql(...fk('restrict'));
+    t.equal(await fingerprint(), restrict, "back when undone: a foreign key's ON DELETE rule");
+  },
+);
