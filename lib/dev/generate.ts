@@ -130,7 +130,7 @@ function annotate(
   to: DatabaseSchema,
   dialect: Shadow['dialect'],
 ): Statement[] {
-  const warnings = notNullWarnings(difference, statements);
+  const warnings = notNullWarnings(difference, statements, dialect);
   return statements.map((sql, i) => ({
     sql,
     dataLoss: dataLossOf(sql, statements, from, to, dialect),

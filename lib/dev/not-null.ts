@@ -3,11 +3,21 @@ import { quoted } from './data-loss.ts';
 
 /**
  * Statements that pass on the shadow database (it has no rows) and fail on any database that
- * holds rows: a NOT NULL column added without a default to an existing table, and a column made
- * NOT NULL. check() cannot see them; revision() names them, in the file and in the log, with
+ * holds rows (MariaDB/MySQL: or fill its rows with zeros): a NOT NULL column added without a
+ * default to an existing table, and a column made NOT NULL. check() cannot see them; revision() names them, in the file and in the log, with
  * the fix. Returns the warnings by the index of the statement they belong to.
  */
-export function notNullWarnings(difference: SchemaDifference, statements: readonly string[]): Map<number, string[]> {
+export function notNullWarnings(
+  difference: SchemaDifference,
+  statements: readonly string[],
+  dialect: 'postgresql' | 'sqlite' | 'mariadb' = 'postgresql',
+): Map<number, string[]> {
+  // MariaDB/MySQL add such a column without failing: each row gets the type's implicit default.
+  const addedWithoutDefault =
+    dialect === 'mariadb'
+      ? "on MariaDB/MySQL every row already there silently gets the type's implicit default (0, '' or a zero date)"
+      : 'it fails on a table that has rows';
+  const q = (name: string) => (dialect === 'mariadb' ? `\`${name}\`` : `"${name}"`);
   const warnings = new Map<number, string[]>();
   const add = (table: string, column: string, text: string) => {
     const at = statementFor(statements, table, column);
@@ -26,7 +36,7 @@ export function notNullWarnings(difference: SchemaDifference, statements: readon
       add(
         table,
         column.name,
-        `adds NOT NULL column ${quoted(table, column.name)} without a default: it fails on a table that has rows. ` +
+        `adds NOT NULL column ${quoted(table, column.name)} without a default: ${addedWithoutDefault}. ` +
           'Give the property a default, or add it nullable, fill it in a data step, and make it NOT NULL in a later revision',
       );
     }
@@ -36,7 +46,7 @@ export function notNullWarnings(difference: SchemaDifference, statements: readon
         table,
         column.name,
         `makes ${quoted(table, column.name)} NOT NULL: it fails if any row holds NULL there. ` +
-          `Fill those rows first, in a data step before this statement (update ... set "${column.name}" = ... where "${column.name}" is null)`,
+          `Fill those rows first, in a data step before this statement (update ... set ${q(column.name)} = ... where ${q(column.name)} is null)`,
       );
     }
   }

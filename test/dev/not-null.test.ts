@@ -6,25 +6,26 @@ import { readFileSync } from 'node:fs';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Migrator, RevisionFailedError } from 'upshift';
 import { check, init, revision } from 'upshift/dev';
-import { eachDialect } from '../helpers/each-dialect.ts';
+import { eachDatabase, eachDialect, onMariadb } from '../helpers/each-dialect.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 import { loadRevisions, silent } from './load.ts';
 import { workspace } from './workspace.ts';
 
+const model = (v: 1 | 2) => [
+  defineEntity({
+    name: 'Note',
+    properties: {
+      id: p.integer().primary(),
+      body: p.string(),
+      maybe: v === 1 ? p.string().nullable() : p.string(),
+      ...(v === 2 ? { must: p.string() } : {}),
+    },
+  }),
+];
+
 eachDialect(
   'a NOT NULL column without a default, or a column made NOT NULL, is warned about (finding 7)',
   async (t, db) => {
-    const model = (v: 1 | 2) => [
-      defineEntity({
-        name: 'Note',
-        properties: {
-          id: p.integer().primary(),
-          body: p.string(),
-          maybe: v === 1 ? p.string().nullable() : p.string(),
-          ...(v === 2 ? { must: p.string() } : {}),
-        },
-      }),
-    ];
     const ws = workspace();
     t.teardown(ws.remove);
     await init({ dir: ws.dir });
@@ -65,7 +66,7 @@ eachDialect(
   },
 );
 
-eachDialect('NOT NULL columns with a default are added to a table that has rows, without a warning', async (t, db) => {
+eachDatabase('NOT NULL columns with a default are added to a table that has rows, without a warning', async (t, db) => {
   const model = (v: 1 | 2) => [
     defineEntity({
       name: 'Note',
@@ -105,3 +106,49 @@ eachDialect('NOT NULL columns with a default are added to a table that has rows,
     { id: 2, body: 'b' },
   ]);
 });
+
+onMariadb(
+  'MariaDB: the warnings say what MariaDB does, and a failed revision resumes once the rows are fixed',
+  async (t, db) => {
+    const ws = workspace();
+    t.teardown(ws.remove);
+    await init({ dir: ws.dir });
+    const orm1 = await db.orm(model(1));
+    await revision({ orm: orm1, dir: ws.dir, message: 'note', logger: silent });
+    await new Migrator({ orm: orm1, revisions: await loadRevisions(ws.dir), logger: silent }).upgrade();
+    await db.query("insert into note (id, body, maybe) values (1, 'a', 'x'), (2, 'b', null)");
+
+    const orm = await db.orm(model(2));
+    const generated = await revision({ orm, dir: ws.dir, message: 'must and maybe', logger: silent });
+    const up = generated!.warnings.filter((w) => w.startsWith('up: ')).join('\n');
+    t.match(
+      up,
+      /adds NOT NULL column "note"\."must" without a default: on MariaDB\/MySQL every row already there silently gets the type's implicit default/,
+    );
+    t.match(
+      up,
+      /makes "note"\."maybe" NOT NULL: it fails if any row holds NULL there\. .*set `maybe` = \.\.\. where `maybe` is null/,
+    );
+    t.same(
+      generated!.up.map((s) => /add `must`|modify `maybe`/.exec(s)?.[0]),
+      ['add `must`', 'modify `maybe`'],
+      'the column is added before the other is made NOT NULL',
+    );
+
+    const revisions = await loadRevisions(ws.dir);
+    const migrator = new Migrator({ orm, revisions, logger: silent });
+    const error = await migrator.upgrade().catch((e: unknown) => e);
+    t.type(error, RevisionFailedError, 'the warning is true: with a NULL there, up() fails');
+    // DDL commits by itself on MariaDB: the first statement stays applied, and the rows are whole.
+    t.same(await db.query('select id, body, maybe, must from note order by id'), [
+      { id: 1, body: 'a', maybe: 'x', must: '' },
+      { id: 2, body: 'b', maybe: null, must: '' },
+    ]);
+    await db.query("update note set maybe = 'filled' where maybe is null");
+    t.same((await migrator.upgrade()).applied, [generated!.id], 'fixed rows: the next upgrade() resumes and finishes');
+    t.same(await db.query('select id, maybe, must from note order by id'), [
+      { id: 1, maybe: 'x', must: '' },
+      { id: 2, maybe: 'filled', must: '' },
+    ]);
+  },
+);
