@@ -23,7 +23,7 @@ export interface SquashedRevision {
   path: string;
 }
 
-const DIALECTS = ['postgresql', 'sqlite'] as const;
+const DIALECTS = ['postgresql', 'mariadb', 'sqlite'] as const;
 const UP_MARK = '__upshift_squash_up__';
 const DOWN_MARK = '__upshift_squash_down__';
 
@@ -124,7 +124,7 @@ type Captured = Record<(typeof DIALECTS)[number], string[]>;
 
 /** The statements each revision's up() or down() sends, per dialect, in order. */
 async function captureAll(revisions: readonly Revision[], method: 'up' | 'down'): Promise<Captured> {
-  const out: Captured = { postgresql: [], sqlite: [] };
+  const out: Captured = { postgresql: [], mariadb: [], sqlite: [] };
   for (const dialect of DIALECTS) {
     for (const r of revisions) {
       const ctx = {
@@ -154,17 +154,23 @@ function refusal(r: Revision, method: string, what: string): InvalidDevOptionErr
   );
 }
 
-/** The marked statement line replaced by the captured SQL, branched on the dialect when they differ. */
+/**
+ * The marked statement line replaced by the captured SQL, branched on the dialect when they
+ * differ: one branch per distinct body, SQLite's last (the `else`).
+ */
 function fillBody(source: string, mark: string, method: 'up' | 'down', captured: Captured): string {
   const lines = (statements: string[], indent: string) =>
     (statements.length
       ? statements.map((s) => `${indent}await sql(${jsString(s)});`)
       : [`${indent}// Nothing to do.`]
     ).join('\n');
-  const same = captured.postgresql.join('\n') === captured.sqlite.join('\n');
-  const body = same
-    ? lines(captured.postgresql, '    ')
-    : `    if (dialect === 'postgresql') {\n${lines(captured.postgresql, '      ')}\n    } else {\n${lines(captured.sqlite, '      ')}\n    }`;
+  const text = (dialect: (typeof DIALECTS)[number]) => captured[dialect].join('\n');
+  const same = DIALECTS.every((dialect) => text(dialect) === text('sqlite'));
+  const block = (statements: string[]) => `{\n${lines(statements, '      ')}\n    }`;
+  const branches = DIALECTS.filter((d) => d !== 'sqlite' && text(d) !== text('sqlite')).map(
+    (d) => `if (dialect === '${d}') ${block(captured[d])}`,
+  );
+  const body = same ? lines(captured.sqlite, '    ') : `    ${[...branches, block(captured.sqlite)].join(' else ')}`;
   let out = source.replace(`    await sql(${jsString(mark)});`, body);
   if (!same) out = out.replace(new RegExp(`(async ${method}\\(\\{ sql)( \\}\\))`), '$1, dialect$2');
   return out;

@@ -85,6 +85,7 @@ export async function openOrm(
 
 export async function createDatabase(dialect: 'mariadb'): Promise<TestDatabase<'mariadb'>>;
 export async function createDatabase(dialect: DialectName): Promise<TestDatabase>;
+export async function createDatabase(dialect: AnyDialectName): Promise<TestDatabase<AnyDialectName>>;
 export async function createDatabase(dialect: AnyDialectName): Promise<TestDatabase<AnyDialectName>> {
   if (dialect === 'mariadb') return createMariadb();
   return dialect === 'postgresql' ? createPostgres() : createSqlite();
