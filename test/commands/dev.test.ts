@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { defineEntity, p } from '@mikro-orm/core';
-import { eachDialect } from '../helpers/each-dialect.ts';
+import { eachDatabase, eachDialect } from '../helpers/each-dialect.ts';
 import { userTables } from '../helpers/schema.ts';
 import { loadEntries, silent } from '../dev/load.ts';
 import { workspace } from '../dev/workspace.ts';
@@ -14,7 +14,7 @@ const Note = defineEntity({
   properties: { id: p.integer().primary(), body: p.string() },
 });
 
-eachDialect('init, migrate, revision --empty, sync, check, reset through runCommand', async (t, db) => {
+eachDatabase('init, migrate, revision --empty, sync, check, reset through runCommand', async (t, db) => {
   const ws = workspace();
   t.teardown(ws.remove);
   const orm = await db.orm([Note]);

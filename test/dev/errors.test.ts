@@ -16,7 +16,7 @@ import {
   SchemaDriftError,
   ShadowDatabaseError,
 } from 'upshift/dev';
-import { eachDialect } from '../helpers/each-dialect.ts';
+import { eachDatabase } from '../helpers/each-dialect.ts';
 import { openOrm, PG_ADMIN_URL, postgresAvailable } from '../helpers/databases.ts';
 import { files, silent } from './load.ts';
 import { snapshot } from './snapshot.ts';
@@ -88,7 +88,7 @@ t.test('revision() and merge() check their input before writing anything', async
   );
 });
 
-eachDialect(
+eachDatabase(
   'check() reports drift and a revision whose down does not undo its up, and never touches the app database',
   async (t, db) => {
     const orm = await db.orm([Thing()]);
