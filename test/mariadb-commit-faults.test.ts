@@ -3,10 +3,11 @@
 // never hears so); and upshift's pooled connection KILLed, mid-revision or while idle. Each time:
 // the call settles with a typed error naming the revision, the lock is let go, the pool is left
 // whole, and the next boot ends at head having run every statement exactly once.
-import { defineRevision, DatabaseError, Migrator, type Revision, type UpshiftError } from 'upshift';
+import type { MikroORM } from '@mikro-orm/core';
+import { DatabaseError, defineRevision, Migrator, type Revision, type UpgradeResult, type UpshiftError } from 'upshift';
 import type { TestDatabase } from './helpers/databases.ts';
-import { onMariadb } from './helpers/each-dialect.ts';
-import { settleWithin } from './helpers/faults.ts';
+import { onMariadb, type TapTest } from './helpers/each-dialect.ts';
+import { type Settled, settleWithin } from './helpers/faults.ts';
 import { type CommitCut, MysqlProxy } from './helpers/mysql-proxy.ts';
 import { userTables, versionRows } from './helpers/schema.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
@@ -63,53 +64,88 @@ const WHERE_IT_ENDS: Record<CommitCut, { before: string[]; appliedNext: string[]
   'after-commit': { before: ['rev_counter', 'rev_last'], appliedNext: [] },
 };
 
+/**
+ * Applies countingRevisions through the proxy with rev_last's version-row COMMIT cut, and checks
+ * the failure: typed, naming rev_last, the cut where it was meant, the lock let go. Returns the
+ * proxied ORM, still open.
+ */
+async function cutLastCommit(
+  t: TapTest,
+  db: TestDatabase<'mariadb'>,
+  cut: CommitCut,
+  revisions: Revision[],
+): Promise<MikroORM> {
+  const proxy = await MysqlProxy.start();
+  t.teardown(() => proxy.close());
+  const orm = await db.orm([], { clientUrl: proxy.urlFor(db.location) });
+  proxy.cutCommitAfter({ marker: LAST_VERSION_ROW, cut });
+
+  const outcome = await settleWithin(new Migrator({ orm, revisions, logger: silent() }).upgrade(), SETTLE_MS);
+  t.equal(outcome.status, 'rejected', 'upgrade() settles, failing');
+  const error = outcome.status === 'rejected' ? outcome.error : undefined;
+  t.type(error, DatabaseError, `typed: ${(error as Error)?.message}`);
+  t.equal((error as UpshiftError).code, 'UPSHIFT_DATABASE_ERROR');
+  t.equal((error as DatabaseError).revisionId, 'rev_last');
+  t.match((error as Error).message, /revision "rev_last".*COMMIT.*whether it committed is unknown/s);
+
+  // The fault landed where it was meant to: a unit's connection, at the COMMIT after rev_last's version row.
+  const sent = proxy.queries.filter((q) => q.connection === proxy.cut?.connection).map((q) => q.sql);
+  t.equal(proxy.cut?.cut, cut, 'the COMMIT was cut');
+  t.match(sent.at(-2), LAST_VERSION_ROW, 'right after the version row of rev_last');
+  t.notOk(
+    sent.some((sql) => /get_lock/i.test(sql)),
+    "on a unit's connection, not the lock's",
+  );
+  t.same(await versionRows(db), WHERE_IT_ENDS[cut].before, `${cut}: what the server kept`);
+  t.ok(await lockIsFree(db), 'the GET_LOCK is released: another connection could take it at once');
+  return orm;
+}
+
+/** The next upgrade() succeeded, at head, and every revision's statements ran exactly once. */
+async function endsAtHead(
+  t: TapTest,
+  db: TestDatabase<'mariadb'>,
+  next: Settled<UpgradeResult>,
+  cut: CommitCut,
+  lastHasDdl: boolean,
+): Promise<void> {
+  t.equal(next.status, 'resolved', 'the next upgrade() succeeds');
+  if (next.status === 'resolved') {
+    t.same(next.value.applied, WHERE_IT_ENDS[cut].appliedNext, 'it applies what was rolled back, nothing else');
+    t.same(next.value.current, ['rev_last'], 'and ends at head');
+  }
+  t.same(await versionRows(db), ['rev_counter', 'rev_last'], 'one version row per revision');
+  t.same(await runs(db), ['rev_counter', 'rev_last'], "each revision's statements ran exactly once");
+  t.same(await userTables(db), lastHasDdl ? ['made_once', 'runs'] : ['runs']);
+  t.same(await db.query('select id from upshift_revisions_progress'), [], 'no progress row is left');
+}
+
 for (const cut of ['before-commit', 'after-commit'] as const) {
   for (const lastHasDdl of [true, false]) {
     onMariadb(
-      `the version row's COMMIT cut ${cut} (a last revision of ${lastHasDdl ? 'DDL and DML' : 'DML only'}): typed, lock let go, the next boot ends at head, each statement ran once`,
+      `the version row's COMMIT cut ${cut} (a last revision of ${lastHasDdl ? 'DDL and DML' : 'DML only'}): typed, lock let go, a fresh boot ends at head, each statement ran once`,
       async (t, db) => {
-        const proxy = await MysqlProxy.start();
-        t.teardown(() => proxy.close());
         const revisions = countingRevisions(lastHasDdl);
-        const orm = await db.orm([], { clientUrl: proxy.urlFor(db.location) });
-        proxy.cutCommitAfter({ marker: LAST_VERSION_ROW, cut });
-
-        const outcome = await settleWithin(new Migrator({ orm, revisions, logger: silent() }).upgrade(), SETTLE_MS);
-        t.equal(outcome.status, 'rejected', 'upgrade() settles, failing');
-        const error = outcome.status === 'rejected' ? outcome.error : undefined;
-        t.type(error, DatabaseError, `typed: ${(error as Error)?.message}`);
-        t.equal((error as UpshiftError).code, 'UPSHIFT_DATABASE_ERROR');
-        t.equal((error as DatabaseError).revisionId, 'rev_last');
-        t.match((error as Error).message, /revision "rev_last".*COMMIT.*whether it committed is unknown/s);
-
-        // The fault landed where it was meant to: a unit's connection, at the COMMIT after rev_last's version row.
-        const sent = proxy.queries.filter((q) => q.connection === proxy.cut?.connection).map((q) => q.sql);
-        t.equal(proxy.cut?.cut, cut, 'the COMMIT was cut');
-        t.match(sent.at(-2), LAST_VERSION_ROW, 'right after the version row of rev_last');
-        t.notOk(
-          sent.some((sql) => /get_lock/i.test(sql)),
-          "on a unit's connection, not the lock's",
-        );
-        t.same(await versionRows(db), WHERE_IT_ENDS[cut].before, `${cut}: what the server kept`);
-
-        t.ok(await lockIsFree(db), 'the GET_LOCK is released: another connection could take it at once');
+        const orm = await cutLastCommit(t, db, cut, revisions);
         t.equal((await settleWithin(orm.close(true), SETTLE_MS)).status, 'resolved', 'orm.close() settles');
-
         const fresh = await db.orm();
         const next = await settleWithin(new Migrator({ orm: fresh, revisions, logger: silent() }).upgrade(), SETTLE_MS);
-        t.equal(next.status, 'resolved', 'a fresh boot, straight to MariaDB, succeeds');
-        if (next.status === 'resolved') {
-          t.same(next.value.applied, WHERE_IT_ENDS[cut].appliedNext, 'it applies what was rolled back, nothing else');
-          t.same(next.value.current, ['rev_last'], 'and ends at head');
-        }
-        t.same(await versionRows(db), ['rev_counter', 'rev_last'], 'one version row per revision');
-        t.same(await runs(db), ['rev_counter', 'rev_last'], "each revision's statements ran exactly once");
-        t.same(await userTables(db), lastHasDdl ? ['made_once', 'runs'] : ['runs']);
-        t.same(await db.query('select id from upshift_revisions_progress'), [], 'no progress row is left');
+        await endsAtHead(t, db, next, cut, lastHasDdl);
         t.equal((await settleWithin(fresh.close(true), SETTLE_MS)).status, 'resolved');
       },
     );
   }
+
+  onMariadb(
+    `the version row's COMMIT cut ${cut}: the same ORM's next upgrade() ends at head, each statement ran once`,
+    async (t, db) => {
+      const revisions = countingRevisions(true);
+      const orm = await cutLastCommit(t, db, cut, revisions);
+      const next = await settleWithin(new Migrator({ orm, revisions, logger: silent() }).upgrade(), SETTLE_MS);
+      await endsAtHead(t, db, next, cut, true);
+      t.equal((await settleWithin(orm.close(true), SETTLE_MS)).status, 'resolved', 'orm.close() settles');
+    },
+  );
 }
 
 /** mysql2's pool (what MikroORM's getNativeClient() returns), as far as these tests look into it. */

@@ -36,16 +36,12 @@ export class MysqlProxy {
   readonly queries: SeenQuery[] = [];
   #fault: CommitFault | undefined;
   #armed: number | undefined;
-  #cut: { connection: number; cut: CommitCut; sql: string } | undefined;
-  #cutDone: (() => void) | undefined;
-  /** Settles when the armed COMMIT has been cut and both of its sockets are closed. */
-  readonly cutDone: Promise<void>;
+  #cut: { connection: number; cut: CommitCut } | undefined;
   #connections = 0;
 
   private constructor(server: Server, target: { host: string; port: number }) {
     this.#server = server;
     this.#target = target;
-    this.cutDone = new Promise((resolve) => (this.#cutDone = resolve));
     server.on('connection', (client) => this.#pipe(client));
   }
 
@@ -72,8 +68,8 @@ export class MysqlProxy {
     this.#armed = undefined;
   }
 
-  /** What was cut: which connection, how, and the statement (undefined when nothing was). */
-  get cut(): { connection: number; cut: CommitCut; sql: string } | undefined {
+  /** What was cut: which connection, and how (undefined when nothing was). */
+  get cut(): { connection: number; cut: CommitCut } | undefined {
     return this.#cut;
   }
 
@@ -92,7 +88,6 @@ export class MysqlProxy {
     const cutBoth = () => {
       client.resetAndDestroy();
       server.destroy();
-      this.#cutDone?.();
     };
     client.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
@@ -110,7 +105,7 @@ export class MysqlProxy {
           if (fault && this.#armed === undefined && fault.marker.test(sql)) this.#armed = id;
           if (fault && this.#armed === id && /^\s*commit\b/i.test(sql)) {
             this.#fault = undefined;
-            this.#cut = { connection: id, cut: fault.cut, sql };
+            this.#cut = { connection: id, cut: fault.cut };
             if (fault.cut === 'before-commit') {
               server.write(pending.subarray(0, offset));
               cutBoth();
