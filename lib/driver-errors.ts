@@ -3,8 +3,9 @@ import { DatabaseError } from './errors/run.ts';
 
 /**
  * What a driver's error means for the caller, from its SQLSTATE (PostgreSQL), its SQLITE_* code
- * (better-sqlite3) or Node's socket codes: one place that knows the drivers' vocabularies, so
- * every typed error upshift builds around one says the same thing about it.
+ * (better-sqlite3), its code or message (mysql2, MariaDB/MySQL) or Node's socket codes: one place
+ * that knows the drivers' vocabularies, so every typed error upshift builds around one says the
+ * same thing about it.
  */
 
 export type DriverFailure =
@@ -28,6 +29,11 @@ const SOCKET_CODES = new Set([
   'EHOSTUNREACH',
   'ECONNABORTED',
 ]);
+/**
+ * mysql2's code for a connection whose socket closed, and MariaDB/MySQL's for a connection the
+ * server ended (KILL, shutdown).
+ */
+const MYSQL_CONNECTION_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN']);
 const CONNECTION_MESSAGES = [
   /Connection terminated/i,
   /terminating connection/i,
@@ -36,6 +42,9 @@ const CONNECTION_MESSAGES = [
   /Cannot use a pool after calling end/i,
   /driver has already been destroyed/i,
   /The database connection is not open/i,
+  // mysql2, on a connection it already saw die: no code, only these.
+  /Can't add new command when connection is in closed state/i,
+  /Can't write in closed state/i,
 ];
 
 export function classify(error: unknown): DriverFailure {
@@ -50,7 +59,12 @@ export function classify(error: unknown): DriverFailure {
     /database is locked/i.test(message)
   )
     return 'busy';
-  if (PG_CONNECTION_CLASSES.some((prefix) => code.startsWith(prefix)) || SOCKET_CODES.has(code)) return 'connection';
+  if (
+    PG_CONNECTION_CLASSES.some((prefix) => code.startsWith(prefix)) ||
+    SOCKET_CODES.has(code) ||
+    MYSQL_CONNECTION_CODES.has(code)
+  )
+    return 'connection';
   if (CONNECTION_MESSAGES.some((pattern) => pattern.test(message))) return 'connection';
   return 'other';
 }

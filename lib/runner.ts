@@ -256,12 +256,12 @@ async function logged(
 /** The typed error for a unit of `revision` that failed, for whatever reason. */
 function failure(error: unknown, revision: Revision, direction: Direction, run: RunContext): UpshiftError {
   if (error instanceof RevisionFailedError)
-    return lostDuring(error.cause, revision, direction, run, !error.rolledBack) ?? error;
+    return lostDuring(error.cause, revision, direction, run, error.kept ?? 'rolled back') ?? error;
   if (error instanceof ForeignKeyViolationError && run.mode === 'each')
     return new RevisionFailedError(revision.id, direction, error, true);
   if (error instanceof CommitFailure) {
     return (
-      lostDuring(error.cause, revision, direction, run, false, true) ??
+      lostDuring(error.cause, revision, direction, run, 'commit') ??
       new RevisionFailedError(revision.id, direction, error.cause, true, 'commit')
     );
   }
@@ -273,6 +273,19 @@ function failure(error: unknown, revision: Revision, direction: Direction, run: 
   );
 }
 
+/** What a lost connection left of the revision in flight, by where it was lost. */
+const AFTER_LOSS = {
+  commit:
+    'The connection was lost during its COMMIT, so whether it committed is unknown: the next call reads the version table, which commits with the revision, and goes on from there.',
+  outside:
+    'It ran outside a transaction (transaction: false), so some of its statements may have taken effect: inspect the database before running again.',
+  // MariaDB/MySQL: its DDL statements committed on their own, each recorded in the progress table with it.
+  partly:
+    'MariaDB/MySQL committed its DDL statements that ran before the loss, and the progress table records how far it got: run the call again once the database is reachable to resume it after the last one that committed (RevisionNotResumableError says so when it cannot be).',
+  'rolled back':
+    'Its transaction was rolled back by the server: the database is at the revision before it. Run the call again once the database is reachable.',
+} as const;
+
 /**
  * A revision interrupted because the connection was lost is not the revision's fault: it says so,
  * and where that leaves the database. Undefined for any other cause.
@@ -282,15 +295,11 @@ function lostDuring(
   revision: Revision,
   direction: Direction,
   run: RunContext,
-  outside: boolean,
-  atCommit = false,
+  /** Where the loss left the revision: see AFTER_LOSS. */
+  left: keyof typeof AFTER_LOSS,
 ): DatabaseError | undefined {
   if (classify(cause) !== 'connection') return undefined;
-  const after = atCommit
-    ? 'The connection was lost during its COMMIT, so whether it committed is unknown: the next call reads the version table, which commits with the revision, and goes on from there.'
-    : outside
-      ? 'It ran outside a transaction (transaction: false), so some of its statements may have taken effect: inspect the database before running again.'
-      : 'Its transaction was rolled back by the server: the database is at the revision before it. Run the call again once the database is reachable.';
+  const after = AFTER_LOSS[left];
   return new DatabaseError(
     run.operation,
     `${run.operation}() lost its connection while ${direction === 'up' ? 'applying' : 'reverting'} revision "${revision.id}": ${describeDriverError(cause)}. ${hintFor('connection')} ${after}`,

@@ -13,6 +13,11 @@ export class RevisionFailedError extends UpshiftError {
   readonly phase: FailurePhase;
   /** False for a revision that ran outside a transaction: some of its statements may have taken effect. */
   readonly rolledBack: boolean;
+  /**
+   * When not rolled back, what was kept: 'outside' (it ran outside a transaction, nothing records
+   * how far it got) or 'partly' (DDL on MariaDB/MySQL committed on its own, recorded as progress).
+   */
+  readonly kept: 'outside' | 'partly' | undefined;
   constructor(
     revisionId: string,
     direction: 'up' | 'down',
@@ -39,6 +44,7 @@ export class RevisionFailedError extends UpshiftError {
     this.direction = direction;
     this.phase = phase;
     this.rolledBack = rolledBack;
+    this.kept = rolledBack ? undefined : kept;
   }
 }
 
