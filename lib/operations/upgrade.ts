@@ -14,6 +14,7 @@ import { afterRun, analyze, type DatabaseState } from '../state.ts';
 import { appliedDigest } from '../state-row.ts';
 import type { AppliedKeys, AppliedRevision } from '../store.ts';
 import { preloadUmzug } from '../umzug-adapter.ts';
+import { readAgainIfLost } from '../read-again.ts';
 
 /**
  * upgrade(target): brings the database to the target (default: every bundled revision).
@@ -31,7 +32,7 @@ import { preloadUmzug } from '../umzug-adapter.ts';
 export async function upgrade(rt: Runtime, target = 'heads'): Promise<UpgradeResult> {
   const started = performance.now();
   if (target !== 'heads') validateTarget(rt.bundle.graph, target, 'upgrade');
-  const stored = await rt.dialect.readStateDigest(rt.digestKind);
+  const stored = await readAgainIfLost(() => rt.dialect.readStateDigest(rt.digestKind));
   // The boot path of every replica; kept apart from the rest, in a function this small.
   if (target === 'heads' && stored === rt.bundle.digest(rt.digestKind)) {
     return { applied: [], skipped: [], current: rt.bundle.graph.heads(), durationMs: elapsed(started) };

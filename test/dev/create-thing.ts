@@ -13,7 +13,8 @@ export const createThing = defineRevision({
       {
         postgresql: 'create table "thing" ("id" serial primary key, "label" varchar(255) not null)',
         sqlite: 'create table `thing` (`id` integer not null primary key autoincrement, `label` text not null)',
-        mariadb: 'create table `thing` (`id` int unsigned not null auto_increment primary key, `label` varchar(255) not null)',
+        mariadb:
+          'create table `thing` (`id` int unsigned not null auto_increment primary key, `label` varchar(255) not null)',
       }[dialect],
     );
   },

@@ -35,6 +35,7 @@ export class MysqlProxy {
   /** Every COM_QUERY text the clients sent, in order. */
   readonly queries: SeenQuery[] = [];
   #fault: CommitFault | undefined;
+  #drop: RegExp | undefined;
   #armed: number | undefined;
   #cut: { connection: number; cut: CommitCut } | undefined;
   #connections = 0;
@@ -66,6 +67,14 @@ export class MysqlProxy {
   cutCommitAfter(fault: CommitFault): void {
     this.#fault = fault;
     this.#armed = undefined;
+  }
+
+  /**
+   * Arms one cut: the first query that matches `marker` never reaches the server, and its
+   * connection is reset, as a pooled connection that died while idle fails the next query sent on it.
+   */
+  dropQuery(marker: RegExp): void {
+    this.#drop = marker;
   }
 
   /** What was cut: which connection, and how (undefined when nothing was). */
@@ -101,6 +110,12 @@ export class MysqlProxy {
         if (sequence === 0 && payload[0] === COM_QUERY) {
           const sql = payload.subarray(1).toString('utf8');
           this.queries.push({ connection: id, sql });
+          if (this.#drop?.test(sql)) {
+            this.#drop = undefined;
+            server.write(pending.subarray(0, offset));
+            cutBoth();
+            return;
+          }
           const fault = this.#fault;
           if (fault && this.#armed === undefined && fault.marker.test(sql)) this.#armed = id;
           if (fault && this.#armed === id && /^\s*commit\b/i.test(sql)) {
