@@ -36,13 +36,13 @@ export async function schemaDump(db: TestDatabase<AnyDialectName>): Promise<stri
  * MariaDB: the database is the schema (`database()`). Columns with their full type (length,
  * enum values, unsigned), nullability, default and extra (auto_increment, on update); every index
  * column; every constraint with its columns, the referenced ones and the foreign key rules; the
- * CHECK clauses. Column order is left out, as on PostgreSQL: a column dropped and added back
- * comes last.
+ * CHECK clauses. Column order counts too (unlike on PostgreSQL, which adds a column last and
+ * cannot do otherwise): down() puts a column it adds back where it was.
  */
 async function mariadbDump(db: TestDatabase<AnyDialectName>): Promise<string[]> {
   const here = `table_schema = database() and table_name not in ${upshiftList}`;
   const columns = await db.query(
-    `select table_name, column_name, column_type, is_nullable, column_default, extra, collation_name, column_comment
+    `select table_name, column_name, ordinal_position, column_type, is_nullable, column_default, extra, collation_name, column_comment
        from information_schema.columns where ${here}`,
   );
   const indexes = await db.query(
