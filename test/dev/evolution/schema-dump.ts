@@ -33,14 +33,18 @@ export async function schemaDump(db: TestDatabase<AnyDialectName>): Promise<stri
 }
 
 /**
- * MariaDB: the database is the schema (`database()`). Columns with their full type (length,
- * enum values, unsigned), nullability, default and extra (auto_increment, on update); every index
- * column; every constraint with its columns, the referenced ones and the foreign key rules; the
- * CHECK clauses. Column order counts too (unlike on PostgreSQL, which adds a column last and
- * cannot do otherwise): down() puts a column it adds back where it was.
+ * MariaDB: the database is the schema (`database()`). Tables with their engine, collation and
+ * comment; columns with their full type (length, enum values, unsigned), nullability, default and
+ * extra (auto_increment, on update); every index column; every constraint with its columns, the
+ * referenced ones and the foreign key rules; the CHECK clauses. Column order counts too (unlike
+ * on PostgreSQL, which adds a column last and cannot do otherwise): down() puts a column it adds
+ * back where it was.
  */
 async function mariadbDump(db: TestDatabase<AnyDialectName>): Promise<string[]> {
   const here = `table_schema = database() and table_name not in ${upshiftList}`;
+  const tables = await db.query(
+    `select table_name, table_type, engine, table_collation, table_comment from information_schema.tables where ${here}`,
+  );
   const columns = await db.query(
     `select table_name, column_name, ordinal_position, column_type, is_nullable, column_default, extra, collation_name, column_comment
        from information_schema.columns where ${here}`,
@@ -63,5 +67,5 @@ async function mariadbDump(db: TestDatabase<AnyDialectName>): Promise<string[]> 
     `select table_name, constraint_name, check_clause from information_schema.check_constraints
       where constraint_schema = database() and table_name not in ${upshiftList}`,
   );
-  return [...columns, ...indexes, ...constraints, ...checks].map((r) => JSON.stringify(r)).sort();
+  return [...tables, ...columns, ...indexes, ...constraints, ...checks].map((r) => JSON.stringify(r)).sort();
 }
