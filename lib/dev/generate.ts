@@ -1,4 +1,5 @@
 import type { DatabaseSchema, SchemaDifference } from '@mikro-orm/sql';
+import { placeAddedColumns } from './column-position.ts';
 import { convergenceAfter, describeUnconverged } from './convergence.ts';
 import { dataLossOf } from './data-loss.ts';
 import { culpritOf } from './entity-property.ts';
@@ -102,6 +103,8 @@ export async function generate(shadow: Shadow): Promise<GeneratedSql> {
   const unconverged = remaining.length > 0 ? describeUnconverged(convergence, remaining) : undefined;
 
   let down = rewrite(comparison.down);
+  // MariaDB/MySQL: a column down() adds back goes where it was, not last (column-position.ts).
+  if (shadow.dialect === 'mariadb') down.statements = placeAddedColumns(down.statements, before);
   let irreversible = irreversibleReason(shadow.dialect, up.statements, down.statements);
   if (!irreversible) {
     const failed = await replay(shadow, down.statements, down.foreignKeysOff.length > 0);

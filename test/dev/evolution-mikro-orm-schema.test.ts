@@ -1,7 +1,7 @@
 // Issue 22's evolution suite on MikroORM's own EntitySchema test entities (tests/entities-schema),
 // on both databases: 21 evolutions after the first revision, rows in every table.
 import { mikroOrmSchema } from '../fixtures/entities/mikro-orm-schema/index.ts';
-import { eachDialect } from '../helpers/each-dialect.ts';
+import { eachDatabase } from '../helpers/each-dialect.ts';
 import { evolve, type Evolution } from './evolution/evolve.ts';
 
 const EVOLUTIONS: Evolution[] = [
@@ -129,6 +129,6 @@ const EVOLUTIONS: Evolution[] = [
   },
 ];
 
-eachDialect('evolution suite: MikroORM tests/entities-schema', async (t, db) => {
+eachDatabase('evolution suite: MikroORM tests/entities-schema', async (t, db) => {
   await evolve(t, db, mikroOrmSchema, EVOLUTIONS);
 });

@@ -1,7 +1,7 @@
 // Issue 22's evolution suite on a real app's entities: the NestJS realworld (Conduit) example on
 // MikroORM, on both databases: 21 evolutions after the first revision, rows in every table.
 import { realworld } from '../fixtures/entities/realworld/index.ts';
-import { eachDialect } from '../helpers/each-dialect.ts';
+import { eachDatabase } from '../helpers/each-dialect.ts';
 import { evolve, type Evolution } from './evolution/evolve.ts';
 
 const EVOLUTIONS: Evolution[] = [
@@ -138,6 +138,6 @@ const EVOLUTIONS: Evolution[] = [
   },
 ];
 
-eachDialect('evolution suite: the NestJS realworld app', async (t, db) => {
+eachDatabase('evolution suite: the NestJS realworld app', async (t, db) => {
   await evolve(t, db, realworld, EVOLUTIONS);
 });

@@ -8,7 +8,9 @@ import {
   type DatabaseTable,
   type SqlSchemaGenerator,
 } from '@mikro-orm/sql';
-import type { TestDatabase } from '../../helpers/databases.ts';
+import type { AnyDialectName, TestDatabase as AnyTestDatabase } from '../../helpers/databases.ts';
+
+type TestDatabase = AnyTestDatabase<AnyDialectName>;
 
 /**
  * Rows in every table of a real database, whatever the entities: generated from the schema as
@@ -16,7 +18,7 @@ import type { TestDatabase } from '../../helpers/databases.ts';
  * step runs on a database that holds rows everywhere, references between them included.
  */
 
-const UPSHIFT = new Set(['upshift_revisions', 'upshift_revisions_state']);
+const UPSHIFT = new Set(['upshift_revisions', 'upshift_revisions_state', 'upshift_revisions_progress']);
 const ROWS = 3;
 
 /** The app's tables as MikroORM reads them from the real database (upshift's left out). */
