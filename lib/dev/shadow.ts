@@ -33,8 +33,8 @@ export const SHADOW_UPSHIFT_TABLES = [
 /**
  * A throw-away database with the app's entities and driver, where upshift/dev replays the
  * revisions. SQLite: an in-memory database. PostgreSQL and MariaDB/MySQL: a database created for
- * the occasion on the app's server and dropped (with force on PostgreSQL) afterwards. Neither reads nor writes the app's own
- * database: the app's ORM only lends its configuration.
+ * the occasion on the app's server and dropped (with force on PostgreSQL) afterwards. Neither
+ * reads nor writes the app's own database: the app's ORM only lends its configuration.
  */
 export interface Shadow {
   readonly orm: MikroORM;
