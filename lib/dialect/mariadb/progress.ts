@@ -88,14 +88,18 @@ export async function readProgress(run: MysqlRun, tables: MysqlTables): Promise<
   }));
 }
 
-/** Before statement `attempting` (1-based) runs: fenced, so only the lock's holder records it. */
+/**
+ * Before statement `attempting` (1-based) runs: fenced, so only the lock's holder records it.
+ * `schemaBefore` is the schema's fingerprint as it is now (read here when not given).
+ */
 export async function markAttempt(
   run: MysqlRun,
   tables: MysqlTables,
   fence: MysqlFence,
   row: Omit<ProgressRow, 'schemaBefore'>,
+  schemaBefore?: string,
 ): Promise<void> {
-  const schemaBefore = await schemaFingerprint(run);
+  schemaBefore ??= await schemaFingerprint(run);
   const { affected } = await run(
     `insert into ${tables.progressTable} (\`id\`, \`checksum\`, \`completed\`, \`attempting\`, \`schema_before\`, \`total\`, \`resumable\`, \`started_at\`, \`started_by\`) ` +
       `select ?, ?, ?, ?, ?, ?, ?, ?, ? from dual where ${fence.sql} ` +

@@ -6,6 +6,7 @@ import type { RevisionStepInfo, StepStatements, Unit } from '../dialect.ts';
 import type { MysqlTables } from './ddl.ts';
 import { markAttempt, type MysqlRun, type ProgressRow, resumePoint, schemaFingerprint } from './progress.ts';
 import { commitsImplicitly } from './resumable-run.ts';
+import { changesRowsOnly, type SchemaAhead } from './schema-ahead.ts';
 
 /** Statements whose rows a revision gets back: after one, the revision is no longer resumable. */
 const READS = /^\s*\(?\s*(select|show|with|describe|desc|explain|values|table|call)\b/i;
@@ -16,6 +17,8 @@ export interface StepParts {
   fence: () => Fence;
   /** What the progress table held when the lock was taken (read under it, kept true by each step). */
   progress: ProgressRow[];
+  /** The schema's fingerprint read ahead of the next DDL statement (schema-ahead.ts). */
+  ahead: SchemaAhead;
 }
 
 /** The progress row's key for one direction of a revision: resuming never crosses directions. */
@@ -137,34 +140,47 @@ class StepRunner implements StepStatements {
 
   usesEntityManager(): void {
     this.#resumable = false;
+    // Its statements are not seen here, and one of them could change the schema.
+    this.#parts.ahead.forget();
   }
 
   async sql(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
     const index = this.#index++;
     // Committed before the crash: never sent again.
     if (index < this.#from) return [];
-    const { db } = this.#parts;
+    const { db, ahead } = this.#parts;
     if (!commitsImplicitly(text)) {
       if (READS.test(text)) this.#resumable = false;
+      if (!changesRowsOnly(text)) ahead.forget();
       return db.query(text, [...params], this.#trx);
     }
     // DDL: the server commits the open transaction before it. Commit it ourselves, with a progress
     // row saying statements 1..index committed and index+1 is being attempted.
-    await markAttempt(this.#run, this.#parts.tables, this.#parts.fence(), {
-      id: this.#step.id,
-      checksum: this.#checksum,
-      completed: index,
-      attempting: index + 1,
-      total: 0,
-      resumable: this.#resumable,
-    });
+    await markAttempt(
+      this.#run,
+      this.#parts.tables,
+      this.#parts.fence(),
+      {
+        id: this.#step.id,
+        checksum: this.#checksum,
+        completed: index,
+        attempting: index + 1,
+        total: 0,
+        resumable: this.#resumable,
+      },
+      await ahead.take(() => schemaFingerprint(this.#run)),
+    );
     await db.run('commit', [], this.#trx);
     this.progressWritten = true;
     this.#committed = index;
     const fence = this.#parts.fence();
     try {
       await db.query(text, [...params], this.#trx);
+      // It has committed: the fingerprint the next DDL statement needs is what it left.
+      ahead.refresh();
     } catch (error) {
+      // A statement whose connection failed may still be running on the server: read again.
+      ahead.forget();
       // The server answered with an error: the statement did not take effect (DDL is atomic on
       // MariaDB 10.6+). Said so now, so that a resume runs it again even if the schema is changed
       // by hand meanwhile (the fingerprint is only for a statement whose end nobody saw).
