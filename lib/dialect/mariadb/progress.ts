@@ -21,7 +21,11 @@ export interface ProgressRow {
   completed: number;
   /** The statement being run (1-based), equal to `completed` between two statements. */
   attempting: number;
-  /** The schema's fingerprint taken just before statement `attempting` started. */
+  /**
+   * What tells whether statement `attempting` took effect, taken just before it started: the
+   * schema's fingerprint, or a table mark for a statement that only creates or drops one table
+   * (table-mark.ts).
+   */
   schemaBefore: string;
   total: number;
   /** True for a revision made only of ctx.sql statements known in advance. */
@@ -124,8 +128,9 @@ export async function markAttempt(
 
 /**
  * Where a revision interrupted by a crash resumes: the 0-based index of its next statement to
- * run. Never a statement that committed: when the interrupted statement's fate is known from the
- * schema's fingerprint it is skipped (it took effect) or run (it did not). Throws
+ * run. Never a statement that committed: when the interrupted statement's fate is known from its
+ * mark (`schemaNow`: the mark as it reads now, markNow() in table-mark.ts) it is skipped (it took
+ * effect) or run (it did not). Throws
  * RevisionNotResumableError when resuming could be wrong: the revision reads data or uses
  * ctx.em, its text changed since, or its interrupted statement left no trace to decide by.
  */

@@ -7,6 +7,7 @@ import type { MysqlTables } from './ddl.ts';
 import { markAttempt, type MysqlRun, type ProgressRow, resumePoint, schemaFingerprint } from './progress.ts';
 import { commitsImplicitly } from './resumable-run.ts';
 import { changesRowsOnly, type SchemaAhead } from './schema-ahead.ts';
+import { markNow, tableMark } from './table-mark.ts';
 
 /** Statements whose rows a revision gets back: after one, the revision is no longer resumable. */
 const READS = /^\s*\(?\s*(select|show|with|describe|desc|explain|values|table|call)\b/i;
@@ -89,7 +90,7 @@ function refuseOtherDirection(progress: readonly ProgressRow[], step: RevisionSt
 
 /** Where the cut revision resumes; from the start when none of its statements committed. */
 async function resumeFrom(row: ProgressRow, checksum: string, run: MysqlRun): Promise<number> {
-  const schemaNow = row.attempting > row.completed ? await schemaFingerprint(run) : row.schemaBefore;
+  const schemaNow = row.attempting > row.completed ? await markNow(row.schemaBefore, run) : row.schemaBefore;
   // Where it stopped, whatever the revision is now: nothing committed means a fresh start.
   const point = resumePoint(
     { ...row, resumable: true },
@@ -155,7 +156,11 @@ class StepRunner implements StepStatements {
       return db.query(text, [...params], this.#trx);
     }
     // DDL: the server commits the open transaction before it. Commit it ourselves, with a progress
-    // row saying statements 1..index committed and index+1 is being attempted.
+    // row saying statements 1..index committed and index+1 is being attempted, and a mark that
+    // tells a resume whether it took effect: one table's presence when that is its whole effect,
+    // else the schema's fingerprint.
+    const mark = await tableMark(text, this.#run);
+    if (mark !== undefined) ahead.forget();
     await markAttempt(
       this.#run,
       this.#parts.tables,
@@ -168,7 +173,7 @@ class StepRunner implements StepStatements {
         total: 0,
         resumable: this.#resumable,
       },
-      await ahead.take(() => schemaFingerprint(this.#run)),
+      mark ?? (await ahead.take(() => schemaFingerprint(this.#run))),
     );
     await db.run('commit', [], this.#trx);
     this.progressWritten = true;
@@ -176,8 +181,9 @@ class StepRunner implements StepStatements {
     const fence = this.#parts.fence();
     try {
       await db.query(text, [...params], this.#trx);
-      // It has committed: the fingerprint the next DDL statement needs is what it left.
-      ahead.refresh();
+      // It has committed: the fingerprint the next DDL statement may need is what it left. Read
+      // ahead only after a statement that needed one (a run of CREATE TABLEs needs none).
+      if (mark === undefined) ahead.refresh();
     } catch (error) {
       // A statement whose connection failed may still be running on the server: read again.
       ahead.forget();
