@@ -30,6 +30,7 @@ onMariadb('tableMark: one table that a statement makes appear or disappear, else
     'create temporary table t_c (id int)',
     'create or replace table t_a (id int)',
     'create /* c */ table t_c (id int)',
+    'create table t_c (id int); alter table t_a add column y int',
     `create table t_${'x'.repeat(64)} (id int)`,
   ])
     t.equal(await tableMark(sql, run), undefined, sql);

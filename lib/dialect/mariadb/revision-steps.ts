@@ -31,7 +31,8 @@ function progressChecksum(step: RevisionStepInfo): string {
  * One revision step on MariaDB/MySQL, in the unit's transaction. Its ctx.sql statements run in
  * order on the unit's connection. DML runs in the open transaction; a DDL statement, which the
  * server commits implicitly together with everything before it, is preceded by a progress write
- * (fenced: "statements 1..i committed, i+1 attempted", with the schema's fingerprint) that commits
+ * (fenced: "statements 1..i committed, i+1 attempted", with a mark that tells whether it took
+ * effect: the created or dropped table's presence, else the schema's fingerprint) that commits
  * with the DML before it, and followed by one that says it committed; then a new transaction
  * begins. The version row and the removal of the progress row commit together at the end (the
  * unit's COMMIT), so a revision is recorded only once every statement has committed. A revision

@@ -36,6 +36,8 @@ async function tablesNamed(run: MysqlRun, name: string): Promise<string[]> {
  * statement, or when the table is not in that state: the caller takes the fingerprint.
  */
 export async function tableMark(sql: string, run: MysqlRun): Promise<string | undefined> {
+  // Several statements in one text (where the driver allows it) may do more than this one table.
+  if (/;\s*\S/.test(sql)) return undefined;
   const create = CREATE.exec(sql);
   const match = create ?? DROP.exec(sql);
   if (!match) return undefined;
