@@ -7,8 +7,9 @@ import type { RevisionStepInfo, StepStatements, Unit } from '../dialect.ts';
 import { LockedUnits } from '../held-lock.ts';
 import { createMysqlTableStatements, type MysqlTables } from './ddl.ts';
 import type { GetLockSession } from './get-lock.ts';
-import { type ProgressRow, readProgress } from './progress.ts';
+import { type ProgressRow, readProgress, schemaFingerprint } from './progress.ts';
 import { runRevisionStep } from './revision-steps.ts';
+import { SchemaAhead } from './schema-ahead.ts';
 
 /**
  * upshift's lock on MariaDB/MySQL: GET_LOCK on a connection of its own (get-lock.ts), held for
@@ -27,6 +28,8 @@ export class MariaDbLock extends LockedUnits implements LockAttempt {
   readonly #tables: MysqlTables;
   /** The progress rows of revisions cut by a crash, read once under the lock. */
   #progress: ProgressRow[] | undefined;
+  /** The schema's fingerprint, read on the lock's connection ahead of the next DDL statement. */
+  readonly #ahead: SchemaAhead;
 
   constructor(db: Database, store: Store, session: GetLockSession, tableName: string, tables: MysqlTables) {
     super(db, store);
@@ -34,6 +37,7 @@ export class MariaDbLock extends LockedUnits implements LockAttempt {
     this.#tableName = tableName;
     this.#tables = tables;
     this.what = `MariaDB/MySQL lock "${session.name}"`;
+    this.#ahead = new SchemaAhead(() => schemaFingerprint((sql, params) => session.run(sql, params)));
   }
 
   tryAcquire(): Promise<boolean> {
@@ -74,7 +78,7 @@ export class MariaDbLock extends LockedUnits implements LockAttempt {
   ): Promise<number> {
     if (!this.#progress) await this.readApplied();
     return runRevisionStep(
-      { db: this.db, tables: this.#tables, fence: () => this.fence(), progress: this.#progress! },
+      { db: this.db, tables: this.#tables, fence: () => this.fence(), progress: this.#progress!, ahead: this.#ahead },
       unit,
       step,
       invoke,
@@ -82,6 +86,8 @@ export class MariaDbLock extends LockedUnits implements LockAttempt {
   }
 
   override async release(): Promise<void> {
+    // A read ahead after the last DDL statement is not needed; it ends before the lock is let go.
+    await this.#ahead.settle();
     await this.#session.release();
   }
 }

@@ -21,7 +21,11 @@ export interface ProgressRow {
   completed: number;
   /** The statement being run (1-based), equal to `completed` between two statements. */
   attempting: number;
-  /** The schema's fingerprint taken just before statement `attempting` started. */
+  /**
+   * What tells whether statement `attempting` took effect, taken just before it started: the
+   * schema's fingerprint, or a table mark for a statement that only creates or drops one table
+   * (table-mark.ts).
+   */
   schemaBefore: string;
   total: number;
   /** True for a revision made only of ctx.sql statements known in advance. */
@@ -88,14 +92,18 @@ export async function readProgress(run: MysqlRun, tables: MysqlTables): Promise<
   }));
 }
 
-/** Before statement `attempting` (1-based) runs: fenced, so only the lock's holder records it. */
+/**
+ * Before statement `attempting` (1-based) runs: fenced, so only the lock's holder records it.
+ * `schemaBefore` is the schema's fingerprint as it is now (read here when not given).
+ */
 export async function markAttempt(
   run: MysqlRun,
   tables: MysqlTables,
   fence: MysqlFence,
   row: Omit<ProgressRow, 'schemaBefore'>,
+  schemaBefore?: string,
 ): Promise<void> {
-  const schemaBefore = await schemaFingerprint(run);
+  schemaBefore ??= await schemaFingerprint(run);
   const { affected } = await run(
     `insert into ${tables.progressTable} (\`id\`, \`checksum\`, \`completed\`, \`attempting\`, \`schema_before\`, \`total\`, \`resumable\`, \`started_at\`, \`started_by\`) ` +
       `select ?, ?, ?, ?, ?, ?, ?, ?, ? from dual where ${fence.sql} ` +
@@ -120,8 +128,9 @@ export async function markAttempt(
 
 /**
  * Where a revision interrupted by a crash resumes: the 0-based index of its next statement to
- * run. Never a statement that committed: when the interrupted statement's fate is known from the
- * schema's fingerprint it is skipped (it took effect) or run (it did not). Throws
+ * run. Never a statement that committed: when the interrupted statement's fate is known from its
+ * mark (`schemaNow`: the mark as it reads now, markNow() in table-mark.ts) it is skipped (it took
+ * effect) or run (it did not). Throws
  * RevisionNotResumableError when resuming could be wrong: the revision reads data or uses
  * ctx.em, its text changed since, or its interrupted statement left no trace to decide by.
  */

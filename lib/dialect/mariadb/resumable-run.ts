@@ -2,7 +2,8 @@ import { LockLostError } from '../../errors.ts';
 import type { RecordDetails } from '../../store.ts';
 import type { MysqlTables } from './ddl.ts';
 import type { GetLockSession } from './get-lock.ts';
-import { markAttempt, readProgress, resumePoint, schemaFingerprint } from './progress.ts';
+import { markAttempt, readProgress, resumePoint } from './progress.ts';
+import { markNow } from './table-mark.ts';
 
 /** A revision as MariaDB/MySQL runs it: its statements known in advance, in order. */
 export interface StatementRevision {
@@ -122,7 +123,7 @@ export async function applyResumable(
     ? resumePoint(
         left,
         { checksum: revision.checksum, total: revision.statements.length, resumable: revision.resumable },
-        await schemaFingerprint(run),
+        await markNow(left.schemaBefore, run),
       )
     : 0;
   await runStatements(lock, tables, revision, from, committed);

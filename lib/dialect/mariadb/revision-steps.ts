@@ -6,6 +6,8 @@ import type { RevisionStepInfo, StepStatements, Unit } from '../dialect.ts';
 import type { MysqlTables } from './ddl.ts';
 import { markAttempt, type MysqlRun, type ProgressRow, resumePoint, schemaFingerprint } from './progress.ts';
 import { commitsImplicitly } from './resumable-run.ts';
+import { changesRowsOnly, type SchemaAhead } from './schema-ahead.ts';
+import { markNow, tableMark } from './table-mark.ts';
 
 /** Statements whose rows a revision gets back: after one, the revision is no longer resumable. */
 const READS = /^\s*\(?\s*(select|show|with|describe|desc|explain|values|table|call)\b/i;
@@ -16,6 +18,8 @@ export interface StepParts {
   fence: () => Fence;
   /** What the progress table held when the lock was taken (read under it, kept true by each step). */
   progress: ProgressRow[];
+  /** The schema's fingerprint read ahead of the next DDL statement (schema-ahead.ts). */
+  ahead: SchemaAhead;
 }
 
 /** The progress row's key for one direction of a revision: resuming never crosses directions. */
@@ -27,7 +31,8 @@ function progressChecksum(step: RevisionStepInfo): string {
  * One revision step on MariaDB/MySQL, in the unit's transaction. Its ctx.sql statements run in
  * order on the unit's connection. DML runs in the open transaction; a DDL statement, which the
  * server commits implicitly together with everything before it, is preceded by a progress write
- * (fenced: "statements 1..i committed, i+1 attempted", with the schema's fingerprint) that commits
+ * (fenced: "statements 1..i committed, i+1 attempted", with a mark that tells whether it took
+ * effect: the created or dropped table's presence, else the schema's fingerprint) that commits
  * with the DML before it, and followed by one that says it committed; then a new transaction
  * begins. The version row and the removal of the progress row commit together at the end (the
  * unit's COMMIT), so a revision is recorded only once every statement has committed. A revision
@@ -86,7 +91,7 @@ function refuseOtherDirection(progress: readonly ProgressRow[], step: RevisionSt
 
 /** Where the cut revision resumes; from the start when none of its statements committed. */
 async function resumeFrom(row: ProgressRow, checksum: string, run: MysqlRun): Promise<number> {
-  const schemaNow = row.attempting > row.completed ? await schemaFingerprint(run) : row.schemaBefore;
+  const schemaNow = row.attempting > row.completed ? await markNow(row.schemaBefore, run) : row.schemaBefore;
   // Where it stopped, whatever the revision is now: nothing committed means a fresh start.
   const point = resumePoint(
     { ...row, resumable: true },
@@ -137,34 +142,52 @@ class StepRunner implements StepStatements {
 
   usesEntityManager(): void {
     this.#resumable = false;
+    // Its statements are not seen here, and one of them could change the schema.
+    this.#parts.ahead.forget();
   }
 
   async sql(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
     const index = this.#index++;
     // Committed before the crash: never sent again.
     if (index < this.#from) return [];
-    const { db } = this.#parts;
+    const { db, ahead } = this.#parts;
     if (!commitsImplicitly(text)) {
       if (READS.test(text)) this.#resumable = false;
+      if (!changesRowsOnly(text)) ahead.forget();
       return db.query(text, [...params], this.#trx);
     }
     // DDL: the server commits the open transaction before it. Commit it ourselves, with a progress
-    // row saying statements 1..index committed and index+1 is being attempted.
-    await markAttempt(this.#run, this.#parts.tables, this.#parts.fence(), {
-      id: this.#step.id,
-      checksum: this.#checksum,
-      completed: index,
-      attempting: index + 1,
-      total: 0,
-      resumable: this.#resumable,
-    });
+    // row saying statements 1..index committed and index+1 is being attempted, and a mark that
+    // tells a resume whether it took effect: one table's presence when that is its whole effect,
+    // else the schema's fingerprint.
+    const mark = await tableMark(text, this.#run);
+    if (mark !== undefined) ahead.forget();
+    await markAttempt(
+      this.#run,
+      this.#parts.tables,
+      this.#parts.fence(),
+      {
+        id: this.#step.id,
+        checksum: this.#checksum,
+        completed: index,
+        attempting: index + 1,
+        total: 0,
+        resumable: this.#resumable,
+      },
+      mark ?? (await ahead.take(() => schemaFingerprint(this.#run))),
+    );
     await db.run('commit', [], this.#trx);
     this.progressWritten = true;
     this.#committed = index;
     const fence = this.#parts.fence();
     try {
       await db.query(text, [...params], this.#trx);
+      // It has committed: the fingerprint the next DDL statement may need is what it left. Read
+      // ahead only after a statement that needed one (a run of CREATE TABLEs needs none).
+      if (mark === undefined) ahead.refresh();
     } catch (error) {
+      // A statement whose connection failed may still be running on the server: read again.
+      ahead.forget();
       // The server answered with an error: the statement did not take effect (DDL is atomic on
       // MariaDB 10.6+). Said so now, so that a resume runs it again even if the schema is changed
       // by hand meanwhile (the fingerprint is only for a statement whose end nobody saw).
