@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Migrator, RevisionFailedError } from 'upshift';
 import { check, init, revision } from 'upshift/dev';
-import { eachDatabase, eachDialect, onMariadb } from '../helpers/each-dialect.ts';
+import type { AnyDialectName, TestDatabase } from '../helpers/databases.ts';
+import { eachDatabase, eachDialect, onMariadb, type TapTest } from '../helpers/each-dialect.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 import { loadRevisions, silent } from './load.ts';
 import { workspace } from './workspace.ts';
@@ -23,16 +24,22 @@ const model = (v: 1 | 2) => [
   }),
 ];
 
+/** A bundle with the note table (model 1) applied to `db`, and two rows in it, one with maybe NULL. */
+async function noteWithRows(t: TapTest, db: TestDatabase<AnyDialectName>) {
+  const ws = workspace();
+  t.teardown(ws.remove);
+  await init({ dir: ws.dir });
+  const orm = await db.orm(model(1));
+  await revision({ orm, dir: ws.dir, message: 'note', logger: silent });
+  await new Migrator({ orm, revisions: await loadRevisions(ws.dir), logger: silent }).upgrade();
+  await db.query("insert into note (id, body, maybe) values (1, 'a', 'x'), (2, 'b', null)");
+  return ws;
+}
+
 eachDialect(
   'a NOT NULL column without a default, or a column made NOT NULL, is warned about (finding 7)',
   async (t, db) => {
-    const ws = workspace();
-    t.teardown(ws.remove);
-    await init({ dir: ws.dir });
-    const orm1 = await db.orm(model(1));
-    await revision({ orm: orm1, dir: ws.dir, message: 'note', logger: silent });
-    await new Migrator({ orm: orm1, revisions: await loadRevisions(ws.dir), logger: silent }).upgrade();
-    await db.query("insert into note (id, body, maybe) values (1, 'a', 'x'), (2, 'b', null)");
+    const ws = await noteWithRows(t, db);
 
     const orm = await db.orm(model(2));
     const log = memoryLogger();
@@ -110,13 +117,7 @@ eachDatabase('NOT NULL columns with a default are added to a table that has rows
 onMariadb(
   'MariaDB: the warnings say what MariaDB does, and a failed revision resumes once the rows are fixed',
   async (t, db) => {
-    const ws = workspace();
-    t.teardown(ws.remove);
-    await init({ dir: ws.dir });
-    const orm1 = await db.orm(model(1));
-    await revision({ orm: orm1, dir: ws.dir, message: 'note', logger: silent });
-    await new Migrator({ orm: orm1, revisions: await loadRevisions(ws.dir), logger: silent }).upgrade();
-    await db.query("insert into note (id, body, maybe) values (1, 'a', 'x'), (2, 'b', null)");
+    const ws = await noteWithRows(t, db);
 
     const orm = await db.orm(model(2));
     const generated = await revision({ orm, dir: ws.dir, message: 'must and maybe', logger: silent });

@@ -4,11 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import mysql from 'mysql2/promise';
-import { defineRevision, Migrator } from 'upshift';
+import { defineRevision } from 'upshift';
 import { check, init, revision, RoundTripError, ShadowDatabaseError, ShadowDatabaseRefusedError } from 'upshift/dev';
 import { createDatabase, MARIADB_ADMIN_URL, openOrm, type TestDatabase } from '../helpers/databases.ts';
 import { onMariadb, type TapTest } from '../helpers/each-dialect.ts';
 import { loadEntries, silent } from './load.ts';
+import { refusesAnotherAppsDatabase } from './shadow-refusal.ts';
 import { workspace } from './workspace.ts';
 
 const Item = defineEntity({
@@ -149,20 +150,13 @@ onMariadb("shadowDatabaseUrl refuses the app's database and one with upshift ver
   t.same(await contents(app), ['BASE TABLE:keep_me'], 'nothing emptied');
 
   // Another app's database: upshift has applied revisions there.
-  const other = await openOrm('mariadb', urlOf(shadow));
-  t.teardown(() => other.close(true));
-  const applied = defineRevision({
-    id: 'other0001',
-    parents: [],
-    async up({ sql }) {
-      await sql('create table precious (id int)');
-    },
+  await refusesAnotherAppsDatabase(t, {
+    dialect: 'mariadb',
+    orm,
+    url: urlOf(shadow),
+    versionTable: /upshift_revisions/,
+    stillThere: async () => (await contents(shadow)).includes('BASE TABLE:precious'),
   });
-  await new Migrator({ orm: other, revisions: [applied], logger: silent }).upgrade();
-  const error = await check({ orm, revisions: [], shadowDatabaseUrl: urlOf(shadow) }).catch((e: unknown) => e);
-  t.type(error, ShadowDatabaseRefusedError);
-  t.match(error, { message: /version table upshift_revisions holds 1 row/ });
-  t.ok((await contents(shadow)).includes('BASE TABLE:precious'), 'nothing emptied');
 
   const bad = await check({ orm, revisions: [], shadowDatabaseUrl: 'postgresql://x@y/z' }).catch((e: unknown) => e);
   t.type(bad, ShadowDatabaseError, 'not a mysql:// or mariadb:// URL');

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import pg from 'pg';
 import t from 'tap';
-import { Migrator, defineRevision } from 'upshift';
 import { check, init, revision, ShadowDatabaseError, ShadowDatabaseRefusedError } from 'upshift/dev';
 import { createDatabase, openOrm, PG_ADMIN_URL, postgresAvailable, type TestDatabase } from '../helpers/databases.ts';
 import type { TapTest } from '../helpers/each-dialect.ts';
 import { files, loadEntries, silent } from './load.ts';
+import { refusesAnotherAppsDatabase } from './shadow-refusal.ts';
 import { workspace } from './workspace.ts';
 
 const Item = defineEntity({
@@ -120,20 +120,13 @@ t.test("shadowDatabaseUrl refuses the app's database and one with upshift versio
   t.same(await contents(app), ['r:keep_me'], 'nothing emptied');
 
   // Another app's database: upshift has applied revisions there.
-  const other = await openOrm('postgresql', urlOf(shadow));
-  t.teardown(() => other.close(true));
-  const applied = defineRevision({
-    id: 'other0001',
-    parents: [],
-    async up({ sql }) {
-      await sql('create table precious (id int)');
-    },
+  await refusesAnotherAppsDatabase(t, {
+    dialect: 'postgresql',
+    orm,
+    url: urlOf(shadow),
+    versionTable: /public\.upshift_revisions/,
+    stillThere: async () => (await contents(shadow)).includes('r:precious'),
   });
-  await new Migrator({ orm: other, revisions: [applied], logger: silent }).upgrade();
-  const error = await check({ orm, revisions: [], shadowDatabaseUrl: urlOf(shadow) }).catch((e: unknown) => e);
-  t.type(error, ShadowDatabaseRefusedError);
-  t.match(error, { message: /version table public\.upshift_revisions holds 1 row/ });
-  t.ok((await contents(shadow)).includes('r:precious'), 'nothing emptied');
 
   const bad = await check({ orm, revisions: [], shadowDatabaseUrl: 'mysql://x@y/z' }).catch((e: unknown) => e);
   t.type(bad, ShadowDatabaseError, 'not a postgresql:// URL');
