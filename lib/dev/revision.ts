@@ -257,7 +257,13 @@ async function lintedSteps(
   logger: Logger,
 ): Promise<ChainStep[]> {
   const single: ChainStep = { step: 'main', transaction: true, up: generated.up, down: generated.down };
-  if (!orm || dialectOf(orm, 'revision()') !== 'postgresql' || generated.up.length === 0) return [single];
+  const dialect = orm && dialectOf(orm, 'revision()');
+  if (safe && dialect && dialect !== 'postgresql')
+    logger.warn(
+      { dialect },
+      `revision(): safe: true changes nothing on ${dialect === 'mariadb' ? 'MariaDB/MySQL' : 'SQLite'}: its recipes (CONCURRENTLY, NOT VALID) are PostgreSQL's`,
+    );
+  if (dialect !== 'postgresql' || generated.up.length === 0) return [single];
   const before = (await lintRevisions(bundle.graph.order, logger)).state;
   let steps = [single];
   if (safe) {

@@ -7,7 +7,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { pathToFileURL } from 'node:url';
 import { defineRevision, Migrator, type Revision } from 'upshift';
 import { check, init, revision, UnsafeDdlError } from 'upshift/dev';
-import { eachDialect, onPostgres } from '../helpers/each-dialect.ts';
+import { eachDatabase, onPostgres } from '../helpers/each-dialect.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 import { loadEntries, loadRevisions, silent } from './load.ts';
 import { workspace } from './workspace.ts';
@@ -205,16 +205,24 @@ const handWritten = [
     id: 'thing_0002',
     parents: ['thing_0001'],
     message: 'index label',
-    async up({ sql }) {
-      await sql('create index "thing_label_index" on "thing" ("label")');
+    async up({ sql, dialect }) {
+      await sql(q(dialect, 'create index "thing_label_index" on "thing" ("label")'));
     },
-    async down({ sql }) {
-      await sql('drop index "thing_label_index"');
+    async down({ sql, dialect }) {
+      await sql(
+        q(
+          dialect,
+          dialect === 'mariadb' ? 'drop index "thing_label_index" on "thing"' : 'drop index "thing_label_index"',
+        ),
+      );
     },
   }),
 ];
 
-eachDialect('check() lints on PostgreSQL only; revision() refuses a safe that is not a boolean', async (t, db) => {
+/** MariaDB quotes names with backticks (its double quotes are strings). */
+const q = (dialect: string, sql: string) => (dialect === 'mariadb' ? sql.replaceAll('"', '`') : sql);
+
+eachDatabase('check() lints on PostgreSQL only; revision() refuses a safe that is not a boolean', async (t, db) => {
   const orm = await db.orm([Thing]);
   t.teardown(() => orm.close(true));
   const result = check({ orm, revisions: handWritten, lint: 'error', logger: silent });
@@ -225,7 +233,7 @@ eachDialect('check() lints on PostgreSQL only; revision() refuses a safe that is
       (error as UnsafeDdlError).findings.map((f) => [f.revision, f.rule]),
       [['thing_0002', 'create-index-not-concurrently']],
     );
-  } else t.same((await result).lint, [], 'SQLite: no lint');
+  } else t.same((await result).lint, [], `${db.dialect}: no lint`);
   const ws = workspace();
   t.teardown(ws.remove);
   await init({ dir: ws.dir });
@@ -233,4 +241,15 @@ eachDialect('check() lints on PostgreSQL only; revision() refuses a safe that is
     code: 'UPSHIFT_INVALID_OPTION',
     option: 'safe',
   });
+  if (db.dialect === 'postgresql') return;
+  // safe: true where there are no recipes: the revision is written as usual, and the log says so.
+  const log = memoryLogger();
+  const written = await revision({ orm, dir: ws.dir, message: 'thing', safe: true, logger: log.logger });
+  t.same(written?.chain, [], 'one revision, no chain');
+  t.ok(
+    log.lines.some(
+      (l) => l.level === 40 && /safe: true changes nothing on (SQLite|MariaDB\/MySQL)/.test(String(l.msg)),
+    ),
+    'a warning says safe: true does nothing here',
+  );
 });
