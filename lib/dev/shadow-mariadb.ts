@@ -48,6 +48,20 @@ export async function dropMariadbShadow(appOrm: MikroORM, name: string): Promise
   await sqlOf(appOrm).execute(`drop database if exists \`${name}\``);
 }
 
+/**
+ * Throws unless the shadow ORM's connections are on the shadow database. The app's configuration
+ * is lent to the shadow, connection hooks included, and a hook that runs USE would otherwise have
+ * the generated SQL replayed in the database it names.
+ */
+export async function refuseMovedMariadbShadow(shadowOrm: MikroORM, name: string): Promise<void> {
+  const [row] = await sqlOf(shadowOrm).execute('select database() as db');
+  if (row?.db !== name)
+    throw new ShadowDatabaseError(
+      `the shadow database's connections are on database ${JSON.stringify(row?.db ?? null)} instead of ${name}: the ORM's configuration (an onCreateConnection hook that runs USE?) moves them. ` +
+        'upshift/dev replays SQL only in the shadow: make the hook leave the database alone, or pass revision()/check() an ORM without it.',
+    );
+}
+
 /** The table that marks a database as upshift/dev's shadow (the same name as on PostgreSQL). */
 const MARKER = 'upshift_shadow_marker';
 

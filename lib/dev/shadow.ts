@@ -15,6 +15,7 @@ import {
   createMariadbShadow,
   dropMariadbShadow,
   emptyMariadbShadow,
+  refuseMovedMariadbShadow,
   refuseUnsafeMariadbShadow,
 } from './shadow-mariadb.ts';
 
@@ -112,8 +113,10 @@ export async function openShadow(appOrm: MikroORM, operation: string, shadowData
     }
     const empty = dialect === 'mariadb' ? emptyMariadbShadow : emptyShadow;
     try {
-      if (dialect === 'mariadb') await refuseUnsafeMariadbShadow(appOrm, orm, redacted(shadowDatabaseUrl));
-      else await refuseUnsafeShadow(appOrm, orm, shadowDatabaseUrl);
+      if (dialect === 'mariadb') {
+        await refuseMovedMariadbShadow(orm, String(orm.config.get('dbName')));
+        await refuseUnsafeMariadbShadow(appOrm, orm, redacted(shadowDatabaseUrl));
+      } else await refuseUnsafeShadow(appOrm, orm, shadowDatabaseUrl);
       await empty(orm);
     } catch (error) {
       await orm.close(true).catch(() => undefined);
@@ -223,6 +226,13 @@ async function openMariadbShadow(
       `MikroORM could not start on the shadow database "${name}": ${(error as Error).message}`,
       error,
     );
+  }
+  try {
+    await refuseMovedMariadbShadow(orm, name);
+  } catch (error) {
+    await orm.close(true).catch(() => undefined);
+    await dropMariadbShadow(appOrm, name).catch(() => undefined);
+    throw error;
   }
   return shadowOf(orm, 'mariadb', async () => {
     try {

@@ -3,6 +3,7 @@
 // shadowDatabaseUrl, emptied before and after use and refused when it could be anyone's data.
 import { randomBytes } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
+import { CompiledQuery } from 'kysely';
 import mysql from 'mysql2/promise';
 import { defineRevision } from 'upshift';
 import { check, init, revision, RoundTripError, ShadowDatabaseError, ShadowDatabaseRefusedError } from 'upshift/dev';
@@ -161,4 +162,23 @@ onMariadb("shadowDatabaseUrl refuses the app's database and one with upshift ver
   const bad = await check({ orm, revisions: [], shadowDatabaseUrl: 'postgresql://x@y/z' }).catch((e: unknown) => e);
   t.type(bad, ShadowDatabaseError, 'not a mysql:// or mariadb:// URL');
   t.match(bad, { message: /must be a mysql:\/\/ URL/ });
+});
+
+onMariadb("a connection hook that runs USE: the shadow refuses, and the app's database is untouched", async (t, db) => {
+  const appName = db.location.split('/').pop()!;
+  const orm = await db.orm([Item], {
+    onCreateConnection: async (connection: { executeQuery(query: CompiledQuery): Promise<unknown> }) => {
+      await connection.executeQuery(CompiledQuery.raw(`use \`${appName}\``));
+    },
+  });
+  const ws = workspace();
+  t.teardown(ws.remove);
+  await init({ dir: ws.dir });
+  const error = await revision({ orm, dir: ws.dir, message: 'items', logger: silent }).catch((e: unknown) => e);
+  t.type(error, ShadowDatabaseError);
+  t.match(error, {
+    message: /shadow database's connections are on database ".*" instead of upshift_shadow_.*onCreateConnection/,
+  });
+  t.same(await contents(db), [], "nothing was replayed in the app's database");
+  t.same(await leftShadows(t), [], 'and the shadow database is dropped');
 });

@@ -1,11 +1,12 @@
-// Finding 1: replicas booting at once against a PostgreSQL database that does not exist yet.
+// Finding 1: replicas booting at once against a PostgreSQL (or MariaDB) database that does not exist yet.
 // MikroORM creates it on connect, and a replica that loses that race is left connected to the
 // maintenance database. upshift must never write there: it checks where it is before its first
 // write, and recovers (or fails, typed, naming the cause).
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import t from 'tap';
-import { PG_ADMIN_URL, postgresAvailable } from '../helpers/databases.ts';
+import mysql from 'mysql2/promise';
+import { MARIADB_ADMIN_URL, mariadbAvailable, PG_ADMIN_URL, postgresAvailable } from '../helpers/databases.ts';
 import { startWorker } from '../helpers/workers.ts';
 
 const REPLICAS = 4;
@@ -69,6 +70,46 @@ t.test('replicas racing to create a missing database never migrate the maintenan
       t.equal(applied.length, 5, `round ${round}: each revision applied once between the replicas`);
     } finally {
       await admin('postgres', (c) => c.query(`drop database if exists "${name}" with (force)`));
+    }
+  }
+});
+
+// The same on MariaDB: MikroORM switches its configuration to information_schema to create the
+// database, and a replica that loses the race (ER_DB_CREATE_EXISTS) is left there.
+t.test('MariaDB: replicas racing to create a missing database all reach head, each revision once', async (t) => {
+  if (!(await mariadbAvailable())) return t.plan(0, 'MariaDB is not reachable (set CI=true to make this a failure)');
+  const server = await mysql.createConnection({ uri: MARIADB_ADMIN_URL });
+  t.teardown(() => server.end());
+  for (let round = 1; round <= ROUNDS; round++) {
+    const name = `upshift_t_fresh_${randomBytes(5).toString('hex')}`;
+    const location = MARIADB_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+    const workers = Array.from({ length: REPLICAS }, () =>
+      startWorker({ dialect: 'mariadb', location }, { REVISIONS: 5, BARRIER: 1, WARMUP: '0' }),
+    );
+    await Promise.all(workers.map((w) => w.ready));
+    for (const w of workers) w.go();
+    const results = await Promise.all(workers.map((w) => w.done));
+    try {
+      for (const [i, r] of results.entries()) {
+        t.equal(
+          r.result?.ok,
+          true,
+          `round ${round}, replica ${i}: succeeds (${JSON.stringify(r.result)?.slice(0, 300)}${r.result ? '' : r.stderr.slice(-600)})`,
+        );
+      }
+      const [rows] = (await server.query(`select id from \`${name}\`.upshift_revisions order by id`)) as [
+        { id: string }[],
+        unknown,
+      ];
+      t.same(
+        rows.map((r) => r.id),
+        ['rev0001', 'rev0002', 'rev0003', 'rev0004', 'rev0005'],
+        `round ${round}: the intended database is at head`,
+      );
+      const applied = results.flatMap((r) => (r.result?.applied as string[] | undefined) ?? []);
+      t.equal(applied.length, 5, `round ${round}: each revision applied once between the replicas`);
+    } finally {
+      await server.query(`drop database if exists \`${name}\``);
     }
   }
 });

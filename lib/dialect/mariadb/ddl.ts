@@ -51,8 +51,22 @@ export function createMysqlTableStatements(name: string, tables: MysqlTables): s
 
 /**
  * The boot path's one statement: the state row's digest, vouching for the version table beside
- * it (named, never scanned) — a version table dropped by hand makes it fail as a missing table.
+ * it (named, never scanned) — a version table dropped by hand makes it fail as a missing table —
+ * and the database it was read in, which must be the one the ORM is configured for.
  */
 export function mysqlBootRead(kind: 'keys' | 'ids', tables: MysqlTables): string {
-  return `select \`${STATE_COLUMNS[kind]}\` as \`digest\` from ${tables.stateTable} where not exists (select 1 from ${tables.table} where false)`;
+  return (
+    `select \`${STATE_COLUMNS[kind]}\` as \`digest\`, ${CURRENT_DATABASE} from ${tables.stateTable} ` +
+    `where not exists (select 1 from ${tables.table} where false)`
+  );
+}
+
+/** The connection's database, and whether the server compares database names without case. */
+export const CURRENT_DATABASE = 'database() as `database`, @@lower_case_table_names <> 0 as `caseless`';
+
+/** Whether `actual` (a CURRENT_DATABASE row) is the database `intended` names. */
+export function isDatabase(row: { database?: unknown; caseless?: unknown }, intended: string): boolean {
+  const actual = row.database;
+  if (typeof actual !== 'string') return false;
+  return Number(row.caseless) ? actual.toLowerCase() === intended.toLowerCase() : actual === intended;
 }

@@ -1,11 +1,19 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { Database, Row } from '../../database.ts';
-import { ConfigurationError } from '../../errors.ts';
+import { ConfigurationError, WrongDatabaseError } from '../../errors.ts';
+import { IntendedDatabase } from '../intended-database.ts';
 import { acquireOrRelease, type LockOptions } from '../../lock.ts';
 import { STATE_COLUMNS } from '../../state-row.ts';
 import { Store } from '../../store.ts';
 import type { Dialect, HeldLock, Refusable, Tables, UnitOptions } from '../dialect.ts';
-import { type MysqlTables, mysqlBootRead, mysqlTables, quoteMysqlIdentifier } from './ddl.ts';
+import {
+  CURRENT_DATABASE,
+  isDatabase,
+  type MysqlTables,
+  mysqlBootRead,
+  mysqlTables,
+  quoteMysqlIdentifier,
+} from './ddl.ts';
 import { GetLockSession, lockName, type MysqlPool } from './get-lock.ts';
 import { MariaDbLock } from './lock.ts';
 import { releaseBrokenConnections } from './pool-repair.ts';
@@ -27,6 +35,12 @@ const ER_BAD_DB_ERROR = 1049;
 const ER_BAD_FIELD_ERROR = 1054;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
 const ER_LOCK_NOWAIT = 3572; // MySQL 8; MariaDB reports NOWAIT as 1205
+const ER_DB_CREATE_EXISTS = 1007;
+
+/** MikroORM's CREATE DATABASE lost to another process's: the database exists now. */
+function isCreateRace(error: unknown): boolean {
+  return errnoOf(error) === ER_DB_CREATE_EXISTS;
+}
 
 export class MariaDbDialect implements Dialect {
   readonly name = 'mariadb' as const;
@@ -38,11 +52,13 @@ export class MariaDbDialect implements Dialect {
   /** Unqualified: MariaDB/MySQL resolve them in the connection's current database. */
   readonly #tables: MysqlTables;
   #database: Promise<string> | undefined;
+  readonly #intended: IntendedDatabase;
 
   constructor(db: Database, tableName: string) {
     this.#db = db;
     this.#tableName = tableName;
     this.#tables = mysqlTables(tableName);
+    this.#intended = new IntendedDatabase(db, 'information_schema');
     db.recoverWith(async () => {
       releaseBrokenConnections(await db.nativeClient<MysqlPool>());
     });
@@ -67,26 +83,59 @@ export class MariaDbDialect implements Dialect {
     return this.#tables;
   }
 
+  /**
+   * The connection's current database, checked once against the one the ORM is configured for
+   * before any write (placement.ts says the same on PostgreSQL): after MikroORM lost the race to
+   * create a missing database it is put back; any other mismatch (a hook that runs USE, a proxy
+   * that maps names) is a WrongDatabaseError.
+   */
   #databaseName(): Promise<string> {
     this.#database ??= (async () => {
-      const [row] = await this.#db.query<{ name: string | null }>('select database() as `name`');
-      if (!row?.name)
+      await this.#intended.connect(isCreateRace);
+      const current = async () =>
+        (await this.#db.query<{ database: string | null; caseless: unknown }>(`select ${CURRENT_DATABASE}`))[0]!;
+      let row = await current();
+      const intended = this.#intended.name;
+      if (intended !== undefined && !isDatabase(row, intended)) {
+        const switched = this.#intended.switched;
+        if (switched) {
+          await this.#intended.recover();
+          row = await current();
+        }
+        if (!isDatabase(row, intended))
+          throw new WrongDatabaseError(
+            intended,
+            row.database ?? '(none)',
+            switched ? ' (MikroORM had switched its configuration to it, and reconnecting did not help)' : '',
+          );
+      }
+      if (!row.database)
         throw new ConfigurationError(
           "upshift: the ORM's MariaDB/MySQL connection has no current database. Set dbName (or a database in clientUrl).",
         );
-      return row.name;
+      return row.database;
     })();
     this.#database.catch(() => (this.#database = undefined));
     return this.#database;
   }
 
+  /**
+   * The boot read. Read in another database than the configured one, it is no answer: the full
+   * path checks where it is and recovers (#databaseName).
+   */
   async readStateDigest(kind: 'keys' | 'ids'): Promise<string | undefined> {
+    let row: Row | undefined;
     try {
-      return (await this.readRow(mysqlBootRead(kind, this.#tables)))?.digest as string | undefined;
+      row = await this.readRow(mysqlBootRead(kind, this.#tables));
     } catch (error) {
       if (this.isMissingTable(error)) return undefined;
-      throw error;
+      if (!isCreateRace(error)) throw error;
+      await this.#intended.recover();
+      return undefined;
     }
+    const intended = this.#intended.name;
+    if (!row || (intended !== undefined && !isDatabase(row, intended))) return undefined;
+    return row.digest as string | undefined;
   }
 
   async readRow(sql: string): Promise<Row | undefined> {

@@ -1,6 +1,7 @@
 import { ConfigurationError, WrongDatabaseError } from '../../errors.ts';
 import type { Database } from '../../database.ts';
 import { quoteIdentifier, STATE_SUFFIX, type Tables } from '../dialect.ts';
+import { IntendedDatabase } from '../intended-database.ts';
 
 /** Where upshift's tables are on PostgreSQL, and in which database, checked. */
 export interface Location {
@@ -25,19 +26,19 @@ export class Placement {
   readonly #db: Database;
   readonly #name: string;
   readonly #schema: string | undefined;
-  readonly #intended: string | undefined;
+  readonly #intended: IntendedDatabase;
   #located: Promise<Location> | undefined;
 
   constructor(db: Database, table: { name: string; schema: string | undefined }) {
     this.#db = db;
     this.#name = table.name;
     this.#schema = table.schema;
-    this.#intended = intendedDatabase(db);
+    this.#intended = new IntendedDatabase(db, 'postgres');
   }
 
   /** The database the ORM is configured for (undefined when its configuration names none). */
   get intended(): string | undefined {
-    return this.#intended;
+    return this.#intended.name;
   }
 
   /** The version table's own name, unquoted. */
@@ -67,34 +68,28 @@ export class Placement {
    * Connects the ORM if it is not yet, recovering from a lost race to create the database.
    * A caller that sees MikroORM's error of that race itself calls recover().
    */
-  async connect(): Promise<void> {
-    try {
-      await this.#db.connection.ensureConnection();
-    } catch (error) {
-      if (!isCreateRace(error)) throw error;
-      await this.recover();
-    }
+  connect(): Promise<void> {
+    return this.#intended.connect(isCreateRace);
   }
 
   /** Restores the configured database after MikroORM switched away from it, and reconnects. */
-  async recover(): Promise<void> {
-    const config = this.#db.orm.config;
-    if (this.#intended === undefined || config.get('dbName') === this.#intended) return;
-    await this.#db.orm.reconnect({ dbName: this.#intended });
+  recover(): Promise<void> {
+    return this.#intended.recover();
   }
 
   async #locate(): Promise<Location> {
     await this.connect();
     let row = await this.#where();
-    if (this.#intended !== undefined && row.database !== this.#intended) {
-      const switched = this.#db.orm.config.get('dbName') !== this.#intended;
+    const intended = this.#intended.name;
+    if (intended !== undefined && row.database !== intended) {
+      const switched = this.#intended.switched;
       if (switched) {
         await this.recover();
         row = await this.#where();
       }
-      if (row.database !== this.#intended) {
+      if (row.database !== intended) {
         throw new WrongDatabaseError(
-          this.#intended,
+          intended,
           row.database,
           switched ? ' (MikroORM had switched its configuration to it, and reconnecting did not help)' : '',
         );
@@ -115,31 +110,6 @@ export class Placement {
       'select current_database() as "database", current_schema() as "schema"',
     );
     return row!;
-  }
-}
-
-/**
- * The database name in the ORM's configuration. When MikroORM has already switched it to the
- * maintenance database (a lost creation race before the Migrator was made), the URL still names
- * the database the app asked for.
- */
-function intendedDatabase(db: Database): string | undefined {
-  const config = db.orm.config;
-  const name = config.get('dbName') as string | undefined;
-  const management =
-    (config.get('schemaGenerator') as { managementDbName?: string } | undefined)?.managementDbName ?? 'postgres';
-  const url = config.get('clientUrl') as string | undefined;
-  const fromUrl = url ? urlDatabase(url) : undefined;
-  if (name === management && fromUrl && fromUrl !== management) return fromUrl;
-  return name || fromUrl;
-}
-
-function urlDatabase(url: string): string | undefined {
-  try {
-    const path = decodeURIComponent(new URL(url).pathname).slice(1);
-    return path || undefined;
-  } catch {
-    return undefined;
   }
 }
 
