@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import t from 'tap';
 import { GetLockSession, lockName, type MysqlPool } from '../lib/dialect/mariadb/get-lock.ts';
 import { LockTimeoutError } from '../lib/errors.ts';
+import { defineRevision, Migrator } from 'upshift';
+import { settleWithin } from './helpers/faults.ts';
 import { onMariadb } from './helpers/each-dialect.ts';
 import { memoryLogger } from './helpers/silent-logger.ts';
 
@@ -92,3 +94,45 @@ onMariadb('GET_LOCK dies with its process: a SIGKILLed holder leaves no stale lo
   t.equal(await waiter.stillHeld(), true);
   await waiter.release();
 });
+
+onMariadb(
+  'with a pool of one connection, the lock takes a connection of its own (checking that one out would hang the revisions)',
+  async (t, db) => {
+    const orm = await db.orm([], { pool: { min: 1, max: 1 } });
+    const database = db.location.split('/').pop()!;
+    const revisions = [1, 2, 3].map((n) =>
+      defineRevision({
+        id: `rev000${n}`,
+        parents: n === 1 ? [] : [`rev000${n - 1}`],
+        createdAt: `2026-01-01T00:00:0${n}.000Z`,
+        async up({ sql }) {
+          await sql(`create table t_${n} (id int primary key)`);
+          await sql(`insert into t_${n} values (${n})`);
+        },
+      }),
+    );
+    const migrator = new Migrator({ orm, revisions, logger: memoryLogger().logger, lock: { timeoutMs: 5000 } });
+    const outcome = await settleWithin(migrator.upgrade(), 30_000);
+    t.equal(
+      outcome.status,
+      'resolved',
+      `upgrade() settles (${outcome.status === 'rejected' ? String(outcome.error) : ''})`,
+    );
+    if (outcome.status === 'resolved') t.same(outcome.value.applied, ['rev0001', 'rev0002', 'rev0003']);
+    const pool = (await poolOf(orm)) as MysqlPool & { _allConnections: { length: number } };
+    t.equal(pool._allConnections.length, 1, 'the pool never grew');
+    const connections = async () =>
+      Number(
+        (
+          await db.query<{ n: number }>(
+            'select count(*) as n from information_schema.processlist where db = ? and id <> connection_id()',
+            [database],
+          )
+        )[0]!.n,
+      );
+    for (let waited = 0; (await connections()) > 1 && waited < 5_000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
+    t.equal(await connections(), 1, "and the lock's own connection is closed once it is released");
+    t.equal((await settleWithin(orm.close(true), 10_000)).status, 'resolved', 'orm.close() settles');
+  },
+);

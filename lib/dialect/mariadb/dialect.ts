@@ -16,6 +16,7 @@ import {
 } from './ddl.ts';
 import { GetLockSession, lockName, type MysqlPool } from './get-lock.ts';
 import { MariaDbLock } from './lock.ts';
+import { ownConnection } from './own-connection.ts';
 import { releaseBrokenConnections } from './pool-repair.ts';
 
 /** Why MariaDB/MySQL refuse what PostgreSQL and SQLite do (ConfigurationError, before any statement). */
@@ -186,7 +187,14 @@ export class MariaDbDialect implements Dialect {
       throw new ConfigurationError(
         'upshift: the MariaDB/MySQL lock takes a connection of its own from the mysql2 pool MikroORM makes, but this ORM was given a Kysely instance or dialect in driverOptions. Let MikroORM make its pool.',
       );
-    const session = await GetLockSession.open(pool, lockName(database, this.#tableName), this.#db.connectionWaitMs);
+    // A pool of one cannot spare its connection for the lock: the revisions would wait for it forever.
+    const own = (pool.config?.connectionLimit ?? 10) < 2 ? () => ownConnection(this.#db) : undefined;
+    const session = await GetLockSession.open(
+      pool,
+      lockName(database, this.#tableName),
+      this.#db.connectionWaitMs,
+      own,
+    );
     const store = new Store(this.#db, this, this.#tables);
     const lock = new MariaDbLock(this.#db, store, session, this.#tableName, this.#tables);
     return acquireOrRelease(lock, options);

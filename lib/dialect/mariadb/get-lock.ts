@@ -13,6 +13,8 @@ export interface MysqlConnection {
 /** The subset of mysql2's (callback) pool that MikroORM's getNativeClient() returns. */
 export interface MysqlPool {
   promise(): { getConnection(): Promise<MysqlConnection> };
+  /** mysql2's pool options: how many connections the pool may hold. */
+  config?: { connectionLimit?: number };
 }
 
 // MySQL refuses GET_LOCK names longer than 64 characters; MariaDB accepts them. One rule for both.
@@ -54,10 +56,19 @@ export class GetLockSession {
     this.connectionId = connectionId;
   }
 
-  /** Takes a connection for the lock out of the pool, waiting at most `waitMs` for one. */
-  static async open(pool: MysqlPool, name: string, waitMs: number): Promise<GetLockSession> {
+  /**
+   * Takes a connection for the lock out of the pool, or `own` opens one outside it (a pool of
+   * one), waiting at most `waitMs` for it.
+   */
+  static async open(
+    pool: MysqlPool,
+    name: string,
+    waitMs: number,
+    own?: () => Promise<MysqlConnection>,
+  ): Promise<GetLockSession> {
     const tooLong = () => new Error(`could not get a connection for the lock within ${waitMs} ms`);
-    const connection = await within(pool.promise().getConnection(), waitMs, tooLong, (late) => late.release());
+    const opening = own ? own() : pool.promise().getConnection();
+    const connection = await within(opening, waitMs, tooLong, (late) => late.release());
     try {
       const [row] = await rowsOf<{ id: number | string }>(connection, 'select connection_id() as id');
       return new GetLockSession(name, connection, Number(row!.id));
