@@ -83,7 +83,10 @@ onMariadb('an up-to-date database: one statement, no lock, even while another co
   }).upgrade();
   t.same(result.applied, []);
   t.equal(statements.length, 1, `exactly one statement: ${statements.join(' | ')}`);
-  t.match(statements[0], /select `keys_digest` as `digest`, database\(\) as `database`.* from `upshift_revisions_state`/);
+  t.match(
+    statements[0],
+    /select `keys_digest` as `digest`, database\(\) as `database`.* from `upshift_revisions_state`/,
+  );
   await db.query('select release_lock(?)', [name]);
 });
 
