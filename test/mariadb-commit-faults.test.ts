@@ -311,3 +311,81 @@ onMariadb('the boot read on a connection that died while idle is sent again on a
   t.same(await runs(db), ['rev_counter', 'rev_last'], 'each revision ran once');
   t.equal((await settleWithin(orm.close(true), SETTLE_MS)).status, 'resolved', 'orm.close() settles');
 });
+
+/** countingRevisions(true) with a down() for rev_last: DDL that fails if run twice, then DML. */
+function reversibleRevisions(): Revision[] {
+  const [counter, last] = countingRevisions(true);
+  return [
+    counter!,
+    defineRevision({
+      ...last!,
+      async down({ sql }) {
+        await sql('drop table made_once');
+        await sql("insert into runs (revision) values ('rev_last down')");
+      },
+    }),
+  ];
+}
+
+const LAST_VERSION_ROW_REMOVED = /^delete from `upshift_revisions` where `id` = 'rev_last'/;
+
+for (const cut of ['before-commit', 'after-commit'] as const) {
+  onMariadb(
+    `a downgrade's COMMIT of the version row's removal cut ${cut}: typed, lock let go, the next downgrade ends at the target, each statement ran once`,
+    async (t, db) => {
+      const revisions = reversibleRevisions();
+      const direct = await db.orm();
+      t.same((await new Migrator({ orm: direct, revisions, logger: silent() }).upgrade()).current, ['rev_last']);
+
+      const proxy = await MysqlProxy.start();
+      t.teardown(() => proxy.close());
+      const orm = await db.orm([], { clientUrl: proxy.urlFor(db.location) });
+      proxy.cutCommitAfter({ marker: LAST_VERSION_ROW_REMOVED, cut });
+      const outcome = await settleWithin(
+        new Migrator({ orm, revisions, logger: silent() }).downgrade('rev_counter'),
+        SETTLE_MS,
+      );
+      t.equal(outcome.status, 'rejected', 'downgrade() settles, failing');
+      const error = outcome.status === 'rejected' ? outcome.error : undefined;
+      t.type(error, DatabaseError, `typed: ${(error as Error)?.message}`);
+      t.equal((error as DatabaseError).revisionId, 'rev_last');
+      t.match((error as Error).message, /revision "rev_last".*COMMIT.*whether it committed is unknown/s);
+      const sent = proxy.queries.filter((q) => q.connection === proxy.cut?.connection).map((q) => q.sql);
+      t.equal(proxy.cut?.cut, cut, 'the COMMIT was cut');
+      t.ok(
+        sent.some((sql) => LAST_VERSION_ROW_REMOVED.test(sql)),
+        "on the connection that removed rev_last's version row",
+      );
+      t.same(
+        await versionRows(db),
+        cut === 'before-commit' ? ['rev_counter', 'rev_last'] : ['rev_counter'],
+        `${cut}: what the server kept`,
+      );
+      t.ok(await lockIsFree(db), 'the GET_LOCK is released');
+      t.equal((await settleWithin(orm.close(true), SETTLE_MS)).status, 'resolved', 'orm.close() settles');
+
+      const next = await settleWithin(
+        new Migrator({ orm: direct, revisions, logger: silent() }).downgrade('rev_counter'),
+        SETTLE_MS,
+      );
+      t.equal(
+        next.status,
+        'resolved',
+        `the next downgrade() succeeds ${next.status === 'rejected' ? String(next.error) : ''}`,
+      );
+      if (next.status === 'resolved') {
+        t.same(
+          next.value.reverted,
+          cut === 'before-commit' ? ['rev_last'] : [],
+          'it reverts what was rolled back, nothing else',
+        );
+        t.same(next.value.current, ['rev_counter']);
+      }
+      t.same(await versionRows(db), ['rev_counter']);
+      t.same(await runs(db), ['rev_counter', 'rev_last', 'rev_last down'], "the down's statements ran exactly once");
+      t.same(await userTables(db), ['runs'], 'the dropped table is gone (its DROP was not sent twice)');
+      t.same(await db.query('select id from upshift_revisions_progress'), [], 'no progress row is left');
+      t.equal((await settleWithin(direct.close(true), SETTLE_MS)).status, 'resolved');
+    },
+  );
+}
