@@ -1,4 +1,5 @@
 import type { DatabaseSchema } from '@mikro-orm/sql';
+import { quoteMysqlIdentifier } from '../dialect/mariadb/ddl.ts';
 
 /**
  * MariaDB/MySQL add a column at the end of its table unless ALTER TABLE says AFTER another column
@@ -23,7 +24,7 @@ export function placeAddedColumns(statements: readonly string[], restored: Datab
       if (!added || /\s(after\s+`(?:[^`]|``)+`|first)$/i.test(clause)) return clause;
       const at = order.indexOf(unquote(added[1]!));
       if (at < 0) return clause;
-      return at === 0 ? `${clause} first` : `${clause} after ${quote(order[at - 1]!)}`;
+      return at === 0 ? `${clause} first` : `${clause} after ${quoteMysqlIdentifier(order[at - 1]!)}`;
     });
     return match![1]! + clauses.join(', ');
   });
@@ -54,8 +55,4 @@ function topLevelClauses(text: string): string[] {
 
 function unquote(name: string): string {
   return name.replaceAll('``', '`');
-}
-
-function quote(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``;
 }

@@ -152,37 +152,38 @@ const UP_METHOD = /^([ \t]*)(?:async[ \t]+)?up[ \t]*\(/m;
 function withForeignKeysOff(template: string, reasons: readonly string[], where: string): string {
   const line = (indent: string) =>
     `${indent}disableForeignKeys: true, // SQLite: ${commentText(reasons.join('; '), ' ')}: with foreign keys on, the DROP would fire ON DELETE actions on the rows that reference it (they are checked before COMMIT instead)\n`;
-  const transaction = TRANSACTION_LINE.exec(template);
-  if (transaction) {
-    const at = transaction.index + transaction[0].length;
-    return template.slice(0, at) + line(transaction[1]!) + template.slice(at);
-  }
-  const up = UP_METHOD.exec(template);
-  if (!up)
-    throw new TemplateError(
-      where,
-      'the revision must declare disableForeignKeys: true, but the template has neither a "transaction:" line nor an up() method to put it next to.',
-    );
-  return template.slice(0, up.index) + line(up[1]!) + template.slice(up.index);
+  return besideTransactionLine(template, line, 'after', where, 'disableForeignKeys: true');
 }
 
 /** The template with its `transaction:` line saying false (or one added before up()). */
 function withoutTransaction(template: string, where: string): string {
   const line = (indent: string) =>
     `${indent}transaction: false, // CREATE INDEX CONCURRENTLY cannot run inside a transaction block; each statement commits on its own\n`;
+  return besideTransactionLine(template, line, 'instead', where, 'transaction: false');
+}
+
+/**
+ * `line` (given the indentation) placed after the template's `transaction:` line, or instead of
+ * it; without such a line, before up(). TemplateError when the template has neither.
+ */
+function besideTransactionLine(
+  template: string,
+  line: (indent: string) => string,
+  placement: 'after' | 'instead',
+  where: string,
+  what: string,
+): string {
   const transaction = TRANSACTION_LINE.exec(template);
   if (transaction) {
-    return (
-      template.slice(0, transaction.index) +
-      line(transaction[1]!) +
-      template.slice(transaction.index + transaction[0].length)
-    );
+    const end = transaction.index + transaction[0].length;
+    const at = placement === 'after' ? end : transaction.index;
+    return template.slice(0, at) + line(transaction[1]!) + template.slice(end);
   }
   const up = UP_METHOD.exec(template);
   if (!up)
     throw new TemplateError(
       where,
-      'the revision must declare transaction: false, but the template has neither a "transaction:" line nor an up() method to put it next to.',
+      `the revision must declare ${what}, but the template has neither a "transaction:" line nor an up() method to put it next to.`,
     );
   return template.slice(0, up.index) + line(up[1]!) + template.slice(up.index);
 }

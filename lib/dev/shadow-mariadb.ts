@@ -1,6 +1,9 @@
 import type { MikroORM } from '@mikro-orm/core';
+import { errnoOf } from '../dialect/mariadb/dialect.ts';
+import { quoteMysqlIdentifier } from '../dialect/mariadb/ddl.ts';
 import type { MysqlPool } from '../dialect/mariadb/get-lock.ts';
 import { ShadowDatabaseError, ShadowDatabaseRefusedError } from './errors.ts';
+import { SHADOW_MARKER_TABLE, type Sql, sqlOf } from './shadow-url.ts';
 
 /**
  * The shadow database on MariaDB/MySQL. A database there is a schema: CREATE DATABASE and DROP
@@ -10,27 +13,13 @@ import { ShadowDatabaseError, ShadowDatabaseRefusedError } from './errors.ts';
  * before and after use, as on PostgreSQL, and refused when it could be anyone's data.
  */
 
-interface Sql {
-  execute(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
-}
-
-function sqlOf(orm: MikroORM): Sql {
-  return orm.em.getConnection() as unknown as Sql;
-}
-
 /** MySQL/MariaDB errors that mean "this role may not": ER_DBACCESS_DENIED, ER_ACCESS_DENIED, ER_SPECIFIC_ACCESS_DENIED. */
 const DENIED = new Set([1044, 1045, 1227]);
-
-function errnoOf(error: unknown): number | undefined {
-  const e = error as { errno?: unknown; cause?: { errno?: unknown } } | null;
-  const errno = e?.errno ?? e?.cause?.errno;
-  return typeof errno === 'number' ? errno : undefined;
-}
 
 /** Creates the database `name` on the app's server; ShadowDatabaseError says how to allow it when refused. */
 export async function createMariadbShadow(appOrm: MikroORM, name: string): Promise<void> {
   try {
-    await sqlOf(appOrm).execute(`create database \`${name}\``);
+    await sqlOf(appOrm).execute(`create database ${quoteMysqlIdentifier(name)}`);
   } catch (error) {
     const denied = DENIED.has(errnoOf(error) ?? 0);
     throw new ShadowDatabaseError(
@@ -45,7 +34,7 @@ export async function createMariadbShadow(appOrm: MikroORM, name: string): Promi
 
 /** Drops the database `name`; a database that is already gone is fine. */
 export async function dropMariadbShadow(appOrm: MikroORM, name: string): Promise<void> {
-  await sqlOf(appOrm).execute(`drop database if exists \`${name}\``);
+  await sqlOf(appOrm).execute(`drop database if exists ${quoteMysqlIdentifier(name)}`);
 }
 
 /**
@@ -61,9 +50,6 @@ export async function refuseMovedMariadbShadow(shadowOrm: MikroORM, name: string
         'upshift/dev replays SQL only in the shadow: make the hook leave the database alone, or pass revision()/check() an ORM without it.',
     );
 }
-
-/** The table that marks a database as upshift/dev's shadow (the same name as on PostgreSQL). */
-const MARKER = 'upshift_shadow_marker';
 
 /** Who a connection is: its database on its server. */
 async function identity(sql: Sql): Promise<{ key: string; id: number }> {
@@ -88,11 +74,11 @@ export async function refuseUnsafeMariadbShadow(appOrm: MikroORM, shadowOrm: Mik
   if (tables.length === 0) return;
   const [marker] = await shadow.execute(
     'select count(*) as n from information_schema.tables where table_schema = database() and table_name = ?',
-    [MARKER],
+    [SHADOW_MARKER_TABLE],
   );
   if (Number(marker?.n) > 0) return;
   for (const { name } of tables) {
-    const [count] = await shadow.execute(`select count(*) as n from \`${String(name).replaceAll('`', '``')}\``);
+    const [count] = await shadow.execute(`select count(*) as n from ${quoteMysqlIdentifier(String(name))}`);
     if (Number(count?.n) > 0)
       throw new ShadowDatabaseRefusedError(
         url,
@@ -118,7 +104,7 @@ export async function emptyMariadbShadow(shadowOrm: MikroORM): Promise<void> {
     );
   const connection = await pool.promise().getConnection();
   const run = async <R>(text: string) => (await connection.query(text))[0] as R[];
-  const q = (name: unknown) => `\`${String(name).replaceAll('`', '``')}\``;
+  const q = (name: unknown) => quoteMysqlIdentifier(String(name));
   try {
     const objects = await run<{ name: string; type: string }>(
       'select table_name as name, table_type as type from information_schema.tables where table_schema = database()',
@@ -137,8 +123,10 @@ export async function emptyMariadbShadow(shadowOrm: MikroORM): Promise<void> {
     for (const { name, type } of routines)
       await run(`drop ${type === 'PROCEDURE' ? 'procedure' : 'function'} if exists ${q(name)}`);
     for (const { name } of events) await run(`drop event if exists ${q(name)}`);
-    await run(`create table ${q(MARKER)} (made_by varchar(100) not null)`);
-    await run(`insert into ${q(MARKER)} values ('upshift/dev shadow database: emptied before and after each use')`);
+    await run(`create table ${q(SHADOW_MARKER_TABLE)} (made_by varchar(100) not null)`);
+    await run(
+      `insert into ${q(SHADOW_MARKER_TABLE)} values ('upshift/dev shadow database: emptied before and after each use')`,
+    );
   } finally {
     connection.destroy();
   }

@@ -11,11 +11,11 @@ import { ShadowDatabaseError, ShadowDatabaseRefusedError } from './errors.ts';
 /** The table that marks a database as upshift/dev's shadow: its version rows are then its own. */
 const MARKER = 'upshift_shadow_marker';
 
-interface Sql {
+export interface Sql {
   execute(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
-function sqlOf(orm: MikroORM): Sql {
+export function sqlOf(orm: MikroORM): Sql {
   return orm.em.getConnection() as unknown as Sql;
 }
 

@@ -5,10 +5,8 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { defineRevision } from 'upshift';
 import { check, RoundTripError } from 'upshift/dev';
+import { quotedFor } from '../helpers/schema.ts';
 import { eachDatabase } from '../helpers/each-dialect.ts';
-
-/** Identifiers quoted as the revision's database does: MariaDB's double quotes are strings. */
-const q = (dialect: string, sql: string) => (dialect === 'mariadb' ? sql.replaceAll('"', '`') : sql);
 
 const Note = defineEntity({
   name: 'Note',
@@ -27,10 +25,10 @@ const createNote = defineRevision({
       sqlite: 'integer not null primary key autoincrement',
       mariadb: 'int unsigned not null auto_increment primary key',
     }[dialect];
-    await sql(q(dialect, `create table "note" ("id" ${id}, "body" ${text} not null)`));
+    await sql(quotedFor(dialect, `create table "note" ("id" ${id}, "body" ${text} not null)`));
   },
   async down({ sql, dialect }) {
-    await sql(q(dialect, 'drop table "note"'));
+    await sql(quotedFor(dialect, 'drop table "note"'));
   },
 });
 
@@ -41,12 +39,15 @@ function addStamp(down: (sql: (text: string) => Promise<unknown>, dialect: strin
     message: 'add stamp with an index',
     async up({ sql, dialect }) {
       await sql(
-        q(dialect, `alter table "note" add column "stamp" ${dialect === 'sqlite' ? 'text' : 'varchar(255)'} null`),
+        quotedFor(
+          dialect,
+          `alter table "note" add column "stamp" ${dialect === 'sqlite' ? 'text' : 'varchar(255)'} null`,
+        ),
       );
-      await sql(q(dialect, 'create index "note_stamp_index" on "note" ("stamp")'));
+      await sql(quotedFor(dialect, 'create index "note_stamp_index" on "note" ("stamp")'));
     },
     async down({ sql, dialect }) {
-      await down((text) => sql(q(dialect, text)), dialect);
+      await down((text) => sql(quotedFor(dialect, text)), dialect);
     },
   });
 }
@@ -101,11 +102,13 @@ function flaky(id: string, parent: string) {
     message: 'not the same twice',
     async up({ sql, dialect }) {
       calls += 1;
-      await sql(q(dialect, `create table "flaky_${calls % 2 === 1 ? 'a' : 'b'}" ("id" integer not null primary key)`));
+      await sql(
+        quotedFor(dialect, `create table "flaky_${calls % 2 === 1 ? 'a' : 'b'}" ("id" integer not null primary key)`),
+      );
     },
     async down({ sql, dialect }) {
-      await sql(q(dialect, 'drop table if exists "flaky_a"'));
-      await sql(q(dialect, 'drop table if exists "flaky_b"'));
+      await sql(quotedFor(dialect, 'drop table if exists "flaky_a"'));
+      await sql(quotedFor(dialect, 'drop table if exists "flaky_b"'));
     },
   });
 }
@@ -116,12 +119,12 @@ const after = (id: string, parent: string, reversible: boolean) =>
     parents: [parent],
     message: 'a revision after the flaky one',
     async up({ sql, dialect }) {
-      await sql(q(dialect, `create table "${id}" ("id" integer not null primary key)`));
+      await sql(quotedFor(dialect, `create table "${id}" ("id" integer not null primary key)`));
     },
     ...(reversible
       ? {
           async down({ sql, dialect }: { sql: (text: string) => Promise<unknown>; dialect: string }) {
-            await sql(q(dialect, `drop table "${id}"`));
+            await sql(quotedFor(dialect, `drop table "${id}"`));
           },
         }
       : {}),

@@ -7,6 +7,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { pathToFileURL } from 'node:url';
 import { defineRevision, Migrator, type Revision } from 'upshift';
 import { check, init, revision, UnsafeDdlError } from 'upshift/dev';
+import { quotedFor } from '../helpers/schema.ts';
 import { eachDatabase, onPostgres } from '../helpers/each-dialect.ts';
 import { memoryLogger } from '../helpers/silent-logger.ts';
 import { loadEntries, loadRevisions, silent } from './load.ts';
@@ -206,11 +207,11 @@ const handWritten = [
     parents: ['thing_0001'],
     message: 'index label',
     async up({ sql, dialect }) {
-      await sql(q(dialect, 'create index "thing_label_index" on "thing" ("label")'));
+      await sql(quotedFor(dialect, 'create index "thing_label_index" on "thing" ("label")'));
     },
     async down({ sql, dialect }) {
       await sql(
-        q(
+        quotedFor(
           dialect,
           dialect === 'mariadb' ? 'drop index "thing_label_index" on "thing"' : 'drop index "thing_label_index"',
         ),
@@ -218,9 +219,6 @@ const handWritten = [
     },
   }),
 ];
-
-/** MariaDB quotes names with backticks (its double quotes are strings). */
-const q = (dialect: string, sql: string) => (dialect === 'mariadb' ? sql.replaceAll('"', '`') : sql);
 
 eachDatabase('check() lints on PostgreSQL only; revision() refuses a safe that is not a boolean', async (t, db) => {
   const orm = await db.orm([Thing]);

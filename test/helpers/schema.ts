@@ -22,3 +22,8 @@ export async function versionRows(db: TestDatabase<AnyDialectName>, table = 'ups
   const rows = await db.query<{ id: string }>(`select id from "${table}" order by id`);
   return rows.map((r) => r.id);
 }
+
+/** SQL written with standard "quoted" names, as `dialect` reads it (MariaDB's double quotes are strings). */
+export function quotedFor(dialect: string, sql: string): string {
+  return dialect === 'mariadb' ? sql.replaceAll('"', '`') : sql;
+}

@@ -202,7 +202,7 @@ export class MariaDbDialect implements Dialect {
 }
 
 /** The server's error number, on mysql2's error or MikroORM's wrapper of it. */
-function errnoOf(error: unknown): number | undefined {
+export function errnoOf(error: unknown): number | undefined {
   const e = error as { errno?: unknown; cause?: { errno?: unknown } } | null;
   const errno = e?.errno ?? e?.cause?.errno;
   return typeof errno === 'number' ? errno : undefined;
