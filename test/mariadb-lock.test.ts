@@ -136,3 +136,53 @@ onMariadb(
     t.equal((await settleWithin(orm.close(true), 10_000)).status, 'resolved', 'orm.close() settles');
   },
 );
+
+onMariadb(
+  "a pool of one: the lock's own connection KILLed mid-revision settles, typed, and the next call resumes",
+  async (t, db) => {
+    const orm = await db.orm([], { pool: { min: 1, max: 1 } });
+    const database = db.location.split('/').pop()!;
+    let killed: number | undefined;
+    const revisions = [
+      defineRevision({
+        id: 'rev_lockkill',
+        parents: [],
+        async up({ sql }) {
+          await sql('create table a (id int primary key)');
+          if (killed === undefined) {
+            const [row] = await db.query<{ id: number }>('select is_used_lock(?) as id', [
+              `upshift:${database}.upshift_revisions`,
+            ]);
+            killed = Number(row!.id);
+            await db.query(`kill ${killed}`);
+          }
+          await sql('create table b (id int primary key)');
+        },
+      }),
+    ];
+    const migrator = new Migrator({ orm, revisions, logger: memoryLogger().logger, lock: { timeoutMs: 5000 } });
+    const outcome = await settleWithin(migrator.upgrade(), 30_000);
+    t.ok(killed, "the lock's connection was KILLed");
+    t.equal(outcome.status, 'rejected', 'upgrade() settles, failing');
+    const error = outcome.status === 'rejected' ? (outcome.error as { code?: string; message?: string }) : undefined;
+    t.match(error?.code, /^UPSHIFT_/, `typed: ${error?.code}: ${error?.message}`);
+    const again = await settleWithin(migrator.upgrade(), 30_000);
+    t.equal(
+      again.status,
+      'resolved',
+      `the next upgrade() succeeds ${again.status === 'rejected' ? String(again.error) : ''}`,
+    );
+    if (again.status === 'resolved') t.same(again.value.current, ['rev_lockkill']);
+    t.same(
+      (
+        await db.query<{ n: string }>(
+          'select table_name as n from information_schema.tables where table_schema = database() and table_name in (?, ?) order by 1',
+          ['a', 'b'],
+        )
+      ).map((r) => r.n),
+      ['a', 'b'],
+      'both tables, each created once',
+    );
+    t.equal((await settleWithin(orm.close(true), 10_000)).status, 'resolved', 'orm.close() settles');
+  },
+);
